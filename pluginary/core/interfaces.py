@@ -1,0 +1,122 @@
+"""The small interfaces a component implements: a format, a backend, a categorizer, an exporter.
+
+A third party writes one of these in a page and registers it under the matching
+entry-point group (`pluginary.formats`, `pluginary.backends`,
+`pluginary.categorizers`, `pluginary.exporters`); the pipeline names it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+import attrs
+
+from pluginary.core.models import Category, FileResult, Plugin, PluginFile, ScanFailure
+
+
+@attrs.frozen
+class ScanSettings:
+    """What a format's `scan` may be asked to do beyond the cheap default."""
+
+    deep: bool = False  # probe every parameter's value texts (slow: ~1000 probes each)
+    warmup: bool = False  # let instruments warm up (pedalboard's initialization_timeout)
+
+
+@runtime_checkable
+class PluginFormat(Protocol):
+    """A plugin format: where its plugins live and how to read one bundle.
+
+    `scan` runs inside a worker process, never in the parent: it may load the
+    plugin's binary, and the binary may crash or hang.
+    """
+
+    name: ClassVar[str]
+    #: A file or folder whose name ends with one of these is one bundle; discover
+    #: does not descend into it.
+    bundle_suffixes: ClassVar[tuple[str, ...]]
+
+    def default_roots(self) -> list[Path]:
+        """The standard folders of this platform (and environment) to search."""
+        ...
+
+    def signature_files(self, bundle: Path) -> list[Path]:
+        """The files whose size and mtime identify a version of the bundle."""
+        ...
+
+    def scan(self, bundle: Path, settings: ScanSettings) -> list[Plugin]:
+        """Every plugin in the bundle; raise an exception with a clear message on failure."""
+        ...
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """Catalogue storage. The write side below is what the pipeline needs;
+    query methods are in `pluginary.catalog`'s backend protocol."""
+
+    #: File name used in the user data dir when the pipeline gives no path.
+    default_filename: ClassVar[str]
+
+    def stored_files(self) -> dict[str, PluginFile]:
+        """Every successfully scanned file, keyed by path (what diff compares)."""
+        ...
+
+    def failures(self) -> dict[str, ScanFailure]:
+        """Every quarantined file, keyed by path."""
+        ...
+
+    def write(self, results: Sequence[FileResult]) -> None:
+        """Store a batch in one transaction.
+
+        A result with plugins replaces whatever the file held before and clears
+        its failure; a result with a failure removes the file's plugins and
+        records the failure. User tags and user categories survive both.
+        """
+        ...
+
+    def remove(self, paths: Sequence[str]) -> None:
+        """Forget files that are gone from disk: their plugins, file rows and failures."""
+        ...
+
+    def record_run(self, run: dict[str, Any]) -> None:
+        """Append one run's summary to the history."""
+        ...
+
+    def plugins(self) -> Iterator[Plugin]:
+        """Every stored plugin, lazily, ordered by id."""
+        ...
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class Categorizer(Protocol):
+    """Places a plugin in the Pluginary taxonomy."""
+
+    name: ClassVar[str]
+
+    def categorize(self, plugin: Plugin) -> list[Category]:
+        """Categories this categorizer is willing to give, best first; may be empty."""
+        ...
+
+
+@attrs.frozen
+class OutputFile:
+    """One file an exporter wants written, with its whole content."""
+
+    path: Path
+    content: bytes
+
+
+@runtime_checkable
+class Exporter(Protocol):
+    """Renders plugin lists; the export stage writes them (atomically, with
+    backups and `--dry-run` diffs), so an exporter never touches the disk
+    except to read a file it merges into."""
+
+    name: ClassVar[str]
+
+    def render(self, plugins: Iterable[Plugin], path: Path, options: dict[str, Any]) -> list[OutputFile]:
+        """The files to write for `path` (a file or folder, as the exporter documents)."""
+        ...

@@ -1,0 +1,165 @@
+"""The values Pluginary passes around: files on disk, plugins, parameters, failures.
+
+All are frozen attrs classes; `converter` (un)structures them to plain JSON-able data
+for the worker protocol, the backends and the exporters, so nobody writes
+to_dict/from_dict by hand.
+"""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+
+import attrs
+import cattrs
+
+
+class ParameterKind(str, enum.Enum):
+    FLOAT = "float"
+    BOOL = "bool"
+    INT = "int"
+    CHOICE = "choice"
+
+
+class FailureKind(str, enum.Enum):
+    CRASH = "crash"  # the worker died: signal or exit status
+    TIMEOUT = "timeout"  # past the deadline; the worker was killed
+    ERROR = "error"  # the plugin refused to load with a message
+
+
+class CategorySource(str, enum.Enum):
+    NATIVE = "native"
+    KEYWORDS = "keywords"
+    USER = "user"
+
+
+@attrs.frozen
+class PluginFile:
+    """One plugin file or bundle on disk, as discover sees it and diff compares it.
+
+    `fingerprint` summarises size and mtime of every file that identifies a
+    version of the bundle (its binary and metadata files), so an edit to any of
+    them shows up as a change.
+    """
+
+    path: str
+    format: str
+    size: int
+    mtime_ns: int
+    fingerprint: str
+
+
+@attrs.frozen
+class Parameter:
+    """One plugin parameter as the plugin itself presents it.
+
+    `default`, `minimum` and `maximum` are plain values (normalised 0..1 for
+    VST3, the port's own values for LV2); the `*_text` fields are what the
+    plugin displays for them, units included where the plugin adds them.
+    """
+
+    index: int
+    name: str
+    kind: ParameterKind = ParameterKind.FLOAT
+    units: str = ""
+    default: float | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    default_text: str = ""
+    minimum_text: str = ""
+    maximum_text: str = ""
+    num_steps: int | None = None
+    choices: tuple[str, ...] = ()
+    automatable: bool = True
+
+
+@attrs.frozen
+class IO:
+    """Audio and MIDI connections; None where the format does not tell."""
+
+    audio_inputs: int | None = None
+    audio_outputs: int | None = None
+    midi_inputs: int | None = None
+    midi_outputs: int | None = None
+
+
+@attrs.frozen
+class Category:
+    """A place in the Pluginary taxonomy, e.g. "Effect/Reverb" or "Instrument/Synth"."""
+
+    name: str
+    source: CategorySource = CategorySource.NATIVE
+    confidence: float = 1.0
+
+
+@attrs.frozen
+class Host:
+    """Where a plugin was scanned, so catalogues from several machines can be merged."""
+
+    name: str = ""
+    os: str = ""
+
+
+@attrs.frozen
+class Plugin:
+    """One plugin class: a shell bundle yields several, each with its own id.
+
+    `id` is stable across rescans and machines: `vst3:<class id>` (or
+    `vst3:<path>#<name>` when no class id is known), `lv2:<URI>`,
+    `au:<type>-<subtype>-<manufacturer>`.
+    """
+
+    id: str
+    format: str
+    name: str
+    path: str
+    vendor: str = ""
+    version: str = ""
+    native_categories: tuple[str, ...] = ()
+    is_instrument: bool = False
+    is_effect: bool = False
+    categories: tuple[Category, ...] = ()
+    tags: tuple[str, ...] = ()
+    io: IO = IO()
+    latency: int | None = None
+    sdk: str = ""
+    parameters: tuple[Parameter, ...] = ()
+    scanned_at: str = ""
+    scanner_version: str = ""
+    host: Host = Host()
+
+
+@attrs.frozen
+class ScanFailure:
+    """A file that could not be scanned; quarantined until it changes or a retry is asked."""
+
+    path: str
+    format: str
+    fingerprint: str
+    kind: FailureKind
+    message: str = ""
+    signal: int | None = None
+    exit_code: int | None = None
+    attempts: int = 1
+    first_seen: str = ""
+    last_seen: str = ""
+
+
+@attrs.frozen
+class FileResult:
+    """What one scanned file produced: its plugins, or the reason it failed."""
+
+    file: PluginFile
+    plugins: tuple[Plugin, ...] = ()
+    failure: ScanFailure | None = None
+
+
+def _make_converter() -> cattrs.Converter:
+    conv = cattrs.Converter()
+    # Paths travel as strings everywhere; tuples as JSON lists.
+    conv.register_unstructure_hook(Path, str)
+    conv.register_structure_hook(Path, lambda value, _: Path(value))
+    return conv
+
+
+converter = _make_converter()

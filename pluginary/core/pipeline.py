@@ -1,0 +1,391 @@
+"""Pipeline files: find, parse, validate and resolve them into typed stage options.
+
+Every mistake is reported as one line `where: what is wrong — what is allowed`
+before anything runs; `where` is `file:line:col` for a pipeline or config
+file, the variable for the environment, the item for `--set`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from pluginary.core import components
+from pluginary.core.errors import PipelineError
+from pluginary.core.options import STAGE_OPTIONS, STAGE_ORDER, ExportTarget
+from pluginary.core.paths import user_config_dir
+from pluginary.core.settings import (
+    Layered,
+    Setting,
+    default_values,
+    env_overrides,
+    field_types,
+    parse_scalar,
+    set_overrides,
+    structure_option,
+)
+
+TOP_LEVEL_KEYS = ("name", "description", "stages")
+#: A stage that needs another before it: what it needs and why.
+REQUIRES = {
+    "diff": ("discover", "diff compares what discover found"),
+    "scan": ("diff", "scan loads what diff chose"),
+    "categorize": ("scan", "categorize works on freshly scanned plugins"),
+    "export": ("store", "export reads the catalogue that store names"),
+}
+#: Component options checked against installed components: stage → option → kind.
+COMPONENT_OPTIONS = {
+    ("discover", "formats"): "format",
+    ("categorize", "using"): "categorizer",
+    ("store", "backend"): "backend",
+}
+
+
+@attrs.frozen
+class Pipeline:
+    name: str
+    path: Path
+    description: str = ""
+    #: stage name → its options object (the export stage: a tuple of ExportTarget), in run order.
+    stages: dict[str, Any] = attrs.Factory(dict)
+    #: stage name → option → where its value came from (for `pluginary config show`).
+    origins: dict[str, dict[str, str]] = attrs.Factory(dict)
+
+
+def builtin_dir() -> Path:
+    return Path(str(files("pluginary") / "pipelines"))
+
+
+def builtin_pipelines() -> dict[str, Path]:
+    """The pipelines shipped in the package, by name."""
+    return {path.stem: path for path in sorted(builtin_dir().glob("*.yaml"))}
+
+
+def describe(path: Path) -> str:
+    """A pipeline file's `description`, for listings."""
+    try:
+        doc = _read_yaml(path)
+    except PipelineError as exc:
+        return f"(unreadable: {exc})"
+    return str(doc.get("description", "")) if isinstance(doc, Mapping) else ""
+
+
+def did_you_mean(word: str, choices: Sequence[str]) -> str:
+    from rapidfuzz import process
+
+    best = process.extractOne(word, list(choices), score_cutoff=60)
+    return f"did you mean {best[0]!r}? " if best else ""
+
+
+def resolve(ref: str) -> Path:
+    """A pipeline file path, or the name of a built-in pipeline."""
+    path = Path(ref).expanduser()
+    if path.is_file():
+        return path
+    builtins = builtin_pipelines()
+    if ref in builtins:
+        return builtins[ref]
+    hint = did_you_mean(ref, list(builtins))
+    if path.suffix in (".yaml", ".yml") or os.sep in ref:
+        raise PipelineError("no such pipeline file", where=ref, fix=f"{hint}built-in: {', '.join(builtins)}")
+    raise PipelineError(f"unknown pipeline {ref!r}", fix=f"{hint}built-in: {', '.join(builtins)}")
+
+
+def _read_yaml(path: Path) -> Any:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PipelineError(f"cannot read: {exc.strerror}", where=str(path)) from exc
+    try:
+        return YAML(typ="rt").load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise PipelineError(f"YAML syntax error: {exc.problem}", where=where, fix="fix the YAML") from exc
+    except YAMLError as exc:
+        raise PipelineError(f"YAML error: {exc}", where=str(path)) from exc
+
+
+def _pos(path: Path, node: Any, key: Any = None, *, of_value: bool = False) -> str:
+    """`file:line:col` of a mapping key (or its value), of a list item, or of the node itself."""
+    lc = getattr(node, "lc", None)
+    try:
+        if lc is None:
+            return str(path)
+        if key is None:
+            line, col = lc.line, lc.col
+        elif isinstance(key, int) and not isinstance(node, Mapping):
+            line, col = lc.item(key)
+        else:
+            line, col = lc.value(key) if of_value else lc.key(key)
+    except (KeyError, TypeError, AttributeError):
+        return str(path)
+    return f"{path}:{line + 1}:{col + 1}"
+
+
+def _plain(value: Any) -> Any:
+    """ruamel's commented containers and scalars as plain Python values."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    for plain in (int, float, str):
+        if isinstance(value, plain):
+            return plain(value)
+    return value
+
+
+def _stage_entries(path: Path, doc: Any) -> list[tuple[str, Any, str]]:
+    """(stage, raw options node, position) for each item of `stages`, checked for shape and order."""
+    if not isinstance(doc, Mapping):
+        raise PipelineError("a pipeline file is a mapping with a 'stages' list", where=_pos(path, doc))
+    for key in doc:
+        if key not in TOP_LEVEL_KEYS:
+            raise PipelineError(
+                f"unknown key {key!r}",
+                where=_pos(path, doc, key),
+                fix=f"{did_you_mean(str(key), TOP_LEVEL_KEYS)}allowed: {', '.join(TOP_LEVEL_KEYS)}",
+            )
+    stages = doc.get("stages")
+    if not isinstance(stages, list) or not stages:
+        where = _pos(path, doc, "stages", of_value=True) if "stages" in doc else str(path)
+        raise PipelineError("'stages' must be a non-empty list", where=where, fix="e.g. stages: [discover, diff]")
+    entries: list[tuple[str, Any, str]] = []
+    for index, item in enumerate(stages):
+        where = _pos(path, stages, index)
+        if isinstance(item, str):
+            name, node = item, None
+        elif isinstance(item, Mapping) and len(item) == 1:
+            ((name, node),) = item.items()
+            where = _pos(path, item, name)
+        else:
+            raise PipelineError(
+                "each stage is a name or a mapping of one name to its options",
+                where=where,
+                fix="e.g. '- scan: {timeout: 30}'",
+            )
+        name = str(name)
+        if name not in STAGE_OPTIONS:
+            raise PipelineError(
+                f"unknown stage {name!r}",
+                where=where,
+                fix=f"{did_you_mean(name, STAGE_ORDER)}stages: {' → '.join(STAGE_ORDER)}",
+            )
+        seen = [entry[0] for entry in entries]
+        if name in seen:
+            raise PipelineError(f"stage {name!r} appears twice", where=where, fix="each stage may run once")
+        if seen and STAGE_ORDER.index(name) < STAGE_ORDER.index(seen[-1]):
+            raise PipelineError(
+                f"stage {name!r} cannot come after {seen[-1]!r}",
+                where=where,
+                fix=f"the order is {' → '.join(STAGE_ORDER)}",
+            )
+        entries.append((name, node, where))
+    names = [entry[0] for entry in entries]
+    for name, _node, where in entries:
+        if name in REQUIRES and REQUIRES[name][0] not in names:
+            needed, why = REQUIRES[name]
+            raise PipelineError(f"stage {name!r} needs {needed!r} before it", where=where, fix=why)
+    return entries
+
+
+def _file_layer(path: Path, stage: str, node: Any, where: str, layered: Layered) -> None:
+    """Put one stage's options from a pipeline or config file into `layered`."""
+    if node is None:
+        return
+    if not isinstance(node, Mapping):
+        raise PipelineError(
+            f"the options of stage {stage!r} must be a mapping", where=where, fix="e.g. {timeout: 30}"
+        )
+    for key in node:
+        layered.setdefault(stage, {})[str(key)] = Setting(
+            _plain(node[key]), _pos(path, node, key, of_value=True), _pos(path, node, key)
+        )
+
+
+def _config_layer(config_path: Path, stages: Sequence[str], layered: Layered) -> None:
+    """The user's config file: `stage: {option: value}` for any stage; absent is fine."""
+    if not config_path.is_file():
+        return
+    doc = _read_yaml(config_path)
+    if doc is None:
+        return
+    if not isinstance(doc, Mapping):
+        raise PipelineError(
+            "the config file is a mapping of stage names to options", where=_pos(config_path, doc)
+        )
+    for stage in doc:
+        where = _pos(config_path, doc, stage)
+        if stage not in STAGE_OPTIONS or stage == "export":
+            allowed = [s for s in STAGE_ORDER if s != "export"]
+            raise PipelineError(
+                f"unknown stage {stage!r}",
+                where=where,
+                fix=f"{did_you_mean(str(stage), allowed)}allowed: {', '.join(allowed)}",
+            )
+        if stage in stages:
+            _file_layer(config_path, str(stage), doc[stage], where, layered)
+
+
+def _override_layer(
+    overrides: list[tuple[str, str, str, str]], stages: Sequence[str], layered: Layered, label: str
+) -> None:
+    for stage, option, raw, source in overrides:
+        where = f"{label} {source}"
+        if stage not in STAGE_OPTIONS or stage == "export":
+            allowed = [s for s in STAGE_ORDER if s != "export"]
+            raise PipelineError(
+                f"unknown stage {stage!r}",
+                where=where,
+                fix=f"{did_you_mean(stage, allowed)}allowed: {', '.join(allowed)}",
+            )
+        if stage not in stages:
+            raise PipelineError(
+                f"this pipeline has no {stage!r} stage",
+                where=where,
+                fix=f"its stages: {', '.join(stages)}",
+            )
+        layered.setdefault(stage, {})[option] = Setting(parse_scalar(raw), where, where)
+
+
+def check_component(kind: str, name: str, where: str) -> None:
+    """A PipelineError with a "did you mean" unless `name` is an installed component of `kind`."""
+    if not components.is_known(kind, name):
+        installed = sorted(components.available(kind))
+        raise PipelineError(
+            f"unknown {kind} {name!r}",
+            where=where,
+            fix=f"{did_you_mean(name, installed)}installed: {', '.join(installed) or 'none'}",
+        )
+
+
+def check_exporter(name: str, where: str) -> None:
+    check_component("exporter", name, where)
+
+
+def _check_component(stage: str, option: str, value: Any, where: str) -> None:
+    kind = COMPONENT_OPTIONS.get((stage, option))
+    if kind is None:
+        return
+    for name in value if isinstance(value, tuple) else (value,):
+        check_component(kind, name, where)
+
+
+def _structure_stage(stage: str, settings: dict[str, Setting]) -> tuple[Any, dict[str, str]]:
+    """The stage's options object, every option checked; and where each value came from."""
+    options_class = STAGE_OPTIONS[stage]
+    allowed = list(field_types(options_class))
+    values: dict[str, Any] = {}
+    origins = {name: "built-in default" for name in allowed}
+    for option, setting in settings.items():
+        if option not in allowed:
+            raise PipelineError(
+                f"unknown option {option!r} of stage {stage!r}",
+                where=setting.key_origin or setting.origin,
+                fix=f"{did_you_mean(option, allowed)}allowed: {', '.join(allowed)}",
+            )
+        try:
+            values[option] = structure_option(options_class, option, setting.value)
+        except ValueError as exc:
+            raise PipelineError(f"{stage}.{option}: {exc}", where=setting.origin) from exc
+        _check_component(stage, option, values[option], setting.origin)
+        origins[option] = setting.origin
+    return options_class(**values), origins
+
+
+def _export_targets(path: Path, node: Any, where: str) -> tuple[ExportTarget, ...]:
+    """The export stage: a list of targets, each `{format: NAME, path: PATH, …}`."""
+    if node is None:
+        return ()
+    if not isinstance(node, list):
+        raise PipelineError(
+            "the export stage takes a list of targets",
+            where=where,
+            fix="e.g. '- export: [{format: json, path: out/catalog.json}]'",
+        )
+    allowed = list(field_types(ExportTarget))
+    targets = []
+    for index, item in enumerate(node):
+        item_where = _pos(path, node, index)
+        if not isinstance(item, Mapping):
+            raise PipelineError("an export target is a mapping", where=item_where, fix="{format: …, path: …}")
+        values: dict[str, Any] = {}
+        for key in item:
+            if key not in allowed:
+                raise PipelineError(
+                    f"unknown option {key!r} of an export target",
+                    where=_pos(path, item, key),
+                    fix=f"{did_you_mean(str(key), allowed)}allowed: {', '.join(allowed)}",
+                )
+            value_where = _pos(path, item, key, of_value=True)
+            try:
+                values[str(key)] = structure_option(ExportTarget, str(key), _plain(item[key]))
+            except ValueError as exc:
+                raise PipelineError(f"export.{key}: {exc}", where=value_where) from exc
+        for required in ("format", "path"):
+            if required not in values:
+                raise PipelineError(f"an export target needs {required!r}", where=item_where)
+        check_exporter(values["format"], where=_pos(path, item, "format", of_value=True))
+        targets.append(ExportTarget(**values))
+    return tuple(targets)
+
+
+def load(
+    ref: str,
+    *,
+    overrides: Sequence[str] = (),
+    environ: Mapping[str, str] | None = None,
+    config_path: Path | None = None,
+) -> Pipeline:
+    """Find, read and validate a pipeline with every settings layer applied."""
+    path = resolve(ref)
+    doc = _read_yaml(path)
+    entries = _stage_entries(path, doc)
+    names = [name for name, _node, _where in entries]
+    layered: Layered = {}
+    _config_layer(config_path or user_config_dir() / "config.yaml", names, layered)
+    export_targets: tuple[ExportTarget, ...] = ()
+    for name, node, where in entries:
+        if name == "export":
+            export_targets = _export_targets(path, node, where)
+        else:
+            _file_layer(path, name, node, where, layered)
+    _override_layer(env_overrides(os.environ if environ is None else environ), names, layered, "env")
+    _override_layer(set_overrides(list(overrides)), names, layered, "--set")
+    stages: dict[str, Any] = {}
+    origins: dict[str, dict[str, str]] = {}
+    for name in names:
+        if name == "export":
+            stages[name] = export_targets
+            continue
+        stages[name], origins[name] = _structure_stage(name, layered.get(name, {}))
+    return Pipeline(
+        name=str(doc.get("name") or path.stem),
+        path=path,
+        description=str(doc.get("description") or ""),
+        stages=stages,
+        origins=origins,
+    )
+
+
+def effective_settings(pipeline: Pipeline) -> list[tuple[str, str, Any, str]]:
+    """(stage, option, value, origin) for every option of every stage, for `config show`."""
+    rows = []
+    for stage, options in pipeline.stages.items():
+        if stage == "export":
+            for index, target in enumerate(options):
+                rows.append((stage, f"[{index}]", attrs.asdict(target), str(pipeline.path)))
+            continue
+        for option, value in default_values(type(options)).items():
+            rows.append((stage, option, getattr(options, option, value), pipeline.origins[stage][option]))
+    return rows
