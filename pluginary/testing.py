@@ -32,9 +32,7 @@ def pluginary_catalog_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def pluginary_run(
-    pluginary_plugin_manager: Any, pluginary_catalog_path: Path, tmp_path: Path
-) -> Callable[..., Any]:
+def pluginary_run(pluginary_plugin_manager: Any, pluginary_catalog_path: Path, tmp_path: Path) -> Callable[..., Any]:
     from pluginary.core import pipeline, runner
 
     def run(yaml_or_path: str | Path, *, overrides: tuple[str, ...] = (), dry_run: bool = False) -> Any:
@@ -42,9 +40,7 @@ def pluginary_run(
         if isinstance(yaml_or_path, str) and "\n" in yaml_or_path:
             path = tmp_path / "pipeline.yaml"
             path.write_text(yaml_or_path, encoding="utf-8")
-        loaded = pipeline.load(
-            str(path), overrides=overrides, environ={}, config_path=tmp_path / "no-user-config.yaml"
-        )
+        loaded = pipeline.load(str(path), overrides=overrides, environ={}, config_path=tmp_path / "no-user-config.yaml")
         return runner.run(
             loaded,
             plugin_manager=pluginary_plugin_manager,

@@ -12,7 +12,9 @@ import pytest
 HEAVY = ("pedalboard", "sqlite_utils", "sqlite3", "pyoxigraph", "rdflib", "lilv")
 
 
-def pluginary(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def pluginary(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "pluginary.core.cli", *args],
         capture_output=True,

@@ -20,9 +20,21 @@ def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example installed by pip into its own folder (no network: no deps, no build isolation)."""
     target = tmp_path_factory.mktemp("site")
     done = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-         "--target", str(target), str(EXAMPLE)],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(target),
+            str(EXAMPLE),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr
     return target
@@ -32,7 +44,10 @@ def run_cli(site: Path, *args: str, **env: str) -> subprocess.CompletedProcess[s
     environ = {**os.environ, "PYTHONPATH": str(site), **env}
     return subprocess.run(
         [sys.executable, "-m", "pluginary.core.cli", *args],
-        capture_output=True, text=True, timeout=120, env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=environ,
     )
 
 
@@ -51,8 +66,9 @@ def test_a_pipeline_uses_the_extension_exporter_and_observer(example_site: Path,
     catalog = tmp_path / "catalog.sqlite"
     backend = SQLiteBackend(catalog)
     file = PluginFile("/x/Pipe|Verb.vst3", "vst3", 1, 1, "f")
-    backend.write([FileResult(file, (Plugin(id="vst3:1", format="vst3", name="Pipe|Verb", path=file.path,
-                                            vendor="Acme"),))])
+    backend.write(
+        [FileResult(file, (Plugin(id="vst3:1", format="vst3", name="Pipe|Verb", path=file.path, vendor="Acme"),))]
+    )
     backend.close()
     pipeline = tmp_path / "md.yaml"
     pipeline.write_text(f"stages:\n  - store\n  - export: [{{format: markdown, path: {tmp_path / 'p.md'}}}]\n")

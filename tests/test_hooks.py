@@ -10,13 +10,13 @@ import pytest
 
 from pluginary.core import hookspecs, runner
 from pluginary.core.errors import ComponentError, StageError
-from pluginary.core.hookspecs import hookimpl
 from pluginary.core.hooks import (
     BUILTIN_STAGES,
     builtin_stage_plugins,
     installed_extensions,
     make_plugin_manager,
 )
+from pluginary.core.hookspecs import hookimpl
 from pluginary.core.pipeline import Pipeline
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "extending.md"
@@ -88,9 +88,7 @@ def test_an_extension_replaces_a_stage_and_an_observer_sees_it(tmp_path: Path) -
             seen.append(stage)
 
     pm = make_plugin_manager(entry_points=False, plugins=[*builtin_stage_plugins(), Replacement()])
-    context = runner.run(
-        _pipeline(tmp_path, discover=DiscoverOptions(), diff=DiffOptions()), plugin_manager=pm
-    )
+    context = runner.run(_pipeline(tmp_path, discover=DiscoverOptions(), diff=DiffOptions()), plugin_manager=pm)
     assert context.found == [replacement]
     assert context.diff is not None and context.diff.added == [replacement]
     assert seen == ["discover", "diff"]

@@ -93,9 +93,7 @@ def test_precedence_set_over_env_over_file_over_config_over_default(tmp_path: Pa
     config = tmp_path / "config.yaml"
     config.write_text("scan: {timeout: 5, retries: 4, recycle_after: 7}\n", encoding="utf-8")
     env = {"PLUGINARY_SCAN__TIMEOUT": "20", "PLUGINARY_SCAN__RETRIES": "3"}
-    loaded = load_text(
-        tmp_path, SCAN_PIPELINE, environ=env, config_path=config, overrides=["scan.retries=2"]
-    )
+    loaded = load_text(tmp_path, SCAN_PIPELINE, environ=env, config_path=config, overrides=["scan.retries=2"])
     scan: ScanOptions = loaded.stages["scan"]
     assert scan.timeout == 20.0  # env beats the file's 10 and the config's 5
     assert scan.retries == 2  # --set beats env's 3 and the config's 4

@@ -81,9 +81,7 @@ def run_command(
 def scan_command(
     paths: Annotated[list[Path] | None, typer.Argument(help="Scan only these folders or bundles.")] = None,
     full: Annotated[bool, typer.Option("--full", help="Rescan every plugin, changed or not.")] = False,
-    retry_failed: Annotated[
-        bool, typer.Option("--retry-failed", help="Scan quarantined plugins again.")
-    ] = False,
+    retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Scan quarantined plugins again.")] = False,
     set_: SetOption = None,
     catalog: CatalogOption = None,
     json_: JsonOption = False,
@@ -112,8 +110,8 @@ def export_command(
     json_: JsonOption = False,
 ) -> None:
     """Write one plugin list from the stored catalogue, without scanning."""
-    from pluginary.core.pipeline import Pipeline, check_exporter
     from pluginary.core.options import ExportTarget, StoreOptions
+    from pluginary.core.pipeline import Pipeline, check_exporter
     from pluginary.core.settings import parse_scalar
 
     check_exporter(format_, where="FORMAT")

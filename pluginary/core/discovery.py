@@ -14,9 +14,7 @@ from pathlib import Path
 from pluginary.core.models import PluginFile
 
 
-def find_bundles(
-    roots: Sequence[Path], suffixes: Sequence[str], warn: Callable[[str], None]
-) -> Iterator[Path]:
+def find_bundles(roots: Sequence[Path], suffixes: Sequence[str], warn: Callable[[str], None]) -> Iterator[Path]:
     """Every file or folder under `roots` whose name ends with one of `suffixes`.
 
     A root that is itself a bundle is yielded as is. Each real folder is

@@ -85,30 +85,26 @@ class Hooks:
         self.pm = pm
 
     def discover(self, context: RunContext, options: DiscoverOptions) -> list[PluginFile] | None:
-        return self.pm.hook.pluginary_discover(context=context, options=options)  # type: ignore[no-any-return]
+        return self.pm.hook.pluginary_discover(context=context, options=options)
 
     def diff(self, context: RunContext, options: DiffOptions, found: list[PluginFile]) -> Diff | None:
-        return self.pm.hook.pluginary_diff(context=context, options=options, found=found)  # type: ignore[no-any-return]
+        return self.pm.hook.pluginary_diff(context=context, options=options, found=found)
 
     def scan(
         self, context: RunContext, options: ScanOptions, files: list[PluginFile]
     ) -> Iterator[list[FileResult]] | None:
-        return self.pm.hook.pluginary_scan(context=context, options=options, files=files)  # type: ignore[no-any-return]
+        return self.pm.hook.pluginary_scan(context=context, options=options, files=files)
 
-    def categorize(
-        self, context: RunContext, options: CategorizeOptions, plugins: list[Plugin]
-    ) -> list[Plugin] | None:
-        return self.pm.hook.pluginary_categorize(context=context, options=options, plugins=plugins)  # type: ignore[no-any-return]
+    def categorize(self, context: RunContext, options: CategorizeOptions, plugins: list[Plugin]) -> list[Plugin] | None:
+        return self.pm.hook.pluginary_categorize(context=context, options=options, plugins=plugins)
 
     def store(
         self, context: RunContext, options: StoreOptions, results: list[FileResult], removed: list[str]
     ) -> int | None:
-        return self.pm.hook.pluginary_store(  # type: ignore[no-any-return]
-            context=context, options=options, results=results, removed=removed
-        )
+        return self.pm.hook.pluginary_store(context=context, options=options, results=results, removed=removed)
 
     def export(self, context: RunContext, targets: list[ExportTarget]) -> int | None:
-        return self.pm.hook.pluginary_export(context=context, targets=targets)  # type: ignore[no-any-return]
+        return self.pm.hook.pluginary_export(context=context, targets=targets)
 
     def before_stage(self, context: RunContext, stage: str) -> None:
         self.pm.hook.pluginary_before_stage(context=context, stage=stage)

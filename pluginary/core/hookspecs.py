@@ -70,9 +70,7 @@ def pluginary_scan(
 
 
 @hookspec(firstresult=True)
-def pluginary_categorize(
-    context: RunContext, options: CategorizeOptions, plugins: list[Plugin]
-) -> list[Plugin] | None:
+def pluginary_categorize(context: RunContext, options: CategorizeOptions, plugins: list[Plugin]) -> list[Plugin] | None:
     """Place a batch of freshly scanned plugins in the taxonomy.
 
     Called once per scan batch. Returns the same plugins with `categories` set

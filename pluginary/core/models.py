@@ -14,20 +14,20 @@ import attrs
 import cattrs
 
 
-class ParameterKind(str, enum.Enum):
+class ParameterKind(enum.StrEnum):
     FLOAT = "float"
     BOOL = "bool"
     INT = "int"
     CHOICE = "choice"
 
 
-class FailureKind(str, enum.Enum):
+class FailureKind(enum.StrEnum):
     CRASH = "crash"  # the worker died: signal or exit status
     TIMEOUT = "timeout"  # past the deadline; the worker was killed
     ERROR = "error"  # the plugin refused to load with a message
 
 
-class CategorySource(str, enum.Enum):
+class CategorySource(enum.StrEnum):
     NATIVE = "native"
     KEYWORDS = "keywords"
     USER = "user"

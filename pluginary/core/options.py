@@ -12,7 +12,6 @@ from typing import Any, NewType
 
 import attrs
 
-
 #: A number of worker processes; "auto" in a pipeline file (stored as 0) means one per core.
 WorkerCount = NewType("WorkerCount", int)
 

@@ -204,9 +204,7 @@ def _file_layer(path: Path, stage: str, node: Any, where: str, layered: Layered)
     if node is None:
         return
     if not isinstance(node, Mapping):
-        raise PipelineError(
-            f"the options of stage {stage!r} must be a mapping", where=where, fix="e.g. {timeout: 30}"
-        )
+        raise PipelineError(f"the options of stage {stage!r} must be a mapping", where=where, fix="e.g. {timeout: 30}")
     for key in node:
         layered.setdefault(stage, {})[str(key)] = Setting(
             _plain(node[key]), _pos(path, node, key, of_value=True), _pos(path, node, key)
@@ -221,9 +219,7 @@ def _config_layer(config_path: Path, stages: Sequence[str], layered: Layered) ->
     if doc is None:
         return
     if not isinstance(doc, Mapping):
-        raise PipelineError(
-            "the config file is a mapping of stage names to options", where=_pos(config_path, doc)
-        )
+        raise PipelineError("the config file is a mapping of stage names to options", where=_pos(config_path, doc))
     for stage in doc:
         where = _pos(config_path, doc, stage)
         if stage not in STAGE_OPTIONS or stage == "export":

@@ -44,9 +44,7 @@ class ScanProgress:
             return
         fresh = path not in self._done
         self._done.add(path)
-        self._progress.update(
-            self._task, advance=1 if fresh else 0, failed=self._failed, current=current[:40]
-        )
+        self._progress.update(self._task, advance=1 if fresh else 0, failed=self._failed, current=current[:40])
 
     @hookimpl
     def pluginary_plugin_scanned(self, context: RunContext, plugin: Plugin) -> None:

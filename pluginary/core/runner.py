@@ -167,9 +167,7 @@ def _finish(context: RunContext, started_at: str) -> None:
     if backend is not None:
         try:
             if "store" in context.pipeline.stages:
-                backend.record_run(
-                    {"started_at": started_at, "finished_at": _now(), **attrs.asdict(context.summary)}
-                )
+                backend.record_run({"started_at": started_at, "finished_at": _now(), **attrs.asdict(context.summary)})
         except CatalogError as exc:
             context.warn(f"run history not recorded: {exc}")
         finally:

@@ -16,7 +16,7 @@ from pluginary.core.options import CategorizeOptions
 
 @functools.cache
 def _categorizer(name: str) -> Categorizer:
-    return components.instantiate("categorizer", name)  # type: ignore[no-any-return]
+    return components.instantiate("categorizer", name)
 
 
 @hookimpl(trylast=True)

@@ -29,9 +29,7 @@ def journal_path(context: RunContext) -> Path:
 
 
 @hookimpl(trylast=True)
-def pluginary_scan(
-    context: RunContext, options: ScanOptions, files: list[PluginFile]
-) -> Iterator[list[FileResult]]:
+def pluginary_scan(context: RunContext, options: ScanOptions, files: list[PluginFile]) -> Iterator[list[FileResult]]:
     return _scan(context, options, files)
 
 

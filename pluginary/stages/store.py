@@ -10,9 +10,7 @@ from pluginary.core.options import StoreOptions
 
 
 @hookimpl(trylast=True)
-def pluginary_store(
-    context: RunContext, options: StoreOptions, results: list[FileResult], removed: list[str]
-) -> int:
+def pluginary_store(context: RunContext, options: StoreOptions, results: list[FileResult], removed: list[str]) -> int:
     backend = context.backend
     if backend is None:
         raise StageError("no catalogue is open", fix="the store stage opens one; was it replaced?")
