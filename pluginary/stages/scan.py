@@ -34,7 +34,8 @@ def pluginary_scan(context: RunContext, options: ScanOptions, files: list[Plugin
 
 
 def _scan(context: RunContext, options: ScanOptions, files: list[PluginFile]) -> Iterator[list[FileResult]]:
-    from pluginary.core.pool import Journal, ScanJob, WorkerPool
+    from pluginary.core.journal import Journal
+    from pluginary.core.pool import ScanJob, WorkerPool
 
     journal = Journal(journal_path(context))
     for path in journal.in_flight():
