@@ -161,7 +161,7 @@ def _report(context: Any, *, as_json: bool) -> None:
         return
     for change in context.outputs:
         if change.diff:
-            typer.echo(change.diff)
+            typer.echo(change.diff, nl=not change.diff.endswith("\n"))
     for warning in summary.warnings:
         typer.echo(f"warning: {warning}", err=True)
     for failure in summary.failures[:20]:
@@ -248,11 +248,10 @@ _register_catalog_commands()
 
 def main() -> None:
     try:
-        app(standalone_mode=False)
+        # Without standalone mode click returns a typer.Exit's code instead of exiting.
+        code = app(standalone_mode=False)
     except PluginaryError as exc:
         typer.echo(f"error: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
@@ -266,6 +265,7 @@ def main() -> None:
         if isinstance(exc, click.exceptions.Abort):
             sys.exit(EXIT_INTERRUPTED)
         raise
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

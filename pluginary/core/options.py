@@ -72,6 +72,8 @@ class ExportTarget:
     path: Path
     #: Show what would change instead of writing.
     dry_run: bool = False
+    #: Keep a timestamped copy of a file before it is overwritten.
+    backup: bool = True
     #: Exporter-specific settings, passed through unchecked.
     options: dict[str, Any] = attrs.Factory(dict)
 

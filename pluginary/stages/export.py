@@ -20,7 +20,7 @@ def pluginary_export(context: RunContext, targets: list[ExportTarget]) -> int:
     for target in targets:
         exporter = components.instantiate("exporter", target.format)
         files = exporter.render(backend.plugins(), target.path, dict(target.options))
-        changes = write_outputs(files, dry_run=target.dry_run)
+        changes = write_outputs(files, dry_run=target.dry_run, backup=target.backup)
         context.outputs.extend(changes)
         written += sum(change.status != "unchanged" for change in changes)
     return written
