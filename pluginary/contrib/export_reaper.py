@@ -1,0 +1,327 @@
+"""`reaper`: categories and developers for REAPER's FX browser, merged into the user's own files.
+
+`path` is REAPER's resource folder (Options → Show REAPER resource path). Two files:
+
+- `reaper-fxtags.ini` (`tags: true`): `[category]` maps a plugin to category
+  names joined with `|`, `[developer]` maps it to its vendor. REAPER writes the
+  same sections itself at scan time.
+- `reaper-fxfolders.ini` (`folders: true`): one "My Folders" folder per
+  category, named `<folder_prefix><category>` ("Pluginary: Effect/Reverb").
+
+How REAPER keys a plugin, as seen in real users' files and scripts that read them
+(reaper-fxtags.ini / reaper-fxfolders.ini kept in public REAPER config
+repositories, and the "Reaper-Filetype-Descriptions" notes of the Ultraschall
+project):
+
+- VST/VST3: the plugin file's name with every byte outside `[A-Za-z0-9.]` written `_`
+  (`FabFilter Pro-Q 3.vst3` → `FabFilter_Pro_Q_3.vst3`); a shell's members add
+  `<id`, which Pluginary cannot know, so all plugins of one bundle share a key
+  and their categories are merged.
+- AU: `Manufacturer: Name`, the component's own name string. LV2: the plugin URI.
+  CLAP: the plugin id.
+- A folder lists `Item<n>` (the VST file's full path, the AU's `Manufacturer: Name`,
+  the LV2 URI, the CLAP id) with `Type<n>`: 3 VST, 5 AU, 7 CLAP, 1 LV2;
+  `[Folders]` holds `NbFolders` and each folder's `Name<i>` and `Id<i>`, and a
+  folder's items sit in `[Folder<Id>]` with `Nb`.
+
+Merging: every line Pluginary does not own is kept as it was, in place; lines
+for plugins it exports are updated in place or appended in key order. Pluginary
+owns the `[category]`/`[developer]` entries of the plugins it exports (a
+category a user set in REAPER for one of those is replaced: keep it in
+Pluginary as a user category instead) and the folders whose name starts with
+`folder_prefix`; other folders and their ids are untouched. The export stage
+backs a file up before replacing it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path, PurePath
+from typing import Any, ClassVar
+
+import attrs
+
+from pluginary.contrib import taxonomy
+from pluginary.contrib.exporting import folder_target, parse_options, read_existing, single_line, stable
+from pluginary.core.interfaces import OutputFile
+from pluginary.core.models import Plugin
+
+TAGS_FILE = "reaper-fxtags.ini"
+FOLDERS_FILE = "reaper-fxfolders.ini"
+#: reaper-fxfolders.ini item types.
+FOLDER_TYPES = {"vst3": 3, "au": 5, "clap": 7, "lv2": 1}
+
+
+# --- a line-preserving INI file ---------------------------------------------------------------------
+
+_HEADER = re.compile(r"\[(?P<name>[^\]]*)\]\s*")
+
+
+@attrs.define
+class Section:
+    name: str | None  # None: the lines before the first header
+    lines: list[str] = attrs.Factory(list)
+
+
+def _key(line: str) -> str | None:
+    if "=" not in line or line.lstrip()[:1] in (";", "#", "["):
+        return None
+    return line.split("=", 1)[0]
+
+
+@attrs.define
+class IniDocument:
+    """An INI file kept line by line, so whatever Pluginary does not touch is written back verbatim."""
+
+    sections: list[Section] = attrs.Factory(lambda: [Section(None)])
+    newline: str = "\n"
+
+    @classmethod
+    def parse(cls, data: bytes | None) -> IniDocument:
+        if not data:
+            return cls()
+        # Bytes that are not UTF-8 (an old ANSI file) survive the round trip unchanged.
+        text = data.decode("utf-8", errors="surrogateescape")
+        document = cls(newline="\r\n" if "\r\n" in text else "\n")
+        for line in text.splitlines():
+            header = _HEADER.fullmatch(line.strip())
+            if header:
+                document.sections.append(Section(header["name"]))
+            else:
+                document.sections[-1].lines.append(line)
+        return document
+
+    def render(self) -> bytes:
+        out: list[str] = []
+        for section in self.sections:
+            if section.name is not None:
+                out.append(f"[{section.name}]")
+            out.extend(section.lines)
+        text = self.newline.join(out) + self.newline if out else ""
+        return text.encode("utf-8", errors="surrogateescape")
+
+    def find(self, name: str) -> Section | None:
+        return next((s for s in self.sections if s.name == name), None)
+
+    def section(self, name: str) -> Section:
+        found = self.find(name)
+        if found is None:
+            if self.sections[-1].lines and self.sections[-1].lines[-1].strip():
+                self.sections[-1].lines.append("")  # a blank line between sections, as REAPER writes them
+            found = Section(name)
+            self.sections.append(found)
+        return found
+
+    def remove(self, name: str) -> None:
+        self.sections = [s for s in self.sections if s.name != name]
+
+    def get(self, section: str, key: str) -> str | None:
+        found = self.find(section)
+        for line in found.lines if found else ():
+            if _key(line) == key:
+                return line.split("=", 1)[1]
+        return None
+
+    def items(self, section: str) -> Iterator[tuple[str, str]]:
+        found = self.find(section)
+        for line in found.lines if found else ():
+            key = _key(line)
+            if key is not None:
+                yield key, line.split("=", 1)[1]
+
+    def set(self, section: str, key: str, value: str) -> None:
+        """Replace the key's line in place, or add it after the section's last entry."""
+        lines = self.section(section).lines
+        for index, line in enumerate(lines):
+            if _key(line) == key:
+                lines[index] = f"{key}={value}"
+                return
+        end = len(lines)
+        while end and not lines[end - 1].strip():
+            end -= 1
+        lines.insert(end, f"{key}={value}")
+
+
+# --- how REAPER names a plugin ----------------------------------------------------------------------
+
+
+def ini_key(text: str) -> str:
+    """A key REAPER and configparser read back as one key: one line, no `=`, not a header or comment."""
+    key = single_line(text).replace("=", "_")
+    return f"_{key}" if key[:1] in ("[", ";", "#") else key
+
+
+def vst_file_key(path: str) -> str:
+    """REAPER's key for a VST/VST3 file: its name, bytes outside [A-Za-z0-9.] written `_`."""
+    parts = PurePath(path.replace("\\", "/")).parts
+    bundle = next((p for p in parts if p.lower().endswith(".vst3")), parts[-1] if parts else "")
+    return "".join(chr(b) if chr(b).isascii() and (chr(b).isalnum() or chr(b) == ".") else "_"
+                   for b in bundle.encode("utf-8"))
+
+
+def vst3_bundle(path: str) -> str:
+    """The .vst3 bundle a plugin path is in (the path itself when it names no bundle)."""
+    parts = PurePath(path).parts
+    for end, part in enumerate(parts, start=1):
+        if part.lower().endswith(".vst3"):  # the outermost: the binary inside has the same name
+            return str(PurePath(*parts[:end]))
+    return path
+
+
+@attrs.frozen
+class ReaperName:
+    key: str  # in reaper-fxtags.ini
+    item: str  # in a reaper-fxfolders.ini folder
+    type: int
+
+
+def reaper_name(plugin: Plugin) -> ReaperName | None:
+    """How REAPER names this plugin, or None for a format REAPER does not list."""
+    identity = plugin.id.split(":", 1)[1] if ":" in plugin.id else plugin.id
+    if plugin.format == "vst3":
+        return ReaperName(vst_file_key(plugin.path), single_line(vst3_bundle(plugin.path)), FOLDER_TYPES["vst3"])
+    if plugin.format == "au":
+        ident = f"{plugin.vendor}: {plugin.name}" if plugin.vendor else plugin.name
+        return ReaperName(ini_key(ident), single_line(ident), FOLDER_TYPES["au"])
+    if plugin.format in ("lv2", "clap"):
+        return ReaperName(ini_key(identity), single_line(identity), FOLDER_TYPES[plugin.format])
+    return None
+
+
+def category_labels(plugin: Plugin) -> list[str]:
+    """REAPER category names: each category's most specific part ("Reverb", "Synth", "MIDI")."""
+    labels: list[str] = []
+    for category in plugin.categories:
+        label = single_line(taxonomy.leaf(category.name)).replace("|", "/")
+        if label and label not in labels:
+            labels.append(label)
+    return labels
+
+
+# --- the exporter -----------------------------------------------------------------------------------
+
+
+def _prefix_ok(_instance: object, _attribute: object, value: str) -> None:
+    if not single_line(value) or single_line(value) != value.strip():
+        raise ValueError("folder_prefix must be one line of text, not empty: it marks the folders Pluginary owns")
+
+
+@attrs.frozen
+class ReaperOptions:
+    tags: bool = True
+    folders: bool = True
+    folder_prefix: str = attrs.field(default="Pluginary: ", validator=_prefix_ok)
+
+
+@attrs.frozen
+class _Entry:
+    name: ReaperName
+    labels: tuple[str, ...]
+    categories: tuple[str, ...]
+    vendor: str
+
+
+def _entries(plugins: Iterable[Plugin]) -> list[_Entry]:
+    """One entry per REAPER key, plugins sharing a key (one VST3 bundle) merged, in key order."""
+    merged: dict[str, _Entry] = {}
+    for plugin in stable(plugins):
+        name = reaper_name(plugin)
+        if name is None or not name.key:
+            continue
+        labels = tuple(category_labels(plugin))
+        categories = tuple(c.name for c in plugin.categories)
+        vendor = single_line(plugin.vendor)
+        if name.key in merged:
+            old = merged[name.key]
+            labels = tuple(dict.fromkeys((*old.labels, *labels)))
+            categories = tuple(dict.fromkeys((*old.categories, *categories)))
+            vendor = old.vendor or vendor
+            name = old.name
+        merged[name.key] = _Entry(name, labels, categories, vendor)
+    return [merged[key] for key in sorted(merged)]
+
+
+def render_tags(entries: list[_Entry], existing: bytes | None) -> bytes:
+    document = IniDocument.parse(existing)
+    for entry in entries:
+        if entry.labels:
+            document.set("category", entry.name.key, "|".join(entry.labels))
+        if entry.vendor:
+            document.set("developer", entry.name.key, entry.vendor)
+    return document.render()
+
+
+_RANK = {name: rank for rank, name in enumerate(taxonomy.names())}
+
+
+def _order(category: str) -> tuple[int, str]:
+    """Folders in taxonomy order, categories the taxonomy does not know after them by name."""
+    return (_RANK[category], "") if category in _RANK else (len(_RANK), category)
+
+
+def _listed_folders(document: IniDocument) -> list[tuple[str, str]]:
+    """(name, id) of each folder `[Folders]` lists, by position; a missing or garbled NbFolders is
+    recovered from the Name<i> keys, so no folder of the user's is lost."""
+    names = {int(key[4:]): value for key, value in document.items("Folders") if re.fullmatch(r"Name\d+", key)}
+    declared = document.get("Folders", "NbFolders") or ""
+    count = max(int(declared) if declared.strip().isdigit() else 0, max(names, default=-1) + 1)
+    return [(names.get(i, ""), document.get("Folders", f"Id{i}") or str(i)) for i in range(count)]
+
+
+def render_folders(entries: list[_Entry], existing: bytes | None, prefix: str) -> bytes:
+    document = IniDocument.parse(existing)
+    listed = _listed_folders(document)
+    owned = {name: folder_id for name, folder_id in listed if name.startswith(prefix)}
+    kept = [(name, folder_id) for name, folder_id in listed if not name.startswith(prefix)]
+    for folder_id in owned.values():
+        document.remove(f"Folder{folder_id}")
+
+    members: dict[str, set[tuple[int, str]]] = {}
+    for entry in entries:
+        for category in (c for c in entry.categories if single_line(c)):
+            members.setdefault(single_line(f"{prefix}{category}"), set()).add((entry.name.type, entry.name.item))
+    # Ids of the folders kept, and of any [Folder<n>] section left (even one no folder lists): not ours to take.
+    used = {folder_id for _, folder_id in kept}
+    used |= {s.name[len("Folder"):] for s in document.sections if s.name and re.fullmatch(r"Folder\d+", s.name)}
+    ours: list[tuple[str, str]] = []
+    for name in sorted(members, key=lambda n: _order(n[len(prefix):])):
+        previous = owned.get(name)  # a folder keeps its id from one export to the next
+        folder_id = previous if previous is not None and previous not in used else next(
+            str(i) for i in range(len(used) + 1) if str(i) not in used
+        )
+        used.add(folder_id)
+        ours.append((name, folder_id))
+
+    section = document.section("Folders")
+    section.lines = [line for line in section.lines if not re.fullmatch(r"(NbFolders|Name\d+|Id\d+)=.*", line)]
+    while section.lines and not section.lines[-1].strip():
+        section.lines.pop()
+    for position, (name, folder_id) in enumerate([*kept, *ours]):
+        section.lines += [f"Id{position}={folder_id}", f"Name{position}={name}"]
+    section.lines += [f"NbFolders={len(kept) + len(ours)}", ""]
+
+    for name, folder_id in ours:
+        folder = document.section(f"Folder{folder_id}")
+        folder.lines = []
+        for index, (kind, item) in enumerate(sorted(members[name])):
+            folder.lines += [f"Item{index}={item}", f"Type{index}={kind}"]
+        folder.lines += [f"Nb={len(members[name])}", ""]
+    return document.render()
+
+
+class ReaperExporter:
+    name: ClassVar[str] = "reaper"
+
+    def render(self, plugins: Iterable[Plugin], path: Path, options: dict[str, Any]) -> list[OutputFile]:
+        opts = parse_options(self.name, options, ReaperOptions)
+        folder = folder_target(self.name, path)
+        entries = _entries(plugins)
+        files = []
+        if opts.tags:
+            target = folder / TAGS_FILE
+            files.append(OutputFile(target, render_tags(entries, read_existing(target))))
+        if opts.folders:
+            target = folder / FOLDERS_FILE
+            files.append(OutputFile(target, render_folders(entries, read_existing(target), opts.folder_prefix)))
+        return files

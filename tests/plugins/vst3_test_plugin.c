@@ -1,0 +1,798 @@
+/*
+ * Pluginary's VST3 test plugin: a real VST3 module in plain C (no SDK).
+ *
+ * One compiled .so becomes any number of distinct plugins: everything about a
+ * bundle (classes, names, vendors, sub-categories, buses, parameters and
+ * misbehaviour) is read at load time from Contents/Resources/pluginary-test.conf
+ * next to the .so. The format is written by tests/plugins/__init__.py and is
+ * described there. The vtables, structs and interface IDs below follow the
+ * published VST3 ABI (pluginterfaces, non-COM byte order as used on Linux).
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define EXPORT __attribute__((visibility("default")))
+#define CONF_NAME "pluginary-test.conf"
+
+typedef int32_t tresult;
+typedef uint16_t char16;
+typedef uint64_t SpeakerArrangement;
+
+enum { kNoInterface = -1, kResultOk = 0, kResultFalse = 1, kInvalidArgument = 2 };
+enum { kAudio = 0, kEvent = 1, kInput = 0, kOutput = 1 };
+enum { kCanAutomate = 1, kIsList = 8, kUnicodeFactory = 16, kManyInstances = 0x7FFFFFFF };
+
+/* ---------------------------------------------------------------- interface IDs */
+/* Non-COM order: each 32-bit word big-endian, as INLINE_UID lays it out off Windows. */
+#define W(x) (unsigned char)((x) >> 24), (unsigned char)((x) >> 16), (unsigned char)((x) >> 8), (unsigned char)(x)
+#define IID(name, a, b, c, d) static const unsigned char name[16] = {W(a), W(b), W(c), W(d)}
+IID(FUNKNOWN_IID, 0x00000000, 0x00000000, 0xC0000000, 0x00000046);
+IID(FACTORY_IID, 0x7A4D811C, 0x52114A1F, 0xAED9D2EE, 0x0B43BF9F);
+IID(FACTORY2_IID, 0x0007B650, 0xF24B4C0B, 0xA464EDB9, 0xF00B2ABB);
+IID(FACTORY3_IID, 0x4555A2AB, 0xC1234E57, 0x9B122910, 0x36878931);
+IID(PLUGINBASE_IID, 0x22888DDB, 0x156E45AE, 0x8358B348, 0x08190625);
+IID(COMPONENT_IID, 0xE831FF31, 0xF2D54301, 0x928EBBEE, 0x25697802);
+IID(PROCESSOR_IID, 0x42043F99, 0xB7DA453C, 0xA569E79D, 0x9AAEC33D);
+IID(CONTROLLER_IID, 0xDCD7BBE3, 0x7742448D, 0xA874AACC, 0x979C759E);
+
+static int same_iid(const void *a, const unsigned char *b) { return a && memcmp(a, b, 16) == 0; }
+
+/* ---------------------------------------------------------------- ABI structs */
+typedef struct { char vendor[64]; char url[256]; char email[128]; int32_t flags; } PFactoryInfo;
+typedef struct { unsigned char cid[16]; int32_t cardinality; char category[32]; char name[64]; } PClassInfo;
+typedef struct {
+    unsigned char cid[16]; int32_t cardinality; char category[32]; char name[64];
+    uint32_t classFlags; char subCategories[128]; char vendor[64]; char version[64]; char sdkVersion[64];
+} PClassInfo2;
+typedef struct {
+    unsigned char cid[16]; int32_t cardinality; char category[32]; char16 name[64];
+    uint32_t classFlags; char subCategories[128]; char16 vendor[64]; char16 version[64]; char16 sdkVersion[64];
+} PClassInfoW;
+typedef struct {
+    int32_t mediaType, direction, channelCount; char16 name[128]; int32_t busType; uint32_t flags;
+} BusInfo;
+typedef struct {
+    uint32_t id; char16 title[128], shortTitle[128], units[128];
+    int32_t stepCount; double defaultNormalizedValue; int32_t unitId; int32_t flags;
+} ParameterInfo;
+typedef struct { int32_t processMode, symbolicSampleSize, maxSamplesPerBlock; double sampleRate; } ProcessSetup;
+typedef struct { int32_t numChannels; uint64_t silenceFlags; float **channelBuffers32; } AudioBusBuffers;
+typedef struct {
+    int32_t processMode, symbolicSampleSize, numSamples, numInputs, numOutputs;
+    AudioBusBuffers *inputs, *outputs;
+    void *inputParameterChanges, *outputParameterChanges, *inputEvents, *outputEvents, *processContext;
+} ProcessData;
+
+/* ---------------------------------------------------------------- vtables */
+#define UNKNOWN_METHODS \
+    tresult (*queryInterface)(void *self, const char *iid, void **obj); \
+    uint32_t (*addRef)(void *self); \
+    uint32_t (*release)(void *self);
+
+typedef struct {
+    UNKNOWN_METHODS
+    tresult (*getFactoryInfo)(void *self, PFactoryInfo *info);
+    int32_t (*countClasses)(void *self);
+    tresult (*getClassInfo)(void *self, int32_t index, PClassInfo *info);
+    tresult (*createInstance)(void *self, const char *cid, const char *iid, void **obj);
+    tresult (*getClassInfo2)(void *self, int32_t index, PClassInfo2 *info);
+    tresult (*getClassInfoUnicode)(void *self, int32_t index, PClassInfoW *info);
+    tresult (*setHostContext)(void *self, void *context);
+} FactoryVtbl;
+
+typedef struct {
+    UNKNOWN_METHODS
+    tresult (*initialize)(void *self, void *context);
+    tresult (*terminate)(void *self);
+    tresult (*getControllerClassId)(void *self, char *cid);
+    tresult (*setIoMode)(void *self, int32_t mode);
+    int32_t (*getBusCount)(void *self, int32_t type, int32_t dir);
+    tresult (*getBusInfo)(void *self, int32_t type, int32_t dir, int32_t index, BusInfo *bus);
+    tresult (*getRoutingInfo)(void *self, void *in, void *out);
+    tresult (*activateBus)(void *self, int32_t type, int32_t dir, int32_t index, uint8_t state);
+    tresult (*setActive)(void *self, uint8_t state);
+    tresult (*setState)(void *self, void *stream);
+    tresult (*getState)(void *self, void *stream);
+} ComponentVtbl;
+
+typedef struct {
+    UNKNOWN_METHODS
+    tresult (*setBusArrangements)(void *self, SpeakerArrangement *ins, int32_t n_ins, SpeakerArrangement *outs, int32_t n_outs);
+    tresult (*getBusArrangement)(void *self, int32_t dir, int32_t index, SpeakerArrangement *arr);
+    tresult (*canProcessSampleSize)(void *self, int32_t size);
+    uint32_t (*getLatencySamples)(void *self);
+    tresult (*setupProcessing)(void *self, ProcessSetup *setup);
+    tresult (*setProcessing)(void *self, uint8_t state);
+    tresult (*process)(void *self, ProcessData *data);
+    uint32_t (*getTailSamples)(void *self);
+} ProcessorVtbl;
+
+typedef struct {
+    UNKNOWN_METHODS
+    tresult (*initialize)(void *self, void *context);
+    tresult (*terminate)(void *self);
+    tresult (*setComponentState)(void *self, void *stream);
+    tresult (*setState)(void *self, void *stream);
+    tresult (*getState)(void *self, void *stream);
+    int32_t (*getParameterCount)(void *self);
+    tresult (*getParameterInfo)(void *self, int32_t index, ParameterInfo *info);
+    tresult (*getParamStringByValue)(void *self, uint32_t id, double value, char16 *out);
+    tresult (*getParamValueByString)(void *self, uint32_t id, char16 *text, double *value);
+    double (*normalizedParamToPlain)(void *self, uint32_t id, double value);
+    double (*plainParamToNormalized)(void *self, uint32_t id, double plain);
+    double (*getParamNormalized)(void *self, uint32_t id);
+    tresult (*setParamNormalized)(void *self, uint32_t id, double value);
+    tresult (*setComponentHandler)(void *self, void *handler);
+    void *(*createView)(void *self, const char *name);
+} ControllerVtbl;
+
+typedef struct {
+    UNKNOWN_METHODS
+    int32_t (*getEventCount)(void *self); /* (getEvent and addEvent follow; unused here) */
+} EventListVtbl;
+
+/* ---------------------------------------------------------------- configuration */
+enum Stage { STAGE_NONE, STAGE_DLOPEN, STAGE_LOAD, STAGE_FACTORY, STAGE_PARAMS, STAGE_PROCESS };
+enum Crash { CRASH_NONE, CRASH_SEGV, CRASH_ABORT, CRASH_EXIT };
+
+typedef struct {
+    int crash, crash_stage, exit_code, hang_stage;
+    long sleep_ms, alloc_mb, stdout_bytes, stderr_bytes;
+} Misbehaviour;
+
+typedef struct {
+    uint32_t id;
+    char title[128], short_title[128], units[128];
+    int steps, decimals, automatable;
+    double def, min, max;
+    char **texts;
+    int ntexts;
+} Param;
+
+typedef struct {
+    unsigned char cid[16];
+    char name[64], vendor[64], version[64], subcategories[128], sdk_version[64];
+    int audio_in, audio_out, midi_in, instrument, silent;
+    uint32_t latency;
+    Misbehaviour mb;
+    Param *params;
+    int nparams;
+    void *hoard; /* memory that alloc_mb asked us to keep */
+} ClassSpec;
+
+static struct {
+    char vendor[64], url[256], email[128];
+    ClassSpec *classes;
+    int nclasses, loaded;
+} g;
+
+static void copy_str(char *dst, size_t size, const char *src) { snprintf(dst, size, "%s", src); }
+
+static int parse_stage(const char *v)
+{
+    static const char *names[] = {"none", "dlopen", "load", "factory", "params", "process"};
+    for (int i = 0; i < 6; i++)
+        if (strcmp(v, names[i]) == 0) return i;
+    return STAGE_NONE;
+}
+
+static int parse_crash(const char *v)
+{
+    if (strcmp(v, "segv") == 0) return CRASH_SEGV;
+    if (strcmp(v, "abort") == 0) return CRASH_ABORT;
+    if (strcmp(v, "exit") == 0) return CRASH_EXIT;
+    return CRASH_NONE;
+}
+
+static void parse_cid(unsigned char *cid, const char *hex)
+{
+    for (int i = 0; i < 16 && hex[2 * i] && hex[2 * i + 1]; i++) {
+        char byte[3] = {hex[2 * i], hex[2 * i + 1], 0};
+        cid[i] = (unsigned char)strtoul(byte, NULL, 16);
+    }
+}
+
+static void set_class_key(ClassSpec *c, const char *k, const char *v)
+{
+    if (!strcmp(k, "cid")) parse_cid(c->cid, v);
+    else if (!strcmp(k, "name")) copy_str(c->name, sizeof c->name, v);
+    else if (!strcmp(k, "vendor")) copy_str(c->vendor, sizeof c->vendor, v);
+    else if (!strcmp(k, "version")) copy_str(c->version, sizeof c->version, v);
+    else if (!strcmp(k, "subcategories")) copy_str(c->subcategories, sizeof c->subcategories, v);
+    else if (!strcmp(k, "sdk_version")) copy_str(c->sdk_version, sizeof c->sdk_version, v);
+    else if (!strcmp(k, "audio_in")) c->audio_in = atoi(v);
+    else if (!strcmp(k, "audio_out")) c->audio_out = atoi(v);
+    else if (!strcmp(k, "midi_in")) c->midi_in = atoi(v);
+    else if (!strcmp(k, "instrument")) c->instrument = atoi(v);
+    else if (!strcmp(k, "silent")) c->silent = atoi(v);
+    else if (!strcmp(k, "latency")) c->latency = (uint32_t)strtoul(v, NULL, 10);
+    else if (!strcmp(k, "crash")) c->mb.crash = parse_crash(v);
+    else if (!strcmp(k, "crash_stage")) c->mb.crash_stage = parse_stage(v);
+    else if (!strcmp(k, "exit_code")) c->mb.exit_code = atoi(v);
+    else if (!strcmp(k, "hang_stage")) c->mb.hang_stage = parse_stage(v);
+    else if (!strcmp(k, "sleep_ms")) c->mb.sleep_ms = atol(v);
+    else if (!strcmp(k, "alloc_mb")) c->mb.alloc_mb = atol(v);
+    else if (!strcmp(k, "stdout_bytes")) c->mb.stdout_bytes = atol(v);
+    else if (!strcmp(k, "stderr_bytes")) c->mb.stderr_bytes = atol(v);
+    else fprintf(stderr, "pluginary test plugin: unknown class key '%s'\n", k);
+}
+
+static void set_param_key(Param *p, const char *k, const char *v)
+{
+    if (!strcmp(k, "id")) p->id = (uint32_t)strtoul(v, NULL, 10);
+    else if (!strcmp(k, "title")) copy_str(p->title, sizeof p->title, v);
+    else if (!strcmp(k, "short_title")) copy_str(p->short_title, sizeof p->short_title, v);
+    else if (!strcmp(k, "units")) copy_str(p->units, sizeof p->units, v);
+    else if (!strcmp(k, "steps")) p->steps = atoi(v);
+    else if (!strcmp(k, "decimals")) p->decimals = atoi(v);
+    else if (!strcmp(k, "automatable")) p->automatable = atoi(v);
+    else if (!strcmp(k, "default")) p->def = strtod(v, NULL);
+    else if (!strcmp(k, "min")) p->min = strtod(v, NULL);
+    else if (!strcmp(k, "max")) p->max = strtod(v, NULL);
+    else if (!strcmp(k, "text")) {
+        p->texts = realloc(p->texts, sizeof(char *) * (size_t)(p->ntexts + 1));
+        p->texts[p->ntexts++] = strdup(v);
+    } else fprintf(stderr, "pluginary test plugin: unknown param key '%s'\n", k);
+}
+
+static ClassSpec *add_class(void)
+{
+    g.classes = realloc(g.classes, sizeof(ClassSpec) * (size_t)(g.nclasses + 1));
+    ClassSpec *c = &g.classes[g.nclasses++];
+    memset(c, 0, sizeof *c);
+    copy_str(c->version, sizeof c->version, "1.0.0");
+    copy_str(c->sdk_version, sizeof c->sdk_version, "VST 3.7.9");
+    c->audio_in = c->audio_out = 2;
+    c->mb.exit_code = 1;
+    return c;
+}
+
+static Param *add_param(ClassSpec *c)
+{
+    c->params = realloc(c->params, sizeof(Param) * (size_t)(c->nparams + 1));
+    Param *p = &c->params[c->nparams];
+    memset(p, 0, sizeof *p);
+    p->id = (uint32_t)c->nparams++;
+    p->max = 1.0;
+    p->decimals = 2;
+    p->automatable = 1;
+    return p;
+}
+
+/* The resource file sits at <bundle>/Contents/Resources/, two levels above our own .so. */
+static int config_path(char *out, size_t size)
+{
+    Dl_info info;
+    if (!dladdr((void *)config_path, &info) || !info.dli_fname) return 0;
+    char so[4096];
+    copy_str(so, sizeof so, info.dli_fname);
+    for (int up = 0; up < 2; up++) {
+        char *slash = strrchr(so, '/');
+        if (!slash) return 0;
+        *slash = 0;
+    }
+    snprintf(out, size, "%s/Resources/" CONF_NAME, so);
+    return 1;
+}
+
+static void load_config(void)
+{
+    char path[4200];
+    if (!config_path(path, sizeof path)) return;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "pluginary test plugin: cannot read %s\n", path);
+        return;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    ClassSpec *cls = NULL;
+    Param *param = NULL;
+    while ((len = getline(&line, &cap, f)) >= 0) {
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = 0;
+        if (len == 0 || line[0] == '#') continue;
+        if (!strcmp(line, "[module]")) { cls = NULL; param = NULL; continue; }
+        if (!strcmp(line, "[class]")) { cls = add_class(); param = NULL; continue; }
+        if (!strcmp(line, "[param]")) { if (cls) param = add_param(cls); continue; }
+        char *eq = strchr(line, '=');
+        if (!eq) continue;
+        *eq = 0;
+        if (param) set_param_key(param, line, eq + 1);
+        else if (cls) set_class_key(cls, line, eq + 1);
+        else if (!strcmp(line, "vendor")) copy_str(g.vendor, sizeof g.vendor, eq + 1);
+        else if (!strcmp(line, "url")) copy_str(g.url, sizeof g.url, eq + 1);
+        else if (!strcmp(line, "email")) copy_str(g.email, sizeof g.email, eq + 1);
+    }
+    free(line);
+    fclose(f);
+}
+
+/* ---------------------------------------------------------------- misbehaviour */
+static int *volatile g_null_pointer; /* volatile, so the compiler cannot turn the crash into a trap */
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0) {}
+}
+
+static void write_garbage(int fd, long n)
+{
+    char buf[4096];
+    uint32_t x = 0x9E3779B9u;
+    while (n > 0) {
+        size_t chunk = n < (long)sizeof buf ? (size_t)n : sizeof buf;
+        for (size_t i = 0; i < chunk; i++) {
+            x ^= x << 13; x ^= x >> 17; x ^= x << 5;
+            buf[i] = (char)(x & 0xFF);
+        }
+        if (write(fd, buf, chunk) < 0) return;
+        n -= (long)chunk;
+    }
+}
+
+/* Crash or hang when `stage` is the one the class was configured to misbehave at. */
+static void reach_stage(const ClassSpec *c, int stage)
+{
+    if (c->mb.hang_stage == stage)
+        for (;;) pause();
+    if (c->mb.crash_stage != stage) return;
+    switch (c->mb.crash) {
+    case CRASH_SEGV: *g_null_pointer = 42; break;
+    case CRASH_ABORT: abort();
+    case CRASH_EXIT: exit(c->mb.exit_code);
+    default: break;
+    }
+}
+
+__attribute__((constructor)) static void on_dlopen(void)
+{
+    load_config();
+    for (int i = 0; i < g.nclasses; i++) reach_stage(&g.classes[i], STAGE_DLOPEN);
+}
+
+/* Everything a plugin does "on load" happens once, in ModuleEntry or GetPluginFactory. */
+static void module_load(void)
+{
+    if (g.loaded) return;
+    g.loaded = 1;
+    for (int i = 0; i < g.nclasses; i++) {
+        ClassSpec *c = &g.classes[i];
+        write_garbage(STDOUT_FILENO, c->mb.stdout_bytes);
+        write_garbage(STDERR_FILENO, c->mb.stderr_bytes);
+        if (c->mb.sleep_ms > 0) sleep_ms(c->mb.sleep_ms);
+        if (c->mb.alloc_mb > 0 && (c->hoard = malloc((size_t)c->mb.alloc_mb << 20)))
+            memset(c->hoard, 0xA5, (size_t)c->mb.alloc_mb << 20);
+        reach_stage(c, STAGE_LOAD);
+    }
+}
+
+/* ---------------------------------------------------------------- strings */
+static void to_utf16(char16 *dst, size_t cap, const char *src)
+{
+    const unsigned char *s = (const unsigned char *)src;
+    size_t n = 0;
+    while (*s && n + 2 < cap) {
+        uint32_t cp = *s++;
+        int more = cp >= 0xF0 ? 3 : cp >= 0xE0 ? 2 : cp >= 0xC0 ? 1 : 0;
+        if (more) cp &= 0x3Fu >> more;
+        for (; more > 0 && (*s & 0xC0) == 0x80; more--) cp = (cp << 6) | (*s++ & 0x3Fu);
+        if (cp >= 0x10000) {
+            cp -= 0x10000;
+            dst[n++] = (char16)(0xD800 + (cp >> 10));
+            dst[n++] = (char16)(0xDC00 + (cp & 0x3FF));
+        } else {
+            dst[n++] = (char16)cp;
+        }
+    }
+    dst[n] = 0;
+}
+
+static void from_utf16(char *dst, size_t cap, const char16 *src)
+{
+    size_t n = 0;
+    for (; src && *src && n + 4 < cap; src++) {
+        uint32_t cp = *src;
+        if (cp < 0x80) dst[n++] = (char)cp;
+        else if (cp < 0x800) { dst[n++] = (char)(0xC0 | (cp >> 6)); dst[n++] = (char)(0x80 | (cp & 0x3F)); }
+        else { dst[n++] = (char)(0xE0 | (cp >> 12)); dst[n++] = (char)(0x80 | ((cp >> 6) & 0x3F)); dst[n++] = (char)(0x80 | (cp & 0x3F)); }
+    }
+    dst[n] = 0;
+}
+
+/* ---------------------------------------------------------------- the plugin object */
+/* One object is component, audio processor and edit controller; each interface is a vtable slot. */
+typedef struct {
+    const ComponentVtbl *component;
+    const ProcessorVtbl *processor;
+    const ControllerVtbl *controller;
+    int32_t refs;
+    ClassSpec *spec;
+    double *values;
+    int params_reached, process_reached;
+    uint32_t phase;
+} Plugin;
+
+#define FROM(self, member) ((Plugin *)((char *)(self) - offsetof(Plugin, member)))
+static const ComponentVtbl component_vtbl;
+static const ProcessorVtbl processor_vtbl;
+static const ControllerVtbl controller_vtbl;
+
+static tresult plugin_query(Plugin *p, const char *iid, void **obj)
+{
+    if (same_iid(iid, FUNKNOWN_IID) || same_iid(iid, PLUGINBASE_IID) || same_iid(iid, COMPONENT_IID))
+        *obj = &p->component;
+    else if (same_iid(iid, PROCESSOR_IID)) *obj = &p->processor;
+    else if (same_iid(iid, CONTROLLER_IID)) *obj = &p->controller;
+    else { *obj = NULL; return kNoInterface; }
+    p->refs++;
+    return kResultOk;
+}
+
+static uint32_t plugin_release(Plugin *p)
+{
+    if (--p->refs > 0) return (uint32_t)p->refs;
+    free(p->values);
+    free(p);
+    return 0;
+}
+
+#define UNKNOWN_THUNKS(prefix, member) \
+    static tresult prefix##_query(void *s, const char *iid, void **obj) { return plugin_query(FROM(s, member), iid, obj); } \
+    static uint32_t prefix##_add_ref(void *s) { return (uint32_t)++FROM(s, member)->refs; } \
+    static uint32_t prefix##_release(void *s) { return plugin_release(FROM(s, member)); }
+UNKNOWN_THUNKS(comp, component)
+UNKNOWN_THUNKS(proc, processor)
+UNKNOWN_THUNKS(ctrl, controller)
+
+static Plugin *plugin_new(ClassSpec *spec)
+{
+    Plugin *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    p->component = &component_vtbl;
+    p->processor = &processor_vtbl;
+    p->controller = &controller_vtbl;
+    p->refs = 1;
+    p->spec = spec;
+    p->values = calloc((size_t)spec->nparams + 1, sizeof(double));
+    for (int i = 0; i < spec->nparams; i++) p->values[i] = spec->params[i].def;
+    return p;
+}
+
+/* --- IComponent */
+static tresult ok_context(void *s, void *context) { (void)s; (void)context; return kResultOk; }
+static tresult ok_void(void *s) { (void)s; return kResultOk; }
+static tresult ok_stream(void *s, void *stream) { (void)s; (void)stream; return kResultOk; }
+static tresult ok_int(void *s, int32_t v) { (void)s; (void)v; return kResultOk; }
+static tresult ok_bool(void *s, uint8_t v) { (void)s; (void)v; return kResultOk; }
+
+/* No separate controller class: hosts then ask the component itself for IEditController. */
+static tresult comp_controller_cid(void *s, char *cid) { (void)s; memset(cid, 0, 16); return kResultFalse; }
+
+static int bus_channels(const ClassSpec *c, int32_t type, int32_t dir, int32_t index)
+{
+    if (index != 0) return -1;
+    if (type == kEvent) return dir == kInput && c->midi_in ? 16 : -1;
+    int n = dir == kInput ? c->audio_in : c->audio_out;
+    return n > 0 ? n : -1;
+}
+
+static int32_t comp_bus_count(void *s, int32_t type, int32_t dir)
+{
+    return bus_channels(FROM(s, component)->spec, type, dir, 0) > 0 ? 1 : 0;
+}
+
+static tresult comp_bus_info(void *s, int32_t type, int32_t dir, int32_t index, BusInfo *bus)
+{
+    int n = bus_channels(FROM(s, component)->spec, type, dir, index);
+    if (n < 0 || !bus) return kInvalidArgument;
+    memset(bus, 0, sizeof *bus);
+    bus->mediaType = type;
+    bus->direction = dir;
+    bus->channelCount = n;
+    to_utf16(bus->name, 128, type == kEvent ? "MIDI In" : dir == kInput ? "Input" : "Output");
+    bus->busType = 0; /* main */
+    bus->flags = 1;   /* active by default */
+    return kResultOk;
+}
+
+static tresult comp_routing(void *s, void *in, void *out) { (void)s; (void)in; (void)out; return kResultFalse; }
+static tresult comp_activate_bus(void *s, int32_t t, int32_t d, int32_t i, uint8_t on)
+{
+    (void)t; (void)d; (void)i; (void)on; (void)s;
+    return kResultOk;
+}
+
+static const ComponentVtbl component_vtbl = {
+    comp_query, comp_add_ref, comp_release, ok_context, ok_void, comp_controller_cid, ok_int,
+    comp_bus_count, comp_bus_info, comp_routing, comp_activate_bus, ok_bool, ok_stream, ok_stream,
+};
+
+/* --- IAudioProcessor */
+static SpeakerArrangement layout_for(int channels)
+{
+    if (channels == 1) return (SpeakerArrangement)1 << 19; /* kSpeakerM */
+    return channels >= 64 ? ~(SpeakerArrangement)0 : ((SpeakerArrangement)1 << channels) - 1;
+}
+
+static tresult proc_set_arrangements(void *s, SpeakerArrangement *ins, int32_t n_ins, SpeakerArrangement *outs, int32_t n_outs)
+{
+    const ClassSpec *c = FROM(s, processor)->spec;
+    int want_in = c->audio_in > 0, want_out = c->audio_out > 0;
+    if (n_ins != want_in || n_outs != want_out) return kResultFalse;
+    if (want_in && ins[0] != layout_for(c->audio_in)) return kResultFalse;
+    if (want_out && outs[0] != layout_for(c->audio_out)) return kResultFalse;
+    return kResultOk;
+}
+
+static tresult proc_get_arrangement(void *s, int32_t dir, int32_t index, SpeakerArrangement *arr)
+{
+    int n = bus_channels(FROM(s, processor)->spec, kAudio, dir, index);
+    if (n < 0) return kInvalidArgument;
+    *arr = layout_for(n);
+    return kResultOk;
+}
+
+static tresult proc_can_size(void *s, int32_t size) { (void)s; return size == 0 ? kResultOk : kResultFalse; }
+static uint32_t proc_latency(void *s) { return FROM(s, processor)->spec->latency; }
+static tresult proc_setup(void *s, ProcessSetup *setup) { (void)s; return setup ? kResultOk : kInvalidArgument; }
+static uint32_t proc_tail(void *s) { (void)s; return 0; }
+
+static tresult proc_process(void *s, ProcessData *data)
+{
+    Plugin *p = FROM(s, processor);
+    if (!p->process_reached) { p->process_reached = 1; reach_stage(p->spec, STAGE_PROCESS); }
+    if (!data || data->numSamples <= 0 || data->symbolicSampleSize != 0) return kResultOk;
+    const AudioBusBuffers *in = data->numInputs > 0 ? data->inputs : NULL;
+    /* An instrument sounds in blocks that carry events (a note), so a host's warm-up hears it at once. */
+    void *events = data->inputEvents;
+    int sounding = p->spec->instrument && !p->spec->silent && events
+                   && (*(const EventListVtbl **)events)->getEventCount(events) > 0;
+    for (int b = 0; b < data->numOutputs && data->outputs; b++) {
+        AudioBusBuffers *out = &data->outputs[b];
+        for (int ch = 0; ch < out->numChannels && out->channelBuffers32; ch++) {
+            float *dst = out->channelBuffers32[ch];
+            if (!dst) continue;
+            const float *src = NULL;
+            if (b == 0 && in && in->numChannels > 0 && in->channelBuffers32)
+                src = in->channelBuffers32[ch < in->numChannels ? ch : in->numChannels - 1];
+            for (int i = 0; i < data->numSamples; i++) {
+                if (src) dst[i] = src[i];
+                else if (sounding) dst[i] = (p->phase++ & 32) ? 0.01f : -0.01f;
+                else dst[i] = 0.0f;
+            }
+        }
+        out->silenceFlags = 0;
+    }
+    return kResultOk;
+}
+
+static const ProcessorVtbl processor_vtbl = {
+    proc_query, proc_add_ref, proc_release, proc_set_arrangements, proc_get_arrangement,
+    proc_can_size, proc_latency, proc_setup, ok_bool, proc_process, proc_tail,
+};
+
+/* --- IEditController */
+static Param *find_param(Plugin *p, uint32_t id, int *index)
+{
+    for (int i = 0; i < p->spec->nparams; i++)
+        if (p->spec->params[i].id == id) { if (index) *index = i; return &p->spec->params[i]; }
+    return NULL;
+}
+
+static double clamp01(double v) { return v < 0 ? 0 : v > 1 ? 1 : v; }
+static int step_of(const Param *q, double v) { return (int)(clamp01(v) * q->steps + 0.5); }
+
+static double to_plain(const Param *q, double v)
+{
+    if (q->steps > 0) return q->min + step_of(q, v) * (q->max - q->min) / q->steps;
+    return q->min + clamp01(v) * (q->max - q->min);
+}
+
+static double to_normalized(const Param *q, double plain)
+{
+    if (q->max == q->min) return 0;
+    double v = clamp01((plain - q->min) / (q->max - q->min));
+    return q->steps > 0 ? (double)step_of(q, v) / q->steps : v;
+}
+
+static int32_t ctrl_param_count(void *s) { return FROM(s, controller)->spec->nparams; }
+
+static tresult ctrl_param_info(void *s, int32_t index, ParameterInfo *info)
+{
+    Plugin *p = FROM(s, controller);
+    if (!p->params_reached) { p->params_reached = 1; reach_stage(p->spec, STAGE_PARAMS); }
+    if (index < 0 || index >= p->spec->nparams || !info) return kInvalidArgument;
+    const Param *q = &p->spec->params[index];
+    memset(info, 0, sizeof *info);
+    info->id = q->id;
+    to_utf16(info->title, 128, q->title);
+    to_utf16(info->shortTitle, 128, q->short_title[0] ? q->short_title : q->title);
+    to_utf16(info->units, 128, q->units);
+    info->stepCount = q->steps;
+    info->defaultNormalizedValue = q->def;
+    info->flags = (q->automatable ? kCanAutomate : 0) | (q->ntexts ? kIsList : 0);
+    return kResultOk;
+}
+
+static tresult ctrl_string_by_value(void *s, uint32_t id, double v, char16 *out)
+{
+    const Param *q = find_param(FROM(s, controller), id, NULL);
+    if (!q || !out) return kInvalidArgument;
+    char text[256];
+    int step = step_of(q, v);
+    if (q->ntexts > 0) copy_str(text, sizeof text, q->texts[step < q->ntexts ? step : q->ntexts - 1]);
+    else snprintf(text, sizeof text, "%.*f%s%s", q->decimals, to_plain(q, v), q->units[0] ? " " : "", q->units);
+    to_utf16(out, 128, text);
+    return kResultOk;
+}
+
+static tresult ctrl_value_by_string(void *s, uint32_t id, char16 *in, double *v)
+{
+    const Param *q = find_param(FROM(s, controller), id, NULL);
+    if (!q || !v) return kInvalidArgument;
+    char text[512];
+    from_utf16(text, sizeof text, in);
+    for (int i = 0; i < q->ntexts; i++)
+        if (!strcmp(text, q->texts[i])) { *v = q->steps > 0 ? (double)i / q->steps : 0; return kResultOk; }
+    char *end;
+    double plain = strtod(text, &end);
+    if (end == text) return kResultFalse;
+    *v = to_normalized(q, plain);
+    return kResultOk;
+}
+
+static double ctrl_to_plain(void *s, uint32_t id, double v)
+{
+    const Param *q = find_param(FROM(s, controller), id, NULL);
+    return q ? to_plain(q, v) : v;
+}
+
+static double ctrl_to_normalized(void *s, uint32_t id, double plain)
+{
+    const Param *q = find_param(FROM(s, controller), id, NULL);
+    return q ? to_normalized(q, plain) : plain;
+}
+
+static double ctrl_get_normalized(void *s, uint32_t id)
+{
+    Plugin *p = FROM(s, controller);
+    int i;
+    return find_param(p, id, &i) ? p->values[i] : 0;
+}
+
+static tresult ctrl_set_normalized(void *s, uint32_t id, double v)
+{
+    Plugin *p = FROM(s, controller);
+    int i;
+    if (!find_param(p, id, &i)) return kInvalidArgument;
+    p->values[i] = clamp01(v);
+    return kResultOk;
+}
+
+static tresult ctrl_set_handler(void *s, void *handler) { (void)s; (void)handler; return kResultOk; }
+static void *ctrl_create_view(void *s, const char *name) { (void)s; (void)name; return NULL; }
+
+static const ControllerVtbl controller_vtbl = {
+    ctrl_query, ctrl_add_ref, ctrl_release, ok_context, ok_void, ok_stream, ok_stream, ok_stream,
+    ctrl_param_count, ctrl_param_info, ctrl_string_by_value, ctrl_value_by_string, ctrl_to_plain,
+    ctrl_to_normalized, ctrl_get_normalized, ctrl_set_normalized, ctrl_set_handler, ctrl_create_view,
+};
+
+/* ---------------------------------------------------------------- the factory */
+static const FactoryVtbl *g_factory;
+
+static tresult fact_query(void *s, const char *iid, void **obj)
+{
+    if (same_iid(iid, FUNKNOWN_IID) || same_iid(iid, FACTORY_IID) || same_iid(iid, FACTORY2_IID)
+        || same_iid(iid, FACTORY3_IID)) {
+        *obj = s;
+        return kResultOk;
+    }
+    *obj = NULL;
+    return kNoInterface;
+}
+
+static uint32_t fact_ref(void *s) { (void)s; return 1; } /* static object: no counting needed */
+
+static tresult fact_info(void *s, PFactoryInfo *info)
+{
+    (void)s;
+    memset(info, 0, sizeof *info);
+    copy_str(info->vendor, sizeof info->vendor, g.vendor);
+    copy_str(info->url, sizeof info->url, g.url);
+    copy_str(info->email, sizeof info->email, g.email);
+    info->flags = kUnicodeFactory;
+    return kResultOk;
+}
+
+static int32_t fact_count(void *s) { (void)s; return g.nclasses; }
+
+static ClassSpec *class_at(int32_t index) { return index >= 0 && index < g.nclasses ? &g.classes[index] : NULL; }
+
+static tresult fact_class_info(void *s, int32_t index, PClassInfo *info)
+{
+    ClassSpec *c = class_at(index);
+    (void)s;
+    if (!c || !info) return kInvalidArgument;
+    memset(info, 0, sizeof *info);
+    memcpy(info->cid, c->cid, 16);
+    info->cardinality = kManyInstances;
+    copy_str(info->category, sizeof info->category, "Audio Module Class");
+    copy_str(info->name, sizeof info->name, c->name);
+    return kResultOk;
+}
+
+static tresult fact_class_info2(void *s, int32_t index, PClassInfo2 *info)
+{
+    ClassSpec *c = class_at(index);
+    if (!c || !info) return kInvalidArgument;
+    memset(info, 0, sizeof *info);
+    fact_class_info(s, index, (PClassInfo *)info); /* PClassInfo2 starts with a PClassInfo */
+    copy_str(info->subCategories, sizeof info->subCategories, c->subcategories);
+    copy_str(info->vendor, sizeof info->vendor, c->vendor[0] ? c->vendor : g.vendor);
+    copy_str(info->version, sizeof info->version, c->version);
+    copy_str(info->sdkVersion, sizeof info->sdkVersion, c->sdk_version);
+    return kResultOk;
+}
+
+static tresult fact_class_info_w(void *s, int32_t index, PClassInfoW *info)
+{
+    ClassSpec *c = class_at(index);
+    (void)s;
+    if (!c || !info) return kInvalidArgument;
+    memset(info, 0, sizeof *info);
+    memcpy(info->cid, c->cid, 16);
+    info->cardinality = kManyInstances;
+    copy_str(info->category, sizeof info->category, "Audio Module Class");
+    to_utf16(info->name, 64, c->name);
+    copy_str(info->subCategories, sizeof info->subCategories, c->subcategories);
+    to_utf16(info->vendor, 64, c->vendor[0] ? c->vendor : g.vendor);
+    to_utf16(info->version, 64, c->version);
+    to_utf16(info->sdkVersion, 64, c->sdk_version);
+    return kResultOk;
+}
+
+static tresult fact_create(void *s, const char *cid, const char *iid, void **obj)
+{
+    (void)s;
+    *obj = NULL;
+    for (int i = 0; i < g.nclasses; i++) {
+        ClassSpec *c = &g.classes[i];
+        if (memcmp(cid, c->cid, 16) != 0) continue;
+        reach_stage(c, STAGE_FACTORY);
+        Plugin *p = plugin_new(c);
+        if (!p) return kResultFalse;
+        tresult r = plugin_query(p, iid, obj);
+        plugin_release(p); /* the reference queryInterface added is the caller's */
+        return r;
+    }
+    return kInvalidArgument;
+}
+
+static tresult fact_host_context(void *s, void *context) { (void)s; (void)context; return kResultOk; }
+
+static const FactoryVtbl factory_vtbl = {
+    fact_query, fact_ref, fact_ref, fact_info, fact_count, fact_class_info, fact_create,
+    fact_class_info2, fact_class_info_w, fact_host_context,
+};
+
+/* ---------------------------------------------------------------- exports */
+EXPORT int ModuleEntry(void *handle) { (void)handle; module_load(); return 1; }
+EXPORT int ModuleExit(void) { return 1; }
+
+EXPORT void *GetPluginFactory(void)
+{
+    module_load();
+    if (g.nclasses == 0) return NULL; /* no (readable) resource file: a module without a factory */
+    g_factory = &factory_vtbl;
+    return (void *)&g_factory;
+}

@@ -1,0 +1,440 @@
+"""The taxonomy, the `native` and `keywords` categorizers, and how their proposals merge."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pluginary.contrib import taxonomy
+from pluginary.contrib.categorize_keywords import PARAMETER_CUES, KeywordCategorizer, words
+from pluginary.contrib.categorize_native import (
+    AU_TYPES,
+    CLAP_FEATURES,
+    LV2_CLASSES,
+    LV2_PARENT,
+    VST3_DOMAINS,
+    VST3_FX,
+    VST3_INSTRUMENT,
+    NativeCategorizer,
+)
+from pluginary.contrib.taxonomy import merge_categories
+from pluginary.core.interfaces import Categorizer
+from pluginary.core.models import IO, Category, CategorySource, Parameter, Plugin
+
+NATIVE, KEYWORDS, USER = CategorySource.NATIVE, CategorySource.KEYWORDS, CategorySource.USER
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "taxonomy.md"
+
+
+def plugin(fmt: str = "vst3", name: str = "Thing", native: tuple[str, ...] = (), params: tuple[str, ...] = (),
+           **fields: Any) -> Plugin:
+    return Plugin(
+        id=f"{fmt}:{name}", format=fmt, name=name, path=f"/plugins/{name}", native_categories=native,
+        parameters=tuple(Parameter(index=i, name=p) for i, p in enumerate(params)), **fields,
+    )
+
+
+def names(categories: list[Category] | tuple[Category, ...]) -> list[str]:
+    return [c.name for c in categories]
+
+
+# --- the taxonomy -----------------------------------------------------------------------------------
+
+
+def test_taxonomy_has_the_two_levels_the_issue_lists() -> None:
+    tops = {top.name: [sub.name for sub in top.subcategories] for top in taxonomy.TAXONOMY}
+    assert tops == {
+        "Instrument": ["Synth", "Sampler", "Drum", "Piano", "Organ", "Other"],
+        "Effect": ["EQ", "Filter", "Dynamics", "Reverb", "Delay", "Modulation", "Distortion", "Pitch", "Spatial",
+                   "Analyzer", "Restoration", "Utility", "Mastering", "Channel Strip"],
+        "MIDI": [],
+        "Generator": [],
+    }
+
+
+def test_no_word_names_two_categories() -> None:
+    seen: dict[str, str] = {}
+    for top in taxonomy.TAXONOMY:
+        entries = [(top.name, w) for w in (top.name.lower(), *top.synonyms)]
+        entries += [(taxonomy.path(top.name, s.name), w) for s in top.subcategories for w in (s.name.lower(),
+                                                                                              *s.synonyms)]
+        for category, word in entries:
+            assert seen.setdefault(word, category) == category, f"{word!r} names {seen[word]} and {category}"
+
+
+def test_every_mapping_targets_a_taxonomy_name() -> None:
+    targets = [*VST3_DOMAINS.values(), *VST3_FX.values(), *VST3_INSTRUMENT.values(), *AU_TYPES.values(),
+               *CLAP_FEATURES.values(), *(name for name, _ in LV2_CLASSES.values()), *PARAMETER_CUES]
+    assert set(targets) <= taxonomy.ALL_NAMES
+
+
+def test_taxonomy_doc_lists_every_category() -> None:
+    text = DOCS.read_text(encoding="utf-8")
+    missing = [name for name in taxonomy.names() if f"`{name}`" not in text]
+    assert not missing, f"docs/taxonomy.md does not mention {missing}"
+
+
+def test_categorizers_implement_the_protocol() -> None:
+    assert isinstance(NativeCategorizer(), Categorizer)
+    assert isinstance(KeywordCategorizer(), Categorizer)
+
+
+# --- native: VST3 -----------------------------------------------------------------------------------
+
+#: Every sub-category string of the VST3 SDK's PlugType namespace (ivstaudioprocessor.h) → expected place.
+VST3_SDK = {
+    "Fx": ["Effect"],
+    "Fx|Analyzer": ["Effect/Analyzer"],
+    "Fx|Bass": ["Effect"],
+    "Fx|Channel Strip": ["Effect/Channel Strip"],
+    "Fx|Delay": ["Effect/Delay"],
+    "Fx|Distortion": ["Effect/Distortion"],
+    "Fx|Drums": ["Effect"],
+    "Fx|Dynamics": ["Effect/Dynamics"],
+    "Fx|EQ": ["Effect/EQ"],
+    "Fx|Filter": ["Effect/Filter"],
+    "Fx|Generator": ["Generator"],
+    "Fx|Guitar": ["Effect"],
+    "Fx|Instrument": ["Effect"],
+    "Fx|Instrument|External": ["Effect"],
+    "Fx|Mastering": ["Effect/Mastering"],
+    "Fx|Microphone": ["Effect"],
+    "Fx|Modulation": ["Effect/Modulation"],
+    "Fx|Network": ["Effect/Utility"],
+    "Fx|Pitch Shift": ["Effect/Pitch"],
+    "Fx|Restoration": ["Effect/Restoration"],
+    "Fx|Reverb": ["Effect/Reverb"],
+    "Fx|Spatial": ["Effect/Spatial"],
+    "Fx|Surround": ["Effect/Spatial"],
+    "Fx|Tools": ["Effect/Utility"],
+    "Fx|Vocals": ["Effect"],
+    "Instrument": ["Instrument"],
+    "Instrument|Drum": ["Instrument/Drum"],
+    "Instrument|External": ["Instrument/Other"],
+    "Instrument|Piano": ["Instrument/Piano"],
+    "Instrument|Sampler": ["Instrument/Sampler"],
+    "Instrument|Synth": ["Instrument/Synth"],
+    "Instrument|Synth|Sampler": ["Instrument/Synth", "Instrument/Sampler"],
+    "Spatial": ["Effect/Spatial"],
+    "Spatial|Fx": ["Effect/Spatial"],
+    "Analyzer": ["Effect/Analyzer"],
+    "Ambisonics": ["Effect/Spatial"],
+    "Up-Downmix": ["Effect/Spatial"],
+}
+
+
+@pytest.mark.parametrize(("string", "expected"), VST3_SDK.items())
+def test_native_maps_every_vst3_sdk_subcategory(string: str, expected: list[str]) -> None:
+    found = NativeCategorizer().categorize(plugin("vst3", native=(string,)))
+    assert names(found) == expected
+    assert all(c.source == NATIVE and c.confidence == 1.0 for c in found)
+
+
+@pytest.mark.parametrize(
+    ("strings", "expected"),
+    [
+        (("Fx|Reverb|Stereo",), ["Effect/Reverb"]),  # a channel hint is not a category
+        (("Fx|EQ|Mono|OnlyRT",), ["Effect/EQ"]),  # nor is a processing marker
+        (("Instrument|Synth|NoOfflineProcess",), ["Instrument/Synth"]),
+        (("Fx", "EQ"), ["Effect/EQ"]),  # moduleinfo.json stores one string's words separately
+        (("Fx", "Instrument", "External"), ["Effect"]),
+        (("Instrument", "Synth", "Sampler"), ["Instrument/Synth", "Instrument/Sampler"]),
+        (("Fx", "Generator"), ["Generator"]),
+        (("Fx|EQ", "Fx|Dynamics"), ["Effect/EQ", "Effect/Dynamics"]),  # two whole strings
+        (("EQ",), ["Effect/EQ"]),
+        (("Fx|Delay|Reverb",), ["Effect/Delay", "Effect/Reverb"]),
+        (("Fx|Instrument|Organ",), ["Effect", "Instrument/Organ"]),  # a vendor's own word, via synonyms
+        (("OnlyARA",), []),
+    ],
+)
+def test_native_vst3_combinations(strings: tuple[str, ...], expected: list[str]) -> None:
+    assert names(NativeCategorizer().categorize(plugin("vst3", native=strings))) == expected
+
+
+def test_native_vendor_word_found_by_synonym_is_less_sure() -> None:
+    found = NativeCategorizer().categorize(plugin("vst3", native=("Fx|Chorus",)))
+    assert [(c.name, c.confidence) for c in found] == [("Effect/Modulation", 0.8)]
+
+
+# --- native: LV2 ------------------------------------------------------------------------------------
+
+#: Every plugin class of lv2core.ttl → expected place; unlisted classes inherit their parent's.
+LV2_CORE = {
+    "Plugin": [],
+    "AllpassPlugin": ["Effect/Filter"], "AmplifierPlugin": ["Effect/Utility"],
+    "AnalyserPlugin": ["Effect/Analyzer"], "BandpassPlugin": ["Effect/Filter"],
+    "ChorusPlugin": ["Effect/Modulation"], "CombPlugin": ["Effect/Filter"],
+    "CompressorPlugin": ["Effect/Dynamics"], "ConstantPlugin": ["Generator"],
+    "ConverterPlugin": ["Effect/Utility"], "DelayPlugin": ["Effect/Delay"],
+    "DistortionPlugin": ["Effect/Distortion"], "DynamicsPlugin": ["Effect/Dynamics"],
+    "EQPlugin": ["Effect/EQ"], "EnvelopePlugin": ["Effect/Dynamics"], "ExpanderPlugin": ["Effect/Dynamics"],
+    "FilterPlugin": ["Effect/Filter"], "FlangerPlugin": ["Effect/Modulation"],
+    "FunctionPlugin": ["Effect/Utility"], "GatePlugin": ["Effect/Dynamics"], "GeneratorPlugin": ["Generator"],
+    "HighpassPlugin": ["Effect/Filter"], "InstrumentPlugin": ["Instrument"],
+    "LimiterPlugin": ["Effect/Dynamics"], "LowpassPlugin": ["Effect/Filter"], "MIDIPlugin": ["MIDI"],
+    "MixerPlugin": ["Effect/Utility"], "ModulatorPlugin": ["Effect/Modulation"], "MultiEQPlugin": ["Effect/EQ"],
+    "OscillatorPlugin": ["Generator"], "ParaEQPlugin": ["Effect/EQ"], "PhaserPlugin": ["Effect/Modulation"],
+    "PitchPlugin": ["Effect/Pitch"], "ReverbPlugin": ["Effect/Reverb"], "SimulatorPlugin": ["Effect/Distortion"],
+    "SpatialPlugin": ["Effect/Spatial"], "SpectralPlugin": ["Effect"], "UtilityPlugin": ["Effect/Utility"],
+    "WaveshaperPlugin": ["Effect/Distortion"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("local", "expected"), LV2_CORE.items())
+@pytest.mark.parametrize("spelling", ["http://lv2plug.in/ns/lv2core#{}", "lv2:{}"])
+def test_native_maps_every_lv2_class(local: str, expected: list[str], spelling: str) -> None:
+    found = NativeCategorizer().categorize(plugin("lv2", native=(spelling.format(local), "lv2:Plugin")))
+    assert names(found) == expected
+
+
+def test_lv2_table_covers_the_whole_core_hierarchy() -> None:
+    assert set(LV2_PARENT) | {"Plugin"} == set(LV2_CORE)
+
+
+def test_lv2_subclass_takes_its_parents_place() -> None:
+    # ParaEQPlugin is not mapped itself: it is an EQPlugin, which is mapped.
+    assert "ParaEQPlugin" not in LV2_CLASSES and LV2_PARENT["ParaEQPlugin"] == "EQPlugin"
+    assert names(NativeCategorizer().categorize(plugin("lv2", native=("lv2:ParaEQPlugin",)))) == ["Effect/EQ"]
+
+
+def test_lv2_simulator_is_a_loose_fit() -> None:
+    [found] = NativeCategorizer().categorize(plugin("lv2", native=("lv2:SimulatorPlugin",)))
+    assert found.confidence < 1.0
+
+
+def test_native_on_real_lv2_turtle(debian_lv2_dir: Path) -> None:
+    """The classes declared in Debian's zam-plugins Turtle map where their names say they should."""
+    pyoxigraph = pytest.importorskip("pyoxigraph")
+    expected = {"ZamComp": "Effect/Dynamics", "ZamVerb": "Effect/Reverb", "ZamEQ2": "Effect/EQ",
+                "ZamDelay": "Effect/Delay", "ZamTube": "Effect/Distortion", "ZamGate": "Effect/Dynamics"}
+    for name, category in expected.items():
+        store = pyoxigraph.Store()
+        for ttl in (debian_lv2_dir / f"{name}.lv2").glob("*.ttl"):
+            store.load(path=str(ttl), format=pyoxigraph.RdfFormat.TURTLE, base_iri=ttl.as_uri())
+        classes = tuple(row[0].value for row in store.query(f"SELECT ?c WHERE {{ <urn:zamaudio:{name}> a ?c }}"))
+        ports = tuple(row[0].value for row in store.query(
+            f"SELECT ?n WHERE {{ <urn:zamaudio:{name}> <http://lv2plug.in/ns/lv2core#port> ?p . "
+            "?p a <http://lv2plug.in/ns/lv2core#ControlPort> ; <http://lv2plug.in/ns/lv2core#name> ?n }"))
+        real = plugin("lv2", name=name, native=classes, params=ports)
+        assert names(NativeCategorizer().categorize(real)) == [category], name
+        # Hide the class: the keywords guess from the real name and port names agrees.
+        hidden = plugin("lv2", name=name, params=ports)
+        assert names(KeywordCategorizer().categorize(hidden))[0] == category, name
+
+
+# --- native: AU, CLAP, flags --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (("aumu",), ["Instrument"]),
+        (("aufx",), ["Effect"]),
+        (("aumf",), ["Effect"]),
+        (("auol",), ["Effect"]),
+        (("augn",), ["Generator"]),
+        (("aumi",), ["MIDI"]),
+        (("aufc",), ["Effect/Utility"]),
+        (("aumx",), ["Effect/Utility"]),
+        (("aupn",), ["Effect/Spatial"]),
+        (("auou",), []),
+        (("aufx", "Reverb"), ["Effect/Reverb"]),  # a component tag refines the type
+        (("aumu", "Synthesizer"), ["Instrument/Synth"]),
+        (("AUMU",), ["Instrument"]),
+    ],
+)
+def test_native_maps_au_types(values: tuple[str, ...], expected: list[str]) -> None:
+    assert names(NativeCategorizer().categorize(plugin("au", native=values))) == expected
+
+
+def test_native_maps_clap_features() -> None:
+    found = NativeCategorizer().categorize(plugin("clap", native=("instrument", "synthesizer", "stereo")))
+    assert names(found) == ["Instrument/Synth"]
+    found = NativeCategorizer().categorize(plugin("clap", native=("audio-effect", "compressor", "limiter")))
+    assert names(found) == ["Effect/Dynamics"]
+
+
+def test_native_falls_back_to_the_format_flags() -> None:
+    assert names(NativeCategorizer().categorize(plugin(is_instrument=True))) == ["Instrument"]
+    assert names(NativeCategorizer().categorize(plugin(is_effect=True))) == ["Effect"]
+    assert NativeCategorizer().categorize(plugin()) == []
+
+
+# --- keywords ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Valhalla VintageVerb", "Effect/Reverb"),
+        ("Reaverb", "Effect/Reverb"),  # a glued head noun
+        ("ZamCompX2", "Effect/Dynamics"),
+        ("ZaMaximX2", "Effect/Dynamics"),
+        ("ZamGEQ31", "Effect/EQ"),
+        ("Pro Equaliser", "Effect/EQ"),  # British spelling
+        ("Vintage Compresor", "Effect/Dynamics"),  # a typo
+        ("Spectrum Analyser", "Effect/Analyzer"),
+        ("Dynamic EQ", "Effect/EQ"),  # the head noun decides
+        ("Delay Compensator", "Effect/Delay"),
+        ("Tape Echo", "Effect/Delay"),
+        ("Stereo Chorus", "Effect/Modulation"),
+        ("De-Esser", "Effect/Dynamics"),
+        ("Pitch Shifter", "Effect/Pitch"),
+        ("Monark Synthesizer", "Instrument/Synth"),
+        ("Drum Machine", "Instrument/Drum"),
+        ("Electric Piano", "Instrument/Piano"),
+        ("Noise Generator", "Generator"),
+        ("MIDI Arpeggiator", "MIDI"),
+        ("LSP Graphic Equalizer x16 MidSide", "Effect/EQ"),
+    ],
+)
+def test_keywords_from_names(name: str, expected: str) -> None:
+    found = KeywordCategorizer().categorize(plugin(name=name))
+    assert found and found[0].name == expected
+    assert all(c.source == KEYWORDS and 0 < c.confidence < 1 for c in found)
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        (("Threshold", "Ratio", "Attack", "Release", "Output"), "Effect/Dynamics"),
+        (("Cutoff", "Resonance", "Drive Mode"), "Effect/Filter"),
+        (("Decay", "Pre-Delay", "Size", "Mix"), "Effect/Reverb"),
+        (("PreDelay", "Decay Time", "Room Size", "Damping"), "Effect/Reverb"),
+        (("Time", "Feedback", "Ping Pong", "Mix"), "Effect/Delay"),
+        (("Rate", "Depth", "Voices", "Mix"), "Effect/Modulation"),
+        (("Band 1 Frequency", "Band 1 Gain", "Band 1 Q", "Low Shelf"), "Effect/EQ"),
+        (("Osc 1 Waveform", "Detune", "Unison", "Glide", "Attack", "Decay", "Sustain", "Release"),
+         "Instrument/Synth"),
+        (("Treshold", "Ratioo", "Attack", "Makeup Gain"), "Effect/Dynamics"),  # misspelt
+        (("Azimuth", "Elevation", "Width"), "Effect/Spatial"),
+    ],
+)
+def test_keywords_from_parameter_names(params: tuple[str, ...], expected: str) -> None:
+    found = KeywordCategorizer().categorize(plugin(name="Untitled", params=params))
+    assert found and found[0].name == expected
+
+
+def test_a_name_outweighs_any_parameters() -> None:
+    # A reverb with a compressor's controls on its input is still a reverb.
+    params = ("Threshold", "Ratio", "Attack", "Release", "Knee", "Makeup", "Lookahead", "Sidechain")
+    assert KeywordCategorizer().categorize(plugin(name="Hall Reverb", params=params))[0].name == "Effect/Reverb"
+
+
+def test_vendor_words_count_but_weakly() -> None:
+    assert names(KeywordCategorizer().categorize(plugin(name="Model 7", vendor="Reverb Foundry"))) == [
+        "Effect/Reverb"]
+    found = KeywordCategorizer().categorize(plugin(name="Drum Bus", vendor="Reverb Foundry"))
+    assert found[0].name == "Instrument/Drum"
+
+
+def test_keyword_guess_stays_within_the_format_flags() -> None:
+    # "Reverb" in an instrument's name does not make it an effect.
+    found = KeywordCategorizer().categorize(plugin(name="Reverb Synth", is_instrument=True))
+    assert names(found) == ["Instrument/Synth"]
+    found = KeywordCategorizer().categorize(plugin(name="Piano Room", is_effect=True))
+    assert names(found) == ["Effect/Reverb"]
+
+
+@pytest.mark.parametrize(
+    ("io", "flags", "expected"),
+    [
+        (IO(audio_inputs=0, audio_outputs=2, midi_inputs=1), {}, "Instrument"),
+        (IO(audio_inputs=2, audio_outputs=2), {}, "Effect"),
+        (IO(audio_inputs=0, audio_outputs=0, midi_inputs=1, midi_outputs=1), {}, "MIDI"),
+        (IO(audio_inputs=0, audio_outputs=1, midi_inputs=0), {}, "Generator"),
+        (IO(), {"is_instrument": True}, "Instrument"),
+    ],
+)
+def test_keywords_fall_back_to_connections(io: IO, flags: dict[str, Any], expected: str) -> None:
+    found = KeywordCategorizer().categorize(plugin(name="Xq 9", io=io, **flags))
+    assert names(found) == [expected]
+    assert found[0].confidence <= 0.6
+
+
+def test_keywords_propose_nothing_without_evidence() -> None:
+    assert KeywordCategorizer().categorize(plugin(name="Xq 9")) == []
+
+
+def test_keywords_offer_a_close_runner_up() -> None:
+    params = ("Decay", "Pre-Delay", "Size", "Damping", "Delay Time", "Feedback", "Ping Pong", "Echo")
+    found = KeywordCategorizer().categorize(plugin(name="Space 9", params=params))
+    assert set(names(found)) == {"Effect/Reverb", "Effect/Delay"}
+    # Two name words are not close: the head noun wins alone.
+    assert names(KeywordCategorizer().categorize(plugin(name="Reverb Delay"))) == ["Effect/Delay"]
+
+
+def test_words_split_glued_names() -> None:
+    assert words("ZamGEQ31") == ["zam", "geq", "31"]
+    assert words("ZaMaximX2") == ["za", "maxim", "x", "2"]
+    assert words("LSP Multi-Sampler x12 DirectOut") == ["lsp", "multi", "sampler", "x", "12", "direct", "out"]
+
+
+# --- merging ----------------------------------------------------------------------------------------
+
+
+def cat(name: str, source: CategorySource = NATIVE, confidence: float = 1.0) -> Category:
+    return Category(name, source, confidence)
+
+
+def test_user_categories_come_first_and_win() -> None:
+    user = [cat("Effect/Delay", USER)]
+    merged = merge_categories(user, [[cat("Effect/Reverb"), cat("Effect/Delay", NATIVE, 1.0)]])
+    assert merged == (cat("Effect/Delay", USER), cat("Effect/Reverb"))
+
+
+def test_keywords_fill_in_below_a_bare_top_level() -> None:
+    merged = merge_categories([], [[cat("Effect")], [cat("Effect/Reverb", KEYWORDS, 0.7)]])
+    assert merged == (cat("Effect/Reverb", KEYWORDS, 0.7),)  # "Effect" says nothing more
+
+
+def test_keywords_never_override_a_specific_native_category() -> None:
+    merged = merge_categories([], [[cat("Effect/EQ")], [cat("Effect/Reverb", KEYWORDS, 0.9)]])
+    assert merged == (cat("Effect/EQ"),)
+
+
+def test_keywords_never_contradict_the_native_top_level() -> None:
+    merged = merge_categories([], [[cat("Effect")], [cat("Instrument/Synth", KEYWORDS, 0.9)]])
+    assert merged == (cat("Effect"),)
+
+
+def test_keywords_used_whole_where_native_gave_nothing() -> None:
+    guess = [cat("Effect/Reverb", KEYWORDS, 0.8), cat("Effect/Delay", KEYWORDS, 0.7)]
+    assert merge_categories([], [[], guess]) == tuple(guess)
+
+
+def test_a_specific_user_category_stops_the_keywords() -> None:
+    merged = merge_categories([cat("Effect/Reverb", USER)], [[cat("Effect")], [cat("Effect/Delay", KEYWORDS, 0.9)]])
+    assert merged == (cat("Effect/Reverb", USER),)
+
+
+def test_merge_deduplicates_keeping_the_highest_confidence_and_orders_by_it() -> None:
+    merged = merge_categories(
+        [], [[cat("Effect/Delay", NATIVE, 0.6), cat("Effect/Reverb", NATIVE, 0.8), cat("Effect/Delay", NATIVE, 0.9)]]
+    )
+    assert merged == (cat("Effect/Delay", NATIVE, 0.9), cat("Effect/Reverb", NATIVE, 0.8))
+
+
+def test_merge_with_nothing_is_nothing() -> None:
+    assert merge_categories([], []) == ()
+    assert merge_categories([], [[], []]) == ()
+
+
+def test_categorize_then_merge_like_the_stage() -> None:
+    """The pipeline's order: user categories survive, native first, keywords fill in only under `Fx`."""
+    categorizers: list[Categorizer] = [NativeCategorizer(), KeywordCategorizer()]
+    only_fx = plugin(name="Lush Hall Reverb", native=("Fx",), categories=(cat("Effect/Delay", USER),))
+    user = [c for c in only_fx.categories if c.source == USER]
+    assert names(merge_categories(user, [c.categorize(only_fx) for c in categorizers])) == ["Effect/Delay"]
+    assert names(merge_categories([], [c.categorize(only_fx) for c in categorizers])) == ["Effect/Reverb"]
+    stated = plugin(name="Lush Hall Reverb", native=("Fx|EQ",))
+    assert names(merge_categories([], [c.categorize(stated) for c in categorizers])) == ["Effect/EQ"]
+
+
+def test_taxonomy_path_helpers() -> None:
+    assert taxonomy.path("Effect", "Reverb") == "Effect/Reverb"
+    assert taxonomy.top_level("Effect/Reverb") == "Effect" and taxonomy.leaf("Effect/Reverb") == "Reverb"
+    assert taxonomy.is_specific("Effect/Reverb") and not taxonomy.is_specific("MIDI")
+    assert all(re.fullmatch(r"[A-Za-z]+(/[A-Za-z ]+)?", name) for name in taxonomy.names())

@@ -1,0 +1,583 @@
+"""Every exporter's output parsed back, merged into existing DAW files, deterministic, safe with any name;
+and `write_outputs`: diffs, backups, atomic writes, errors."""
+
+from __future__ import annotations
+
+import configparser
+import csv
+import io
+import json
+import os
+import plistlib
+import random
+import resource
+import signal
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import attrs
+import jsonschema
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from ruamel.yaml import YAML
+
+from pluginary.contrib.export_ardour import ArdourExporter
+from pluginary.contrib.export_csv import CSVExporter
+from pluginary.contrib.export_json import JSONExporter, load_schema
+from pluginary.contrib.export_logic import LogicExporter
+from pluginary.contrib.export_reaper import ReaperExporter, vst_file_key
+from pluginary.contrib.export_yaml import YAMLExporter
+from pluginary.contrib.exporting import single_line, xml_safe
+from pluginary.core.errors import PipelineError, StageError
+from pluginary.core.interfaces import Exporter, OutputFile
+from pluginary.core.models import IO, Category, CategorySource, Host, Parameter, ParameterKind, Plugin
+from pluginary.core.outputs import KEEP_BACKUPS, backups, write_outputs
+
+EXPORTERS: dict[str, Exporter] = {
+    "json": JSONExporter(), "csv": CSVExporter(), "yaml": YAMLExporter(),
+    "reaper": ReaperExporter(), "ardour": ArdourExporter(), "logic": LogicExporter(),
+}  # fmt: skip
+FILE_EXPORTERS = {"json": "catalog.json", "csv": "plugins.csv", "yaml": "catalog.yaml"}
+FOLDER_EXPORTERS = ("reaper", "ardour", "logic")
+ALL_OPTIONS: dict[str, dict[str, Any]] = {
+    "json": {}, "csv": {"parameters": True}, "yaml": {}, "reaper": {}, "ardour": {"statuses": True}, "logic": {},
+}  # fmt: skip
+
+
+def target(tmp: Path, name: str) -> Path:
+    return tmp / FILE_EXPORTERS[name] if name in FILE_EXPORTERS else tmp / name
+
+
+def catalogue() -> list[Plugin]:
+    """A VST3 effect and instrument, an AU, an LV2 plugin, with parameters, categories and tags."""
+    return [
+        Plugin(
+            id="vst3:5653544156564661766120766F63616C", format="vst3", name="Pro-Q 3", vendor="FabFilter",
+            path="/usr/lib/vst3/FabFilter Pro-Q 3.vst3", version="3.2", native_categories=("Fx|EQ",),
+            is_effect=True, categories=(Category("Effect/EQ"),), tags=("favorite", "mixing"),
+            io=IO(2, 2, 0, 0), latency=0, sdk="VST 3.7",
+            parameters=(Parameter(0, "Band 1 Frequency", units="Hz", default=0.5, minimum=0.0, maximum=1.0),
+                        Parameter(1, "Band 1 Shape", kind=ParameterKind.CHOICE, choices=("Bell", "Low Shelf"))),
+            scanned_at="2024-05-01T10:00:00Z", scanner_version="0.1.0", host=Host("studio", "Linux"),
+        ),
+        Plugin(
+            id="vst3:ABCDEF0123456789ABCDEF0123456789", format="vst3", name="Surge XT", vendor="Surge Synth Team",
+            path="/usr/lib/vst3/Surge XT.vst3", native_categories=("Instrument|Synth",), is_instrument=True,
+            categories=(Category("Instrument/Synth"),), io=IO(0, 2, 1, 0),
+        ),
+        Plugin(
+            id="au:aufx-dely-appl", format="au", name="AUDelay", vendor="Apple",
+            path="/System/Library/Components/CoreAudio.component", native_categories=("aufx",),
+            categories=(Category("Effect/Delay", CategorySource.USER), Category("Effect/Modulation",
+                                                                               CategorySource.KEYWORDS, 0.7)),
+        ),
+        Plugin(
+            id="lv2:urn:zamaudio:ZamComp", format="lv2", name="ZamComp", vendor="Damien Zammit",
+            path="/usr/lib/lv2/ZamComp.lv2", native_categories=("lv2:CompressorPlugin",),
+            categories=(Category("Effect/Dynamics"),), tags=("hidden",),
+            parameters=(Parameter(3, "Attack", units="ms", default=10.0), Parameter(4, "Release")),
+        ),
+    ]
+
+
+def render(name: str, folder: Path, plugins: list[Plugin], **options: Any) -> dict[str, bytes]:
+    """The rendered files by name, relative to the export folder."""
+    path = target(folder, name)
+    base = path if name in FOLDER_EXPORTERS else folder
+    return {str(f.path.relative_to(base)): f.content for f in EXPORTERS[name].render(plugins, path, options)}
+
+
+def ini(content: bytes) -> configparser.ConfigParser:
+    parser = configparser.ConfigParser(delimiters=("=",), interpolation=None, strict=True)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.read_string(content.decode("utf-8"))
+    return parser
+
+
+def yaml_load(content: bytes) -> Any:
+    return YAML(typ="safe", pure=True).load(content.decode("utf-8"))
+
+
+# --- the exporters, parsed back ---------------------------------------------------------------------
+
+
+def test_exporters_implement_the_protocol() -> None:
+    assert all(isinstance(exporter, Exporter) for exporter in EXPORTERS.values())
+
+
+def test_json_is_keyed_by_id_and_valid_against_the_shipped_schema(tmp_path: Path) -> None:
+    content = render("json", tmp_path, catalogue())["catalog.json"]
+    document = json.loads(content)
+    jsonschema.Draft202012Validator.check_schema(load_schema())
+    jsonschema.validate(document, load_schema(), cls=jsonschema.Draft202012Validator)
+    assert list(document["plugins"]) == sorted(p.id for p in catalogue())
+    eq = document["plugins"]["vst3:5653544156564661766120766F63616C"]
+    assert eq["categories"] == [{"name": "Effect/EQ", "source": "native", "confidence": 1.0}]
+    assert eq["parameters"][1]["choices"] == ["Bell", "Low Shelf"] and eq["host"] == {"name": "studio", "os": "Linux"}
+    assert "scanned_at" not in eq  # no timestamps unless asked
+    assert content.startswith(b'{\n  "schema"') and content.endswith(b"}\n")
+
+
+def test_json_schema_refuses_what_the_model_does_not_have(tmp_path: Path) -> None:
+    document = json.loads(render("json", tmp_path, catalogue())["catalog.json"])
+    document["plugins"]["au:aufx-dely-appl"]["colour"] = "red"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(document, load_schema())
+
+
+def test_json_options(tmp_path: Path) -> None:
+    content = render("json", tmp_path, catalogue(), indent=0, timestamps=True)["catalog.json"]
+    assert content.count(b"\n") == 1
+    document = json.loads(content)
+    jsonschema.validate(document, load_schema())
+    assert document["plugins"]["vst3:5653544156564661766120766F63616C"]["scanned_at"] == "2024-05-01T10:00:00Z"
+
+
+def test_yaml_holds_the_same_document_as_json(tmp_path: Path) -> None:
+    assert yaml_load(render("yaml", tmp_path, catalogue())["catalog.yaml"]) == json.loads(
+        render("json", tmp_path, catalogue())["catalog.json"]
+    )
+
+
+def test_yaml_quotes_what_a_reader_would_misread(tmp_path: Path) -> None:
+    names = ["yes", "No", "1.0", "a: b", "- x", "#x", "a\x85b", "a\u2028b", "null", "~", "Café 😀"]
+    made = [Plugin(id=f"lv2:urn:{i}", format="lv2", name=name, path="/x") for i, name in enumerate(names)]
+    content = render("yaml", tmp_path, made)["catalog.yaml"]
+    assert [yaml_load(content)["plugins"][p.id]["name"] for p in made] == names
+    assert "name: 'yes'" in content.decode() and "Café 😀" in content.decode()  # still readable
+
+
+def test_csv_rows_and_parameters_file(tmp_path: Path) -> None:
+    files = render("csv", tmp_path, catalogue(), parameters=True)
+    rows = list(csv.DictReader(io.StringIO(files["plugins.csv"].decode())))
+    assert [r["id"] for r in rows] == sorted(p.id for p in catalogue())
+    au = next(r for r in rows if r["format"] == "au")
+    assert au["categories"] == "Effect/Delay|Effect/Modulation" and au["is_instrument"] == "false"
+    assert "scanned_at" not in au
+    params = list(csv.DictReader(io.StringIO(files["plugins.parameters.csv"].decode())))
+    assert [(p["plugin_id"], p["index"], p["name"]) for p in params] == [
+        ("lv2:urn:zamaudio:ZamComp", "3", "Attack"), ("lv2:urn:zamaudio:ZamComp", "4", "Release"),
+        ("vst3:5653544156564661766120766F63616C", "0", "Band 1 Frequency"),
+        ("vst3:5653544156564661766120766F63616C", "1", "Band 1 Shape"),
+    ]
+    assert params[0]["default"] == "10.0" and params[3]["choices"] == "Bell|Low Shelf"
+    assert list(render("csv", tmp_path, catalogue())) == ["plugins.csv"]  # the second file only on request
+
+
+def test_reaper_files(tmp_path: Path) -> None:
+    files = render("reaper", tmp_path, catalogue())
+    tags = ini(files["reaper-fxtags.ini"])
+    assert dict(tags["category"]) == {
+        "Apple: AUDelay": "Delay|Modulation", "FabFilter_Pro_Q_3.vst3": "EQ", "Surge_XT.vst3": "Synth",
+        "urn:zamaudio:ZamComp": "Dynamics",
+    }
+    assert tags["developer"]["FabFilter_Pro_Q_3.vst3"] == "FabFilter"
+    folders = ini(files["reaper-fxfolders.ini"])
+    count = int(folders["Folders"]["NbFolders"])
+    named = {folders["Folders"][f"Name{i}"]: folders["Folders"][f"Id{i}"] for i in range(count)}
+    assert list(named) == ["Pluginary: Instrument/Synth", "Pluginary: Effect/EQ", "Pluginary: Effect/Dynamics",
+                           "Pluginary: Effect/Delay", "Pluginary: Effect/Modulation"]
+    eq = folders[f"Folder{named['Pluginary: Effect/EQ']}"]
+    assert (eq["Nb"], eq["Item0"], eq["Type0"]) == ("1", "/usr/lib/vst3/FabFilter Pro-Q 3.vst3", "3")
+    delay = folders[f"Folder{named['Pluginary: Effect/Delay']}"]
+    assert (delay["Item0"], delay["Type0"]) == ("Apple: AUDelay", "5")
+
+
+def test_reaper_options_choose_the_files(tmp_path: Path) -> None:
+    assert list(render("reaper", tmp_path, catalogue(), folders=False)) == ["reaper-fxtags.ini"]
+    assert list(render("reaper", tmp_path, catalogue(), tags=False)) == ["reaper-fxfolders.ini"]
+
+
+def test_reaper_vst_key_is_the_file_name_the_way_reaper_spells_it() -> None:
+    assert vst_file_key("/x/FabFilter Pro-Q 3.vst3") == "FabFilter_Pro_Q_3.vst3"
+    assert vst_file_key("C:\\VST3\\Canvas Audio - 8K.vst3") == "Canvas_Audio___8K.vst3"
+    assert vst_file_key("/x/Café.vst3/Contents/x86_64-linux/Café.so") == "Caf__.vst3"
+
+
+def test_ardour_files(tmp_path: Path) -> None:
+    files = render("ardour", tmp_path, catalogue(), statuses=True)
+    root = ET.fromstring(files["plugin_tags"])
+    assert root.tag == "PluginTags"
+    entries = {(e.get("type"), e.get("id")): (e.get("tags"), e.get("name"), e.get("user-set")) for e in root}
+    assert entries == {
+        ("AudioUnit", "1635083896-1684368505-1634758764"): ("delay modulation", "AUDelay", "1"),
+        ("LV2", "urn:zamaudio:ZamComp"): ("dynamics hidden", "ZamComp", "1"),
+        ("VST3", "5653544156564661766120766F63616C"): ("eq favorite mixing", "Pro-Q 3", "1"),
+        ("VST3", "ABCDEF0123456789ABCDEF0123456789"): ("synth", "Surge XT", "1"),
+    }
+    assert files["plugin_statuses"].decode().splitlines() == [
+        "LV2 Hidden urn:zamaudio:ZamComp", "VST3 Favorite 5653544156564661766120766F63616C"]
+    assert list(render("ardour", tmp_path, catalogue())) == ["plugin_tags"]  # statuses only on request
+
+
+def test_logic_files(tmp_path: Path) -> None:
+    files = render("logic", tmp_path, catalogue())
+    assert sorted(files) == ["61756678-64656c79-6170706c.tagset", "MusicApps.properties", "MusicApps.tagpool"]
+    tagset = plistlib.loads(files["61756678-64656c79-6170706c.tagset"])
+    assert tagset == {"tags": {"Effect:Delay": "user", "Effect:Modulation": "user"}}
+    assert plistlib.loads(files["MusicApps.tagpool"]) == {"Effect": 1, "Effect:Delay": 1, "Effect:Modulation": 1}
+    assert plistlib.loads(files["MusicApps.properties"]) == {
+        "sorting": ["Effect", "Effect:Delay", "Effect:Modulation"]}
+
+
+def test_logic_writes_nothing_without_audio_units(tmp_path: Path) -> None:
+    assert render("logic", tmp_path, [p for p in catalogue() if p.format != "au"]) == {}
+
+
+# --- merging into the user's files ------------------------------------------------------------------
+
+REAPER_TAGS = (
+    "[developer]\r\nreaeq.dll=Cockos\r\nFabFilter_Pro_Q_3.vst3=Old Name\r\n\r\n"
+    "[category]\r\nreaeq.dll=EQ\r\nJS: utility/volume=Utility\r\n\r\n[custom]\r\n; a comment REAPER ignores\r\nx=1\r\n"
+)
+REAPER_FOLDERS = (
+    "[Folder0]\nItem0=ReJJ/ReEQ.jsfx\nNb=1\nType0=2\n\n"
+    "[Folder1]\nItem0=/old/Gone.vst3\nNb=1\nType0=3\n\n"
+    "[Folder7]\nItem0=dyn\nNb=1\nType0=1048576\n\n"
+    "[Folders]\nId0=0\nName0=Favorites\nId1=1\nName1=Pluginary: Effect/Reverb\nId2=7\nName2=Smart: dynamics\n"
+    "NbFolders=3\n\n"
+)
+
+
+def test_reaper_merge_keeps_what_pluginary_does_not_own(tmp_path: Path) -> None:
+    folder = tmp_path / "reaper"
+    folder.mkdir()
+    (folder / "reaper-fxtags.ini").write_bytes(REAPER_TAGS.encode())
+    (folder / "reaper-fxfolders.ini").write_bytes(REAPER_FOLDERS.encode())
+    files = render("reaper", tmp_path, catalogue())
+
+    text = files["reaper-fxtags.ini"].decode()
+    assert "\r\n" in text and "\n" not in text.replace("\r\n", "")  # REAPER's own line endings kept
+    assert "; a comment REAPER ignores" in text
+    tags = ini(files["reaper-fxtags.ini"])
+    assert tags["developer"]["reaeq.dll"] == "Cockos" and tags["category"]["JS: utility/volume"] == "Utility"
+    assert tags["developer"]["FabFilter_Pro_Q_3.vst3"] == "FabFilter"  # updated in place
+    assert text.index("FabFilter_Pro_Q_3.vst3=FabFilter") < text.index("[category]")
+    assert tags["custom"]["x"] == "1"
+
+    folders = ini(files["reaper-fxfolders.ini"])
+    count = int(folders["Folders"]["NbFolders"])
+    named = {folders["Folders"][f"Name{i}"]: folders["Folders"][f"Id{i}"] for i in range(count)}
+    assert list(named)[:2] == ["Favorites", "Smart: dynamics"] and named["Smart: dynamics"] == "7"
+    assert folders["Folder0"]["Item0"] == "ReJJ/ReEQ.jsfx" and folders["Folder7"]["Type0"] == "1048576"
+    assert "Pluginary: Effect/Reverb" not in named  # a folder Pluginary owned and no longer needs
+    assert "/old/Gone.vst3" not in files["reaper-fxfolders.ini"].decode()
+    ours = [v for k, v in named.items() if k.startswith("Pluginary: ")]
+    assert len(set(ours)) == len(ours) and not set(ours) & {"0", "7"}
+    assert all(folders.has_section(f"Folder{i}") for i in ours)
+
+
+def test_reaper_keeps_folders_even_when_their_count_is_missing(tmp_path: Path) -> None:
+    (tmp_path / "reaper").mkdir()
+    (tmp_path / "reaper" / "reaper-fxfolders.ini").write_text("[Folders]\nName0=Favorites\nId0=0\nNbFolders=x\n")
+    folders = ini(render("reaper", tmp_path, catalogue(), tags=False)["reaper-fxfolders.ini"])
+    assert (folders["Folders"]["Name0"], folders["Folders"]["Id0"]) == ("Favorites", "0")
+    assert int(folders["Folders"]["NbFolders"]) == 6
+
+
+def test_reexport_keeps_folder_ids_and_bytes(tmp_path: Path) -> None:
+    first = EXPORTERS["reaper"].render(catalogue(), tmp_path, {})
+    write_outputs(first, dry_run=False)
+    again = EXPORTERS["reaper"].render(catalogue(), tmp_path, {})
+    assert [f.content for f in again] == [f.content for f in first]
+    assert {c.status for c in write_outputs(again, dry_run=False)} == {"unchanged"}
+
+
+def test_ardour_merge_keeps_foreign_entries_and_lines(tmp_path: Path) -> None:
+    folder = tmp_path / "ardour"
+    folder.mkdir()
+    (folder / "plugin_tags").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<PluginTags>\n'
+        '  <Plugin type="Lua" id="cd142c1a" tags="example" name="NoiseGen" user-set="1"/>\n'
+        '  <Plugin type="LV2" id="urn:zamaudio:ZamComp" tags="old" name="ZamComp" user-set="1"/>\n</PluginTags>\n'
+    )
+    (folder / "plugin_statuses").write_text("LADSPA Favorite 1216\nLV2 Normal urn:zamaudio:ZamComp\n")
+    files = render("ardour", tmp_path, catalogue(), statuses=True)
+    root = ET.fromstring(files["plugin_tags"])
+    ids = [e.get("id") for e in root]
+    assert ids[:2] == ["cd142c1a", "urn:zamaudio:ZamComp"]  # kept in place, ours updated in place
+    assert root[0].attrib == {"type": "Lua", "id": "cd142c1a", "tags": "example", "name": "NoiseGen", "user-set": "1"}
+    assert root[1].get("tags") == "dynamics hidden"
+    assert files["plugin_statuses"].decode().splitlines() == [
+        "LADSPA Favorite 1216", "LV2 Hidden urn:zamaudio:ZamComp",
+        "VST3 Favorite 5653544156564661766120766F63616C"]
+
+
+def test_ardour_refuses_to_merge_into_a_broken_file(tmp_path: Path) -> None:
+    (tmp_path / "ardour").mkdir()
+    (tmp_path / "ardour" / "plugin_tags").write_text("<PluginTags><Plugin")
+    with pytest.raises(StageError, match="not valid XML"):
+        render("ardour", tmp_path, catalogue())
+
+
+def test_logic_merge_keeps_user_tags_and_format(tmp_path: Path) -> None:
+    folder = tmp_path / "logic"
+    folder.mkdir()
+    old = {"nickname": "Echo", "tags": {"My Faves": "user", "Effect:Reverb": "user"}}
+    (folder / "61756678-64656c79-6170706c.tagset").write_bytes(plistlib.dumps(old, fmt=plistlib.FMT_BINARY))
+    (folder / "61756678-61616161-6170706c.tagset").write_bytes(plistlib.dumps({"tags": {"Effect:Delay": "user"}}))
+    (folder / "MusicApps.tagpool").write_bytes(plistlib.dumps({"": 40, "My Faves": 3, "Effect:Reverb": 9}))
+    (folder / "MusicApps.properties").write_bytes(plistlib.dumps({"sorting": ["My Faves"], "user_sorted": "property"}))
+    files = render("logic", tmp_path, catalogue())
+    tagset = files["61756678-64656c79-6170706c.tagset"]
+    assert tagset.startswith(b"bplist")  # written back as it was read
+    assert plistlib.loads(tagset) == {
+        "nickname": "Echo", "tags": {"My Faves": "user", "Effect:Delay": "user", "Effect:Modulation": "user"}}
+    pool = plistlib.loads(files["MusicApps.tagpool"])
+    # Counts over every tag set in the folder; the user's own categories untouched.
+    assert pool == {"": 40, "My Faves": 3, "Effect:Reverb": 0, "Effect": 2, "Effect:Delay": 2,
+                    "Effect:Modulation": 1}
+    assert plistlib.loads(files["MusicApps.properties"]) == {
+        "sorting": ["My Faves", "Effect", "Effect:Delay", "Effect:Modulation"], "user_sorted": "property"}
+
+
+# --- options ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", EXPORTERS)
+def test_unknown_option_lists_the_allowed_ones(name: str, tmp_path: Path) -> None:
+    with pytest.raises(PipelineError) as info:
+        EXPORTERS[name].render(catalogue(), target(tmp_path, name), {"colour": "red"})
+    message = str(info.value)
+    assert "'colour'" in message and "allowed:" in message and name in message
+
+
+@pytest.mark.parametrize(
+    ("name", "options"),
+    [("json", {"indent": "2"}), ("json", {"indent": True}), ("json", {"indent": -1}), ("csv", {"parameters": 1}),
+     ("reaper", {"folder_prefix": ""}), ("ardour", {"statuses": "yes"}), ("logic", {"properties": None})],
+)
+def test_wrong_option_values_are_refused(name: str, options: dict[str, Any], tmp_path: Path) -> None:
+    with pytest.raises(PipelineError):
+        EXPORTERS[name].render(catalogue(), target(tmp_path, name), options)
+
+
+@pytest.mark.parametrize("name", FOLDER_EXPORTERS)
+def test_folder_exporters_refuse_a_file_path(name: str, tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(PipelineError, match="needs a folder"):
+        EXPORTERS[name].render(catalogue(), tmp_path / "afile", {})
+
+
+# --- hostile names and determinism (hypothesis) -----------------------------------------------------
+
+HOSTILE = ["=", "[", "]", "<", ">", "&", '"', "'", "\n", "\r\n", "😀", "a=b", "[category]", ";x", "#x", " lead",
+           "%(x)s", "\t", "-->", "]]>", "\u2028", "\x07", "|", ",", ":"]
+hostile_text = st.one_of(
+    st.lists(st.sampled_from(HOSTILE) | st.text(max_size=3), max_size=6).map("".join),
+    st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"), max_size=20),
+)
+four_chars = st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=4, max_size=4)
+
+
+@st.composite
+def plugins(draw: st.DrawFn) -> list[Plugin]:
+    count = draw(st.integers(1, 5))
+    made: list[Plugin] = []
+    for number in range(count):
+        fmt = draw(st.sampled_from(["vst3", "au", "lv2"]))
+        if fmt == "vst3":
+            identity = f"{number:02d}" + draw(st.text("0123456789ABCDEF", min_size=30, max_size=30))
+        elif fmt == "au":
+            identity = "-".join([draw(four_chars), f"{number:04d}", draw(four_chars)])
+        else:
+            identity = f"urn:{number}:" + draw(hostile_text)
+        name, vendor = draw(hostile_text), draw(hostile_text)
+        categories = draw(st.lists(st.sampled_from(["Effect/Reverb", "Instrument", "Effect/Channel Strip"])
+                                   | hostile_text.filter(bool), max_size=3, unique=True))
+        made.append(Plugin(
+            id=f"{fmt}:{identity}", format=fmt, name=name, vendor=vendor,
+            path=f"/plugins/{draw(hostile_text)}{number}.{fmt}",
+            categories=tuple(Category(c) for c in categories), tags=tuple(draw(st.lists(hostile_text, max_size=3))),
+            parameters=tuple(Parameter(i, draw(hostile_text)) for i in range(draw(st.integers(0, 2)))),
+        ))
+    return made
+
+
+def parse_back(name: str, files: dict[str, bytes], input_plugins: list[Plugin]) -> None:
+    """Each file loads with the standard parser of its format, and what must survive does."""
+    by_id = {p.id: p for p in input_plugins}
+    for filename, content in files.items():
+        if name == "json":
+            document = json.loads(content)
+            jsonschema.validate(document, load_schema())
+            assert {k: (v["name"], v["vendor"], v["tags"]) for k, v in document["plugins"].items()} == {
+                k: (p.name, p.vendor, list(p.tags)) for k, p in by_id.items()}
+        elif name == "yaml":
+            document = yaml_load(content)
+            assert {k: v["name"] for k, v in document["plugins"].items()} == {k: p.name for k, p in by_id.items()}
+        elif name == "csv":
+            rows = list(csv.DictReader(io.StringIO(content.decode("utf-8"), newline="")))
+            if filename.endswith(".parameters.csv"):
+                assert len(rows) == sum(len(p.parameters) for p in input_plugins)
+            else:
+                assert {r["id"]: (r["name"], r["vendor"]) for r in rows} == {
+                    k: (p.name, p.vendor) for k, p in by_id.items()}
+        elif name == "reaper":
+            parsed = ini(content)
+            for section in parsed.sections():
+                for key, value in parsed[section].items():
+                    assert "\n" not in key + value and "\r" not in key + value
+            if filename.endswith("fxtags.ini"):
+                developers = set(parsed["developer"].values()) if parsed.has_section("developer") else set()
+                assert developers == {single_line(p.vendor) for p in input_plugins if single_line(p.vendor)}
+        elif name == "ardour":
+            if filename.endswith("plugin_tags"):
+                names = sorted(e.get("name") or "" for e in ET.fromstring(content))
+                assert set(names) <= {xml_safe(p.name) for p in input_plugins}
+            else:
+                assert all(len(line.split(" ", 2)) == 3 for line in content.decode().splitlines())
+        else:
+            plistlib.loads(content)
+
+
+@pytest.mark.parametrize("name", EXPORTERS)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(catalogue_=plugins(), seed=st.randoms(use_true_random=False))
+def test_hostile_names_never_corrupt_an_export_and_order_never_matters(
+    name: str, catalogue_: list[Plugin], seed: random.Random, tmp_path: Path
+) -> None:
+    folder = tmp_path / "nothing-here-yet"  # exporters only read: nothing is created
+    files = render(name, folder, catalogue_, **ALL_OPTIONS[name])
+    parse_back(name, files, catalogue_)
+    shuffled = list(catalogue_)
+    seed.shuffle(shuffled)
+    assert render(name, folder, shuffled, **ALL_OPTIONS[name]) == files
+    assert not folder.exists()
+
+
+@pytest.mark.parametrize("name", EXPORTERS)
+def test_same_catalogue_in_any_order_gives_identical_bytes(name: str, tmp_path: Path) -> None:
+    # The same plugin seen on two machines: one is kept, the same one whatever the order.
+    twice = [*catalogue(), attrs.evolve(catalogue()[0], host=Host("laptop", "macOS"), name="Pro-Q 3 (laptop)")]
+    first = render(name, tmp_path, twice, **ALL_OPTIONS[name])
+    assert render(name, tmp_path, list(reversed(twice)), **ALL_OPTIONS[name]) == first
+    if name == "json":
+        assert json.loads(first["catalog.json"])["plugins"][twice[0].id]["host"]["name"] == "laptop"
+
+
+# --- write_outputs ----------------------------------------------------------------------------------
+
+
+def test_write_creates_changes_and_leaves_unchanged_files_alone(tmp_path: Path) -> None:
+    path = tmp_path / "deep" / "er" / "out.txt"
+    [created] = write_outputs([OutputFile(path, b"one\n")], dry_run=False)
+    assert created.status == "created" and path.read_bytes() == b"one\n" and created.backup is None
+    os.utime(path, ns=(1_000_000_000, 1_000_000_000))
+    [unchanged] = write_outputs([OutputFile(path, b"one\n")], dry_run=False)
+    assert unchanged.status == "unchanged" and path.stat().st_mtime_ns == 1_000_000_000
+    [changed] = write_outputs([OutputFile(path, b"two\n")], dry_run=False)
+    assert changed.status == "changed" and path.read_bytes() == b"two\n"
+    assert changed.backup is not None and changed.backup.read_bytes() == b"one\n"
+    assert changed.backup.name.startswith("out.txt.") and changed.backup.name.endswith(".bak")
+    assert [p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_write_keeps_the_new_file_permissions_of_the_old(tmp_path: Path) -> None:
+    path = tmp_path / "out.txt"
+    path.write_bytes(b"a")
+    path.chmod(0o640)
+    write_outputs([OutputFile(path, b"b")], dry_run=False)
+    assert path.stat().st_mode & 0o777 == 0o640
+
+
+def test_a_symlinked_file_is_written_through_its_link(tmp_path: Path) -> None:
+    real = tmp_path / "dotfiles" / "reaper-fxtags.ini"
+    real.parent.mkdir()
+    real.write_bytes(b"[category]\n")
+    link = tmp_path / "reaper-fxtags.ini"
+    link.symlink_to(real)
+    [change] = write_outputs([OutputFile(link, b"[category]\nx=EQ\n")], dry_run=False)
+    assert link.is_symlink() and real.read_bytes() == b"[category]\nx=EQ\n"
+    assert change.backup is not None and change.backup.parent == real.parent
+
+
+def test_backups_are_pruned_to_the_newest_few(tmp_path: Path) -> None:
+    path = tmp_path / "out.txt"
+    for number in range(KEEP_BACKUPS + 3):
+        write_outputs([OutputFile(path, f"{number}\n".encode())], dry_run=False)
+    kept = backups(path)
+    assert len(kept) == KEEP_BACKUPS
+    assert [p.read_text() for p in kept] == [f"{n}\n" for n in range(2, KEEP_BACKUPS + 2)]  # oldest first
+
+
+def test_no_backup_when_asked(tmp_path: Path) -> None:
+    path = tmp_path / "out.txt"
+    path.write_bytes(b"a")
+    [change] = write_outputs([OutputFile(path, b"b")], dry_run=False, backup=False)
+    assert change.backup is None and backups(path) == []
+
+
+def test_dry_run_writes_nothing_and_shows_a_diff(tmp_path: Path) -> None:
+    old = tmp_path / "old.ini"
+    old.write_bytes(b"[a]\nx=1\ny=2\n")
+    new = tmp_path / "sub" / "new.ini"
+    changes = write_outputs([OutputFile(old, b"[a]\nx=1\ny=3\n"), OutputFile(new, b"z=1")], dry_run=True)
+    assert [c.status for c in changes] == ["changed", "created"]
+    assert "-y=2\n+y=3\n" in changes[0].diff and changes[0].diff.startswith(f"--- a/{old}\n+++ b/{old}\n")
+    assert changes[1].diff.startswith("--- /dev/null\n") and "+z=1\n\\ No newline at end of file" in changes[1].diff
+    assert old.read_bytes() == b"[a]\nx=1\ny=2\n" and not new.parent.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["old.ini"]
+
+
+def test_dry_run_summarises_a_binary_plist(tmp_path: Path) -> None:
+    path = tmp_path / "x.tagset"
+    path.write_bytes(plistlib.dumps({"tags": {}}, fmt=plistlib.FMT_BINARY))
+    [change] = write_outputs([OutputFile(path, plistlib.dumps({"tags": {"A": "user"}}, fmt=plistlib.FMT_BINARY))],
+                             dry_run=True)
+    assert change.status == "changed" and change.diff.startswith(f"Binary file {path} differs (")
+    assert change.diff.count("\n") == 1
+
+
+def test_dry_run_of_an_exporter_then_the_real_thing(tmp_path: Path) -> None:
+    files = EXPORTERS["ardour"].render(catalogue(), tmp_path, {})
+    [preview] = write_outputs(files, dry_run=True)
+    assert preview.status == "created" and '+  <Plugin type="LV2" id="urn:zamaudio:ZamComp"' in preview.diff
+    assert not (tmp_path / "plugin_tags").exists()
+    write_outputs(files, dry_run=False)
+    assert [c.status for c in write_outputs(EXPORTERS["ardour"].render(catalogue(), tmp_path, {}),
+                                            dry_run=True)] == ["unchanged"]
+
+
+def unwritable_folder(tmp_path: Path) -> Path:
+    """A folder this process cannot create files in: a read-only one, or (as root, who ignores modes) /sys."""
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o555)
+    for candidate in (folder, Path("/sys/kernel")):
+        try:
+            (candidate / ".probe").touch()
+        except OSError:
+            return candidate
+        (candidate / ".probe").unlink()
+    pytest.skip("no folder here that this user cannot write to (root without a read-only /sys)")
+
+
+def test_read_only_folder_is_a_stage_error(tmp_path: Path) -> None:
+    folder = unwritable_folder(tmp_path)
+    with pytest.raises(StageError) as info:
+        write_outputs([OutputFile(folder / "plugin_tags", b"x")], dry_run=False)
+    message = str(info.value)
+    assert "plugin_tags" in message and "writable" in message and "\n" not in message
+    assert info.value.exit_code == 3
+    assert not (folder / "plugin_tags").exists()
+
+
+def test_full_disk_is_a_stage_error_and_the_old_file_survives(tmp_path: Path) -> None:
+    """A write cut short (here by a file-size limit, as a full disk would) leaves the old file whole."""
+    path = tmp_path / "catalog.json"
+    path.write_bytes(b"old content\n")
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # get EFBIG instead of being killed
+    resource.setrlimit(resource.RLIMIT_FSIZE, (4096, hard))
+    try:
+        with pytest.raises(StageError) as info:
+            write_outputs([OutputFile(path, b"x" * 100_000)], dry_run=False)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, previous)
+    assert "disk space" in str(info.value)
+    assert path.read_bytes() == b"old content\n"
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
