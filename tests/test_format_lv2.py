@@ -1,0 +1,635 @@
+"""The LV2 format: real Debian plugins checked against lilv, and handwritten bundles.
+
+lilv (through `lv2ls` / `lv2info`) is the reference: it is what LV2 hosts use. Its
+text output gives names, authors, port ranges, properties and scale points; its
+`-p` Turtle dump of one plugin (lilv's merged view of every file it read) gives
+classes, versions, units and MIDI support.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+from pluginary.core.errors import PluginaryError
+from pluginary.core.interfaces import PluginFormat, ScanSettings
+from pluginary.core.models import IO, Parameter, ParameterKind, Plugin
+from pluginary.formats.lv2 import LV2Format
+from tests.lv2gen import write_bundles
+from tests.support import need
+
+LV2 = "http://lv2plug.in/ns/lv2core#"
+UNITS = "http://lv2plug.in/ns/extensions/units#"
+#: units:symbol of every unit in the LV2 units vocabulary (units.ttl).
+SPEC_SYMBOLS = {
+    "s": "s", "ms": "ms", "min": "min", "bar": "bars", "beat": "beats", "frame": "frames",
+    "m": "m", "cm": "cm", "mm": "mm", "km": "km", "inch": "in", "mile": "mi", "db": "dB",
+    "pc": "%", "coef": "", "hz": "Hz", "khz": "kHz", "mhz": "MHz", "bpm": "BPM", "oct": "oct",
+    "cent": "ct", "semitone12TET": "semi", "degree": "deg", "midiNote": "note",
+}  # fmt: skip
+SETTINGS = ScanSettings()
+UNKNOWN = "?"
+
+
+def need_lilv() -> None:
+    need(
+        shutil.which("lv2ls") and Path("/usr/lib/lv2").exists(),
+        "needs Debian's LV2 plugins and lilv-utils "
+        "(apt-get install lsp-plugins-lv2 zam-plugins lv2-examples lilv-utils)",
+    )
+
+
+def lilv_env(lv2_path: str | None) -> dict[str, str]:
+    """lilv's environment: C locale (untranslated names), LV2_PATH as given or unset."""
+    env = {k: v for k, v in os.environ.items() if k != "LV2_PATH"}
+    env.update(LANG="C", LC_ALL="C")
+    if lv2_path is not None:
+        env["LV2_PATH"] = lv2_path
+    return env
+
+
+def lv2ls(env: dict[str, str]) -> set[str]:
+    return set(subprocess.run(["lv2ls"], env=env, capture_output=True, text=True, check=True).stdout.split())
+
+
+def scan_roots(roots: list[Path]) -> dict[str, Plugin]:
+    """Scan every bundle in the given folders, as discover + scan would."""
+    plugins: dict[str, Plugin] = {}
+    for root in roots:
+        if root.is_dir():
+            for bundle in sorted(root.iterdir()):
+                if bundle.suffix == ".lv2" and bundle.is_dir():
+                    plugins.update((p.id, p) for p in LV2Format().scan(bundle, SETTINGS))
+    return plugins
+
+
+# --- lilv's view of one plugin ---------------------------------------------------------
+
+
+@attrs.frozen
+class LilvPort:
+    index: int
+    fields: dict[str, list[str]]  # "Type", "Name", "Minimum", "Properties", … as lv2info prints them
+    scale_points: list[tuple[float, str]]
+
+    def number(self, key: str) -> float | None:
+        return float(self.fields[key][0]) if key in self.fields else None
+
+
+@attrs.frozen
+class LilvPlugin:
+    name: str
+    author: str
+    ports: dict[int, LilvPort]
+    types: set[str]
+    version: str
+    units: dict[int, str]  # port index → unit IRI, "symbol:<x>" for a custom unit, or UNKNOWN
+    midi_ports: set[int]
+
+
+def parse_lv2info(text: str) -> tuple[dict[str, str], dict[int, LilvPort]]:
+    """lv2info's text: the plugin's "Key: value" header and its port blocks."""
+    header: dict[str, str] = {}
+    ports: dict[int, LilvPort] = {}
+    fields: dict[str, list[str]] = {}
+    points: list[tuple[float, str]] = []
+    key = ""
+    for line in text.splitlines():
+        if m := re.fullmatch(r"\tPort (\d+):", line):
+            fields, points = {}, []
+            ports[int(m[1])] = LilvPort(int(m[1]), fields, points)
+        elif not ports:
+            if m := re.fullmatch(r"\t([A-Z][A-Za-z ]*):\s*(.*)", line):
+                header[m[1]] = m[2]
+        elif m := re.fullmatch(r'\t\t\t(\S+) = "(.*)"', line):
+            points.append((float(m[1]), m[2]))
+        elif m := re.fullmatch(r"\t\t([A-Z][A-Za-z ]*):\s*(.*)", line):
+            key = m[1]
+            fields[key] = [m[2]] if m[2] else []
+        elif m := re.fullmatch(r"\t\t\s+(\S.*)", line):
+            fields[key].append(m[1])
+    return header, ports
+
+
+def read_lilv(uri: str, env: dict[str, str], dump: Path) -> LilvPlugin:
+    from pyoxigraph import BlankNode, NamedNode, QuerySolutions, RdfFormat, Store
+
+    # With -p, lv2info writes the Turtle and prints nothing: two runs.
+    text = subprocess.run(["lv2info", uri], env=env, capture_output=True, text=True, check=True).stdout
+    dump.unlink(missing_ok=True)
+    subprocess.run(["lv2info", "-p", str(dump), uri], env=env, capture_output=True, check=True)
+    header, ports = parse_lv2info(text)
+    store = Store()
+    store.load(path=dump, format=RdfFormat.TURTLE, base_iri=dump.as_uri())
+
+    def select(query: str) -> list[list[Any]]:
+        prefixes = (
+            f"PREFIX lv2: <{LV2}> PREFIX units: <{UNITS}> "
+            "PREFIX atom: <http://lv2plug.in/ns/ext/atom#> PREFIX midi: <http://lv2plug.in/ns/ext/midi#> "
+        )
+        solutions = store.query(prefixes + query.replace("PLUGIN", f"<{uri}>"))
+        assert isinstance(solutions, QuerySolutions)
+        return [list(row) for row in solutions]
+
+    units: dict[int, str] = {}
+    for index, unit, symbol in select(
+        "SELECT ?i ?u ?s WHERE { PLUGIN lv2:port ?p . ?p lv2:index ?i ; units:unit ?u . "
+        "OPTIONAL { ?u units:symbol ?s } }"
+    ):
+        if isinstance(unit, NamedNode) and unit.value.startswith(UNITS):
+            units[int(index.value)] = unit.value
+        elif isinstance(unit, BlankNode):
+            units[int(index.value)] = "symbol:" + (symbol.value if symbol else "")
+        else:  # a custom named unit: its description is not part of the plugin's dump
+            units[int(index.value)] = UNKNOWN
+    versions = {
+        name.value: int(value.value)
+        for name, value in select("SELECT ?n ?v WHERE { PLUGIN ?p ?v . VALUES (?p ?n) "
+                                  "{ (lv2:minorVersion 'minor') (lv2:microVersion 'micro') } }")
+    }  # fmt: skip
+    return LilvPlugin(
+        name=header["Name"],
+        author=header.get("Author", ""),
+        ports=ports,
+        types={t.value for (t,) in select("SELECT ?t WHERE { PLUGIN a ?t }")},
+        version=f"{versions['minor']}.{versions.get('micro', 0)}" if "minor" in versions else "",
+        units=units,
+        midi_ports={
+            int(i.value)
+            for (i,) in select(
+                "SELECT ?i WHERE { PLUGIN lv2:port ?p . ?p lv2:index ?i ; atom:supports midi:MidiEvent }"
+            )
+        },
+    )
+
+
+def expected_parameter(port: LilvPort, unit: str | None) -> Parameter:
+    """What the issue asks a control input port to become, from lilv's facts."""
+    props = {p.removeprefix(LV2) for p in port.fields.get("Properties", [])}
+    labels = tuple(label for _, label in sorted(port.scale_points))
+    lo, hi = port.number("Minimum"), port.number("Maximum")
+    kind, steps, choices = ParameterKind.FLOAT, None, tuple[str, ...]()
+    if "toggled" in props:
+        kind, steps = ParameterKind.BOOL, 2
+    elif "enumeration" in props and labels:
+        kind, steps, choices = ParameterKind.CHOICE, len(labels), labels
+    elif "integer" in props:
+        kind = ParameterKind.INT
+        if lo is not None and hi is not None:
+            steps = math.floor(hi) - math.ceil(lo) + 1
+            choices = labels if steps <= 128 else ()
+    if unit is None:
+        symbol = ""
+    elif unit.startswith("symbol:"):
+        symbol = unit.removeprefix("symbol:")
+    else:
+        symbol = SPEC_SYMBOLS.get(unit.removeprefix(UNITS), "")
+    return Parameter(
+        index=port.index,
+        name=port.fields["Name"][0],
+        kind=kind,
+        units=symbol,
+        default=port.number("Default"),
+        minimum=lo,
+        maximum=hi,
+        num_steps=steps,
+        choices=choices,
+        automatable="http://lv2plug.in/ns/ext/port-props#notAutomatic" not in props,
+    )
+
+
+def close(a: float | None, b: float | None) -> bool:
+    """lv2info prints floats as %f of a 32-bit float."""
+    if a is None or b is None:
+        return a is b
+    return math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-6)
+
+
+def differences(plugin: Plugin, lilv: LilvPlugin) -> list[str]:
+    """Every way `plugin` disagrees with lilv's view of it, as readable lines."""
+    out = []
+
+    def check(what: str, ours: object, theirs: object) -> None:
+        if ours != theirs:
+            out.append(f"{plugin.id} {what}: ours {ours!r}, lilv {theirs!r}")
+
+    check("name", plugin.name, lilv.name)
+    check("vendor", plugin.vendor, lilv.author)
+    check("version", plugin.version, lilv.version)
+    classes = {
+        "lv2:" + t.removeprefix(LV2) if t.startswith(LV2) else t
+        for t in lilv.types - {LV2 + "Plugin", "http://usefulinc.com/ns/doap#Project"}
+    }
+    check("classes", set(plugin.native_categories), classes)
+
+    def has(port: LilvPort, *types: str) -> bool:
+        return all(LV2 + t in port.fields["Type"] for t in types)
+
+    def count(*types: str, among: set[int] | None = None) -> int:
+        return sum(has(p, *types) and (among is None or p.index in among) for p in lilv.ports.values())
+
+    check(
+        "io",
+        plugin.io,
+        IO(
+            audio_inputs=count("AudioPort", "InputPort"),
+            audio_outputs=count("AudioPort", "OutputPort"),
+            midi_inputs=count("InputPort", among=lilv.midi_ports),
+            midi_outputs=count("OutputPort", among=lilv.midi_ports),
+        ),
+    )
+    controls = [p for p in lilv.ports.values() if has(p, "ControlPort", "InputPort")]
+    ours = {p.index: p for p in plugin.parameters if p.index in lilv.ports}
+    check("control ports", sorted(ours), sorted(p.index for p in controls))
+    for port in controls:
+        expected = expected_parameter(port, lilv.units.get(port.index))
+        got = ours.get(port.index)
+        if got is None:
+            continue
+        if lilv.units.get(port.index) == UNKNOWN:
+            expected = attrs.evolve(expected, units=got.units)
+        for field in ("default", "minimum", "maximum"):
+            mine, lilvs = getattr(got, field), getattr(expected, field)
+            if not close(mine, lilvs):
+                out.append(f"{plugin.id} port {port.index} {field}: ours {mine}, lilv {lilvs}")
+        check(f"port {port.index}", attrs.evolve(got, default=None, minimum=None, maximum=None),
+              attrs.evolve(expected, default=None, minimum=None, maximum=None))  # fmt: skip
+    return out
+
+
+# --- real plugins ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def system_plugins() -> dict[str, Plugin]:
+    need_lilv()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("LV2_PATH", raising=False)
+        return scan_roots(LV2Format().default_roots())
+
+
+def test_lv2_format_is_a_plugin_format() -> None:
+    assert isinstance(LV2Format(), PluginFormat)
+    assert LV2Format.name == "lv2" and LV2Format.bundle_suffixes == (".lv2",)
+
+
+def test_every_plugin_lv2ls_lists_comes_out(system_plugins: dict[str, Plugin]) -> None:
+    listed = lv2ls(lilv_env(None))
+    assert listed, "lv2ls lists no plugin"
+    assert {pid.removeprefix("lv2:") for pid in system_plugins} == listed
+
+
+def test_every_plugin_agrees_with_lv2info(system_plugins: dict[str, Plugin], tmp_path: Path) -> None:
+    env = lilv_env(None)
+    problems = []
+    for uri in sorted(lv2ls(env)):
+        problems += differences(system_plugins[f"lv2:{uri}"], read_lilv(uri, env, tmp_path / "dump.ttl"))
+    assert not problems, "\n".join(problems[:40])
+
+
+def test_real_plugins_cover_what_matters(system_plugins: dict[str, Plugin]) -> None:
+    """The comparison above is only worth something if these kinds of data occur."""
+    params = [p for plugin in system_plugins.values() for p in plugin.parameters]
+    assert {p.kind for p in params} == set(ParameterKind)
+    assert any(p.choices for p in params) and any(p.units == "dB" for p in params)
+    assert any(plugin.vendor for plugin in system_plugins.values())
+    assert any(plugin.io.midi_inputs for plugin in system_plugins.values())
+    assert any(plugin.is_instrument for plugin in system_plugins.values())
+
+
+# --- LV2_PATH and roots --------------------------------------------------------------------
+
+
+def test_lv2_path_comes_first_and_standard_folders_follow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    monkeypatch.setenv("LV2_PATH", f"{first}{os.pathsep}{second}{os.pathsep}")
+    roots = LV2Format().default_roots()
+    assert roots[:2] == [first, second]
+    if sys.platform.startswith("linux"):
+        assert {Path.home() / ".lv2", Path("/usr/local/lib/lv2"), Path("/usr/lib/lv2")} <= set(roots)
+        if multiarch := sysconfig.get_config_var("MULTIARCH"):
+            assert Path("/usr/lib", multiarch, "lv2") in roots
+    monkeypatch.delenv("LV2_PATH")
+    assert first not in LV2Format().default_roots()
+
+
+@pytest.mark.parametrize(
+    ("platform", "expected"),
+    [
+        ("darwin", [Path.home() / "Library/Audio/Plug-Ins/LV2", Path("/Library/Audio/Plug-Ins/LV2")]),
+        ("win32", [Path("/users/me/AppData/Roaming/LV2"), Path("/Program Files/Common Files/LV2")]),
+    ],
+)
+def test_standard_folders_of_other_platforms(
+    platform: str, expected: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LV2_PATH", raising=False)
+    monkeypatch.setenv("APPDATA", "/users/me/AppData/Roaming")
+    monkeypatch.setenv("COMMONPROGRAMFILES", "/Program Files/Common Files")
+    monkeypatch.setattr(sys, "platform", platform)
+    assert LV2Format().default_roots() == expected
+
+
+def test_lv2_path_bundles_match_lilv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    need_lilv()
+    generated = write_bundles(tmp_path / "gen", bundles=6, plugins=3, ports=12)
+    monkeypatch.setenv("LV2_PATH", str(tmp_path / "gen"))
+    roots = LV2Format().default_roots()
+    ours = scan_roots(roots[:1])
+    assert lv2ls(lilv_env(str(tmp_path / "gen"))) == {p.removeprefix("lv2:") for p in ours} == set(generated.uris)
+    env = lilv_env(str(tmp_path / "gen"))
+    problems = []
+    for uri in generated.uris[:4]:
+        problems += differences(ours[f"lv2:{uri}"], read_lilv(uri, env, tmp_path / "dump.ttl"))
+    assert not problems, "\n".join(problems)
+
+
+def test_many_generated_bundles(tmp_path: Path) -> None:
+    generated = write_bundles(tmp_path, bundles=30, plugins=4, ports=40)
+    plugins = scan_roots([tmp_path])
+    assert sorted(plugins) == sorted(f"lv2:{u}" for u in generated.uris)
+    for plugin in plugins.values():
+        assert len(plugin.parameters) == generated.controls_per_plugin
+        assert plugin.io == IO(audio_inputs=2, audio_outputs=2, midi_inputs=1, midi_outputs=0)
+
+
+# --- a handwritten bundle ------------------------------------------------------------------
+
+PREFIXES = """\
+@prefix atom:  <http://lv2plug.in/ns/ext/atom#> .
+@prefix doap:  <http://usefulinc.com/ns/doap#> .
+@prefix foaf:  <http://xmlns.com/foaf/0.1/> .
+@prefix lv2:   <http://lv2plug.in/ns/lv2core#> .
+@prefix midi:  <http://lv2plug.in/ns/ext/midi#> .
+@prefix patch: <http://lv2plug.in/ns/ext/patch#> .
+@prefix pp:    <http://lv2plug.in/ns/ext/port-props#> .
+@prefix pset:  <http://lv2plug.in/ns/ext/presets#> .
+@prefix rdf:   <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
+@prefix rdfs:  <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix ui:    <http://lv2plug.in/ns/extensions/ui#> .
+@prefix units: <http://lv2plug.in/ns/extensions/units#> .
+"""
+
+MANIFEST = """
+<urn:pluginary:test:synth> a lv2:Plugin ;
+    lv2:binary <synth.so> ;
+    rdfs:seeAlso <synth.ttl> , <params%20file.ttl> .
+
+# A UI with a binary of its own (as lsp-plugins writes it): not a plugin, and its
+# file, broken on purpose, must not be read.
+<urn:pluginary:test:synth#ui> a ui:X11UI ;
+    lv2:binary <synth_ui.so> ;
+    rdfs:seeAlso <ui.ttl> .
+
+# Extra data about a plugin whose binary lives in another bundle: not this bundle's.
+<urn:pluginary:test:elsewhere> a lv2:Plugin ;
+    rdfs:seeAlso <elsewhere.ttl> .
+
+<urn:pluginary:test:synth#preset> a pset:Preset ;
+    lv2:appliesTo <urn:pluginary:test:synth> ;
+    rdfs:seeAlso <presets.ttl> .
+"""
+
+SYNTH = """
+<http://example.org/classes#Wobbler> rdfs:subClassOf lv2:InstrumentPlugin .
+
+# Relative IRIs resolve against this file: <#project> is .../synth.ttl#project.
+<#project> doap:maintainer [ foaf:name "Pluginary Tests" ] .
+<#tone> units:symbol "T" .
+
+<urn:pluginary:test:synth>
+    a lv2:GeneratorPlugin , <http://example.org/classes#Wobbler> , doap:Project ;
+    doap:name "Test Synth" , "Synthé d'essai"@fr ;
+    lv2:project <#project> ;
+    lv2:minorVersion 2 ;
+    lv2:microVersion 7 ;
+    patch:writable <params%20file.ttl#sample> , <params%20file.ttl#mode> , <params%20file.ttl#cutoff> ;
+    lv2:port [
+        a lv2:InputPort , atom:AtomPort ;
+        atom:bufferType atom:Sequence ;
+        atom:supports midi:MidiEvent , patch:Message ;
+        lv2:index 0 ; lv2:symbol "control" ; lv2:name "Control"
+    ] , [
+        a lv2:OutputPort , lv2:AudioPort ; lv2:index 1 ; lv2:symbol "out_l" ; lv2:name "Out L"
+    ] , [
+        a lv2:OutputPort , lv2:AudioPort ; lv2:index 2 ; lv2:symbol "out_r" ; lv2:name "Out R"
+    ] , [
+        a lv2:InputPort , lv2:ControlPort ; lv2:index 4 ; lv2:symbol "wave" ; lv2:name "Waveform" ;
+        lv2:portProperty lv2:integer , lv2:enumeration ;
+        lv2:default 1 ; lv2:minimum 0 ; lv2:maximum 2 ;
+        lv2:scalePoint [ rdfs:label "Square" ; rdf:value 2 ] ,
+                       [ rdfs:label "Sine" ; rdf:value 0 ] ,
+                       [ rdfs:label "Saw" ; rdf:value 1 ]
+    ] , [
+        a lv2:InputPort , lv2:ControlPort ; lv2:index 3 ; lv2:symbol "hold" ; lv2:name "Hold" ;
+        lv2:portProperty lv2:toggled , pp:notAutomatic ;
+        lv2:default 0 ; lv2:minimum 0 ; lv2:maximum 1
+    ] , [
+        a lv2:InputPort , lv2:ControlPort ; lv2:index 5 ; lv2:symbol "voices" ; lv2:name "Voices" ;
+        lv2:portProperty lv2:integer ;
+        lv2:default 4 ; lv2:minimum 1 ; lv2:maximum 8 ;
+        lv2:scalePoint [ rdfs:label "Poly" ; rdf:value 8 ] , [ rdfs:label "Mono" ; rdf:value 1 ]
+    ] , [
+        a lv2:InputPort , lv2:ControlPort ; lv2:index 6 ; lv2:symbol "gain" ; lv2:name "Gain" ;
+        units:unit units:db ;
+        lv2:default -6.0 ; lv2:minimum -60.0 ; lv2:maximum 12.0
+    ] , [
+        a lv2:InputPort , lv2:ControlPort ; lv2:index 7 ; lv2:symbol "drive" ; lv2:name "Drive" ;
+        units:unit [ a units:Unit ; rdfs:label "drive" ; units:symbol "x" ; units:render "%f x" ] ;
+        lv2:default 1.5 ; lv2:minimum 1.0 ; lv2:maximum 10.0
+    ] , [
+        a lv2:InputPort , lv2:ControlPort ; lv2:index 8 ; lv2:symbol "tone" ; lv2:name "Tone" ;
+        units:unit <#tone> ;
+        lv2:default 0.5 ; lv2:minimum 0.0 ; lv2:maximum 1.0
+    ] , [
+        a lv2:OutputPort , lv2:ControlPort ; lv2:index 9 ; lv2:symbol "level" ; lv2:name "Level" ;
+        units:unit units:db
+    ] , [
+        a lv2:OutputPort , lv2:ControlPort ; lv2:index 10 ; lv2:symbol "latency" ; lv2:name "Latency" ;
+        lv2:portProperty lv2:reportsLatency , lv2:integer
+    ] , _:mix .
+
+# A labelled blank node: params.ttl uses the same label for another node.
+_:mix a lv2:InputPort , lv2:ControlPort ;
+    lv2:index 11 ; lv2:symbol "mix" ; lv2:name "Mix" ;
+    units:unit units:pc ;
+    lv2:default 50 ; lv2:minimum 0 ; lv2:maximum 100 .
+"""
+
+PARAMS = """
+<#cutoff> a lv2:Parameter ;
+    rdfs:label "Cutoff" ;
+    rdfs:range atom:Float ;
+    units:unit units:hz ;
+    lv2:default 1000.0 ; lv2:minimum 20.0 ; lv2:maximum 20000.0 .
+
+<#mode> a lv2:Parameter ;
+    rdfs:label "Mode" ;
+    rdfs:range atom:Int ;
+    lv2:portProperty lv2:enumeration ;
+    lv2:default 0 ; lv2:minimum 0 ; lv2:maximum 1 ;
+    lv2:scalePoint [ rdfs:label "Classic" ; rdf:value 0 ] , [ rdfs:label "Modern" ; rdf:value 1 ] .
+
+# A file path has no place in the Parameter model.
+<#sample> a lv2:Parameter ;
+    rdfs:label "Sample" ;
+    rdfs:range atom:Path .
+
+_:mix lv2:portProperty lv2:toggled .
+"""
+
+EXPECTED_SYNTH = Plugin(
+    id="lv2:urn:pluginary:test:synth",
+    format="lv2",
+    name="Test Synth",
+    path="",  # set per test
+    vendor="Pluginary Tests",
+    version="2.7",
+    native_categories=("http://example.org/classes#Wobbler", "lv2:GeneratorPlugin"),
+    is_instrument=True,
+    is_effect=False,
+    io=IO(audio_inputs=0, audio_outputs=2, midi_inputs=1, midi_outputs=0),
+    parameters=(
+        Parameter(3, "Hold", ParameterKind.BOOL, "", 0, 0, 1, num_steps=2, automatable=False),
+        Parameter(4, "Waveform", ParameterKind.CHOICE, "", 1, 0, 2, num_steps=3, choices=("Sine", "Saw", "Square")),
+        Parameter(5, "Voices", ParameterKind.INT, "", 4, 1, 8, num_steps=8, choices=("Mono", "Poly")),
+        Parameter(6, "Gain", ParameterKind.FLOAT, "dB", -6, -60, 12),
+        Parameter(7, "Drive", ParameterKind.FLOAT, "x", 1.5, 1, 10),
+        Parameter(8, "Tone", ParameterKind.FLOAT, "T", 0.5, 0, 1),
+        Parameter(11, "Mix", ParameterKind.FLOAT, "%", 50, 0, 100),
+        # patch:writable parameters, numbered after the last port, in IRI order.
+        Parameter(12, "Cutoff", ParameterKind.FLOAT, "Hz", 1000, 20, 20000),
+        Parameter(13, "Mode", ParameterKind.CHOICE, "", 0, 0, 1, num_steps=2, choices=("Classic", "Modern")),
+    ),
+)
+
+
+def write_bundle(folder: Path, files: dict[str, str]) -> Path:
+    folder.mkdir(parents=True)
+    for name, text in files.items():
+        (folder / name).write_text(text if name.endswith(".so") else PREFIXES + text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def synth_bundle(tmp_path: Path) -> Path:
+    return write_bundle(
+        tmp_path / "lv2 folder" / "synth.lv2",
+        {
+            "manifest.ttl": MANIFEST,
+            "synth.ttl": SYNTH,
+            "params file.ttl": PARAMS,
+            "ui.ttl": "this is not Turtle",
+            "presets.ttl": "neither is this",
+            "elsewhere.ttl": '<urn:pluginary:test:elsewhere> doap:name "Elsewhere" .',
+            "synth.so": "",
+        },
+    )
+
+
+def test_handwritten_bundle_gives_exactly_the_expected_plugin(synth_bundle: Path) -> None:
+    assert LV2Format().scan(synth_bundle, SETTINGS) == [attrs.evolve(EXPECTED_SYNTH, path=str(synth_bundle))]
+
+
+def test_lilv_reads_the_handwritten_bundle_the_same_way(synth_bundle: Path, tmp_path: Path) -> None:
+    need_lilv()
+    env = lilv_env(str(synth_bundle.parent))
+    (plugin,) = LV2Format().scan(synth_bundle, SETTINGS)
+    lilv = read_lilv("urn:pluginary:test:synth", env, tmp_path / "dump.ttl")
+    assert differences(plugin, lilv) == []
+
+
+def test_a_relative_bundle_path_resolves_like_an_absolute_one(
+    synth_bundle: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(synth_bundle.parent)
+    (plugin,) = LV2Format().scan(Path(synth_bundle.name), SETTINGS)
+    assert plugin == attrs.evolve(EXPECTED_SYNTH, path=synth_bundle.name)
+
+
+def test_plugin_data_only_bundle_gives_nothing_its_binary_bundle_gives_it(tmp_path: Path) -> None:
+    extra = write_bundle(
+        tmp_path / "extra.lv2",
+        {
+            "manifest.ttl": "<urn:pluginary:test:synth> a lv2:Plugin ; rdfs:seeAlso <more.ttl> .",
+            "more.ttl": '<urn:pluginary:test:synth> doap:name "Renamed" .',
+        },
+    )
+    assert LV2Format().scan(extra, SETTINGS) == []
+
+
+def test_binary_named_only_in_the_plugin_file_counts(tmp_path: Path) -> None:
+    bundle = write_bundle(
+        tmp_path / "late.lv2",
+        {
+            "manifest.ttl": "<urn:pluginary:test:late> a lv2:Plugin ; rdfs:seeAlso <late.ttl> .",
+            "late.ttl": '<urn:pluginary:test:late> lv2:binary <late.so> ; doap:name "Late" .',
+        },
+    )
+    (plugin,) = LV2Format().scan(bundle, SETTINGS)
+    assert (plugin.id, plugin.name, plugin.parameters, plugin.io) == (
+        "lv2:urn:pluginary:test:late",
+        "Late",
+        (),
+        IO(0, 0, 0, 0),
+    )
+
+
+def test_broken_turtle_names_file_line_and_column(tmp_path: Path) -> None:
+    bundle = write_bundle(
+        tmp_path / "broken.lv2",
+        {
+            "manifest.ttl": "<urn:pluginary:test:b> a lv2:Plugin ; lv2:binary <b.so> ; rdfs:seeAlso <b.ttl> .",
+            "b.ttl": '<urn:pluginary:test:b>\n    doap:name "B" ;\n    lv2:port [ lv2:index 0 \n]] .\n',
+        },
+    )
+    # PREFIXES adds its own lines before the text.
+    line = PREFIXES.count("\n") + 4
+    with pytest.raises(PluginaryError, match=rf"b\.ttl:{line}:\d+: invalid Turtle: .+ — .*reinstall"):
+        LV2Format().scan(bundle, SETTINGS)
+
+
+def test_broken_manifest_is_named(tmp_path: Path) -> None:
+    (tmp_path / "m.lv2").mkdir()
+    (tmp_path / "m.lv2" / "manifest.ttl").write_text("<a> <b> .\n")
+    with pytest.raises(PluginaryError, match=r"manifest\.ttl:1:"):
+        LV2Format().scan(tmp_path / "m.lv2", SETTINGS)
+
+
+@pytest.mark.parametrize(
+    "manifest",
+    [
+        # A preset bundle: presets of a plugin installed elsewhere.
+        "<urn:pluginary:test:synth#warm> a pset:Preset ; lv2:appliesTo <urn:pluginary:test:synth> ;"
+        " rdfs:seeAlso <warm.ttl> .",
+        # A specification bundle, like lv2core.lv2 or units.lv2.
+        "<http://lv2plug.in/ns/extensions/units> a lv2:Specification ; rdfs:seeAlso <units.ttl> .",
+    ],
+    ids=["presets", "specification"],
+)
+def test_bundles_without_plugins_give_nothing(tmp_path: Path, manifest: str) -> None:
+    bundle = write_bundle(tmp_path / "none.lv2", {"manifest.ttl": manifest})
+    assert LV2Format().scan(bundle, SETTINGS) == []
+
+
+def test_a_folder_without_manifest_gives_nothing(tmp_path: Path) -> None:
+    (tmp_path / "empty.lv2").mkdir()
+    assert LV2Format().scan(tmp_path / "empty.lv2", SETTINGS) == []
+
+
+def test_signature_files_are_the_turtle_and_the_binaries(synth_bundle: Path) -> None:
+    (synth_bundle / "README").write_text("not part of the signature")
+    names = [p.name for p in LV2Format().signature_files(synth_bundle)]
+    assert names == sorted(
+        ["elsewhere.ttl", "manifest.ttl", "params file.ttl", "presets.ttl", "synth.so", "synth.ttl", "ui.ttl"]
+    )
