@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import typer
 
 from pluginary import __version__
+from pluginary.core.cli_catalog import register as register_catalog_commands
 from pluginary.core.errors import PluginaryError
 
 app = typer.Typer(
@@ -235,15 +236,7 @@ def config_path() -> None:
     typer.echo(user_config_dir() / "config.yaml")
 
 
-def _register_catalog_commands() -> None:
-    try:
-        from pluginary.core.cli_catalog import register
-    except ImportError:  # pragma: no cover - only while the catalogue commands are absent
-        return
-    register(app)
-
-
-_register_catalog_commands()
+register_catalog_commands(app)
 
 
 def main() -> None:

@@ -1,0 +1,411 @@
+"""How the catalogue commands print: a table for people, plain lines for pipes,
+JSON, CSV or YAML for programs.
+
+Without `--output`, a terminal gets a rich `table` and a pipe gets `plain`
+text: one record per line, tab-separated, no header, no colour, no summary,
+ready for `cut`, `sort` and `grep`. Plugin lists in json, csv, yaml and plain
+are written as they are read, so memory stays flat however many plugins there
+are; a table needs its rows first (it is limited to 50 by default).
+
+rich and ruamel.yaml are imported inside the functions that need them.
+"""
+
+from __future__ import annotations
+
+import csv
+import enum
+import json
+import signal
+import sys
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any, TextIO
+
+from pluginary.core.errors import PluginaryError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from pluginary.core.models import Parameter, Plugin, ScanFailure
+
+
+class Output(enum.StrEnum):
+    TABLE = "table"
+    PLAIN = "plain"
+    JSON = "json"
+    CSV = "csv"
+    YAML = "yaml"
+
+
+#: A table shows this many plugins unless --limit says otherwise.
+TABLE_LIMIT = 50
+
+#: The CSV columns of a plugin list.
+CSV_COLUMNS = (
+    "id", "name", "vendor", "format", "version", "category", "categories", "tags",
+    "instrument", "effect", "params", "path", "scanned_at",
+)  # fmt: skip
+
+
+def choose(output: Output | None, stream: TextIO | None = None) -> Output:
+    """The format asked for; else a table on a terminal and plain text in a pipe."""
+    if output is not None:
+        return output
+    return Output.TABLE if (stream or sys.stdout).isatty() else Output.PLAIN
+
+
+def require(output: Output, allowed: Iterable[Output], what: str) -> None:
+    allowed = tuple(allowed)
+    if output not in allowed:
+        raise PluginaryError(
+            f"{what} cannot be written as {output.value}",
+            where="--output",
+            fix=f"use one of {', '.join(o.value for o in allowed)}",
+        )
+
+
+def showing(offset: int, shown: int, total: int) -> str:
+    """The summary under a table: "showing 1–50 of 612"."""
+    if shown == 0:
+        return f"showing 0 of {total}"
+    return f"showing {offset + 1}–{offset + shown} of {total}"
+
+
+def record(plugin: Plugin) -> dict[str, Any]:
+    """A plugin as plain JSON-able data (the same shape as the JSON catalogue)."""
+    from pluginary.core.models import converter
+
+    data: dict[str, Any] = converter.unstructure(plugin)
+    return data
+
+
+def write_plugins(plugins: Iterable[Plugin], output: Output, stream: TextIO) -> int:
+    """Write a plugin list; returns how many were written."""
+    if output is Output.TABLE:
+        rows = list(plugins)
+        _console(stream).print(_plugin_table(rows))
+        return len(rows)
+    written = 0
+
+    def counted() -> Iterator[Plugin]:
+        nonlocal written
+        for written, plugin in enumerate(plugins, start=1):  # noqa: B007  # read after the loop
+            yield plugin
+
+    {Output.JSON: _json_list, Output.CSV: _csv_list, Output.YAML: _yaml_list, Output.PLAIN: _plain_list}[output](
+        counted(), stream
+    )
+    return written
+
+
+def _json_list(plugins: Iterable[Plugin], stream: TextIO) -> None:
+    # One object per line inside the array: valid JSON, streamable, greppable.
+    stream.write("[")
+    for index, plugin in enumerate(plugins):
+        stream.write(",\n" if index else "\n")
+        stream.write(json.dumps(record(plugin), ensure_ascii=False))
+    stream.write("\n]\n")
+
+
+def _csv_list(plugins: Iterable[Plugin], stream: TextIO) -> None:
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for plugin in plugins:
+        writer.writerow(
+            [
+                plugin.id, plugin.name, plugin.vendor, plugin.format, plugin.version, _category(plugin),
+                ";".join(c.name for c in plugin.categories), ";".join(plugin.tags),
+                plugin.is_instrument, plugin.is_effect, len(plugin.parameters), plugin.path, plugin.scanned_at,
+            ]
+        )  # fmt: skip
+
+
+def _yaml_list(plugins: Iterable[Plugin], stream: TextIO) -> None:
+    yaml = _yaml()
+    for plugin in plugins:
+        yaml.dump([record(plugin)], stream)  # one item at a time; together they are one YAML list
+
+
+def _plain_list(plugins: Iterable[Plugin], stream: TextIO) -> None:
+    for plugin in plugins:
+        _plain(stream, plugin.id, plugin.name, plugin.vendor, plugin.format, _category(plugin),
+               len(plugin.parameters), ",".join(plugin.tags))  # fmt: skip
+
+
+def write_plugin(plugin: Plugin, output: Output, stream: TextIO) -> None:
+    """One plugin's whole record, with its parameters."""
+    require(output, (Output.TABLE, Output.PLAIN, Output.JSON, Output.YAML), "a plugin's record")
+    if output is Output.JSON:
+        stream.write(json.dumps(record(plugin), ensure_ascii=False, indent=2) + "\n")
+        return
+    if output is Output.YAML:
+        _yaml().dump(record(plugin), stream)
+        return
+    fields = _fields(plugin)
+    if output is Output.PLAIN:
+        for name, value in fields:
+            _plain(stream, name, value)
+        for parameter in plugin.parameters:
+            _plain(stream, "parameter", *_parameter_cells(parameter))
+        return
+    from rich.table import Table
+
+    console = _console(stream)
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+    for name, value in fields:
+        grid.add_row(name, value)
+    console.print(grid)
+    if plugin.parameters:
+        table = Table(title=f"{len(plugin.parameters)} parameters", title_justify="left")
+        for column in ("#", "name", "default", "range", "kind", "choices"):
+            table.add_column(column, overflow="fold")
+        for parameter in plugin.parameters:
+            table.add_row(*_parameter_cells(parameter))
+        console.print(table)
+
+
+def write_stats(stats: dict[str, Any], output: Output, stream: TextIO) -> None:
+    require(output, (Output.TABLE, Output.PLAIN, Output.JSON, Output.YAML), "statistics")
+    if output is Output.JSON:
+        stream.write(json.dumps(stats, ensure_ascii=False, indent=2) + "\n")
+        return
+    if output is Output.YAML:
+        _yaml().dump(stats, stream)
+        return
+    parameters = stats["parameters"]
+    summary = {
+        "catalogue": f"{stats['path']} ({_size(stats['size_bytes'])}, schema v{stats['schema_version']})",
+        "plugins": stats["plugins"],
+        "instruments": stats["instruments"],
+        "effects": stats["effects"],
+        "files": stats["files"],
+        "failures": stats["failures"],
+        "parameters": (
+            f"{parameters['total']} (min {parameters['min']}, median {parameters['median']}, max {parameters['max']})"
+        ),
+    }
+    sections = {
+        "formats": stats["formats"],
+        "vendors": stats["vendors"],
+        "categories": stats["categories"],
+        "parameter counts": parameters["histogram"],
+    }
+    runs = [_run_line(run) for run in stats["runs"]]
+    if output is Output.PLAIN:
+        for name, value in summary.items():
+            _plain(stream, name, value)
+        for section, counts in sections.items():
+            for name, count in counts.items():
+                _plain(stream, section, name or "(none)", count)
+        for line in runs:
+            _plain(stream, "run", line)
+        return
+    from rich.columns import Columns
+    from rich.table import Table
+
+    console = _console(stream)
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+    for name, value in summary.items():
+        grid.add_row(name, str(value))
+    console.print(grid)
+    tables = []
+    for section, counts in sections.items():
+        table = Table(title=section, title_justify="left")
+        table.add_column("name")
+        table.add_column("count", justify="right")
+        items = list(counts.items())
+        for name, count in items[:15]:
+            table.add_row(name or "(none)", str(count))
+        if len(items) > 15:
+            table.add_row(f"… {len(items) - 15} more", str(sum(count for _, count in items[15:])))
+        tables.append(table)
+    console.print(Columns(tables))
+    if runs:
+        console.print("[bold]last runs[/bold]")
+        for line in runs:
+            console.print(f"  {line}", markup=False)
+
+
+def write_failures(failures: list[ScanFailure], output: Output, stream: TextIO) -> None:
+    from pluginary.core.models import converter
+
+    if output is Output.JSON:
+        stream.write(json.dumps(converter.unstructure(failures), ensure_ascii=False, indent=2) + "\n")
+    elif output is Output.YAML:
+        _yaml().dump(converter.unstructure(failures), stream)
+    elif output is Output.CSV:
+        writer = csv.writer(stream, lineterminator="\n")
+        writer.writerow(("path", "format", "reason", "attempts", "first_seen", "last_seen", "fingerprint"))
+        for failure in failures:
+            writer.writerow(
+                (failure.path, failure.format, reason(failure), failure.attempts, failure.first_seen,
+                 failure.last_seen, failure.fingerprint)
+            )  # fmt: skip
+    elif output is Output.PLAIN:
+        for failure in failures:
+            _plain(stream, failure.path, failure.format, reason(failure), failure.attempts, failure.first_seen,
+                   failure.last_seen)  # fmt: skip
+    else:
+        from rich.table import Table
+
+        table = Table()
+        for column in ("path", "format", "reason", "attempts", "first seen", "last seen"):
+            table.add_column(column, overflow="fold")
+        for failure in failures:
+            table.add_row(failure.path, failure.format, reason(failure), str(failure.attempts),
+                          failure.first_seen, failure.last_seen)  # fmt: skip
+        _console(stream).print(table)
+
+
+def reason(failure: ScanFailure) -> str:
+    """Why a file is quarantined, in a few words: "crash (SIGSEGV)", "timeout", "error: …"."""
+    kind = failure.kind.value
+    if failure.signal is not None:
+        try:
+            name = signal.Signals(failure.signal).name
+        except ValueError:
+            name = f"signal {failure.signal}"
+        detail = name
+    elif failure.exit_code is not None:
+        detail = f"exit status {failure.exit_code}"
+    else:
+        detail = ""
+    text = f"{kind} ({detail})" if detail else kind
+    return f"{text}: {failure.message}" if failure.message else text
+
+
+def _plugin_table(plugins: list[Plugin]) -> Any:
+    from rich.table import Table
+
+    table = Table()
+    table.add_column("name", overflow="fold")
+    table.add_column("vendor", overflow="fold")
+    table.add_column("format")
+    table.add_column("category", overflow="fold")
+    table.add_column("type")
+    table.add_column("params", justify="right")
+    table.add_column("tags", overflow="fold")
+    table.add_column("id", style="dim", overflow="fold")
+    for plugin in plugins:
+        table.add_row(
+            plugin.name, plugin.vendor, plugin.format, _category(plugin), _type(plugin),
+            str(len(plugin.parameters)), ", ".join(plugin.tags), plugin.id,
+        )  # fmt: skip
+    return table
+
+
+def _fields(plugin: Plugin) -> list[tuple[str, str]]:
+    io = plugin.io
+    ports = [
+        f"{label} {count}"
+        for label, count in (
+            ("audio in", io.audio_inputs),
+            ("audio out", io.audio_outputs),
+            ("MIDI in", io.midi_inputs),
+            ("MIDI out", io.midi_outputs),
+        )
+        if count is not None
+    ]
+    categories = [f"{c.name} ({c.source.value}, {c.confidence:g})" for c in plugin.categories]
+    fields = [
+        ("id", plugin.id),
+        ("name", plugin.name),
+        ("vendor", plugin.vendor),
+        ("version", plugin.version),
+        ("format", plugin.format),
+        ("type", _type(plugin)),
+        ("categories", ", ".join(categories)),
+        ("native categories", ", ".join(plugin.native_categories)),
+        ("tags", ", ".join(plugin.tags)),
+        ("io", ", ".join(ports)),
+        ("latency", "" if plugin.latency is None else f"{plugin.latency} samples"),
+        ("sdk", plugin.sdk),
+        ("path", plugin.path),
+        (
+            "scanned",
+            " ".join(filter(None, (plugin.scanned_at, plugin.scanner_version and f"by {plugin.scanner_version}"))),
+        ),
+        ("host", " ".join(filter(None, (plugin.host.name, plugin.host.os and f"({plugin.host.os})")))),
+    ]
+    return [(name, value) for name, value in fields if value]
+
+
+def _parameter_cells(parameter: Parameter) -> tuple[str, ...]:
+    choices = parameter.choices
+    shown = ", ".join(choices[:8]) + (f", … ({len(choices) - 8} more)" if len(choices) > 8 else "")
+    return (
+        str(parameter.index),
+        parameter.name,
+        _value(parameter.default_text, parameter.default, parameter.units),
+        f"{_value(parameter.minimum_text, parameter.minimum, parameter.units)} … "
+        f"{_value(parameter.maximum_text, parameter.maximum, parameter.units)}",
+        parameter.kind.value + (f" ({parameter.num_steps} steps)" if parameter.num_steps else ""),
+        shown,
+    )
+
+
+def _value(text: str, number: float | None, units: str) -> str:
+    """What the plugin displays, else the number with its units."""
+    if text:
+        return text if not units or units in text else f"{text} {units}"
+    if number is None:
+        return "?"
+    return f"{number:g} {units}".strip()
+
+
+def _category(plugin: Plugin) -> str:
+    return plugin.categories[0].name if plugin.categories else ""
+
+
+def _type(plugin: Plugin) -> str:
+    return " + ".join(kind for kind, yes in (("instrument", plugin.is_instrument), ("effect", plugin.is_effect)) if yes)
+
+
+def _run_line(run: dict[str, Any]) -> str:
+    counts = ", ".join(
+        f"{run[key]} {key}"
+        for key in ("found", "new", "changed", "removed", "scanned", "failed", "stored")
+        if run.get(key)
+    )
+    seconds = f"{run['seconds']:.1f} s" if isinstance(run.get("seconds"), int | float) else ""
+    return " · ".join(filter(None, (str(run.get("started_at", "")), str(run.get("pipeline", "")), seconds, counts)))
+
+
+def _size(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    value = size / 1024
+    for unit in ("KB", "MB"):
+        if value < 1024:
+            return f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"
+
+
+def _plain(stream: TextIO, *cells: object) -> None:
+    # A tab or newline inside a value would break the line's columns.
+    stream.write("\t".join(" ".join(str(cell).split()) for cell in cells) + "\n")
+
+
+def _console(stream: TextIO) -> Console:
+    from rich.console import Console
+
+    return Console(file=stream, highlight=False)
+
+
+def _yaml() -> Any:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.representer import SafeRepresenter
+
+    class Representer(SafeRepresenter):
+        """Writes the models' enums (str subclasses) as their plain value."""
+
+    Representer.add_multi_representer(enum.Enum, lambda dumper, value: dumper.represent_str(value.value))
+    yaml = YAML(typ="safe", pure=True)
+    yaml.Representer = Representer
+    yaml.default_flow_style = False
+    yaml.allow_unicode = True
+    return yaml

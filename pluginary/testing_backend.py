@@ -1,0 +1,554 @@
+"""The test suite every catalogue backend must pass, built-in or third-party.
+
+    from pluginary.testing_backend import BackendSuite
+
+    class TestMyBackend(BackendSuite):
+        @pytest.fixture
+        def backend_factory(self):
+            return MyBackend  # called as MyBackend(path, read_only=...), has default_filename
+
+It covers the pipeline's write side (`pluginary.core.interfaces.Backend`) and,
+through `pluginary.Catalog`, the query side (`pluginary.catalog.CatalogBackend`):
+replacing a file's plugins, failures and their counts, user tags that survive
+rescans, atomic batches, read-only use, refusing a damaged file, and every
+filter, sort key, page and search rule. The data is small and written out
+here, so each expectation can be checked by eye.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+from pluginary.catalog import Catalog, CatalogBackend, QueryError
+from pluginary.core.errors import CatalogError
+from pluginary.core.models import (
+    IO,
+    Category,
+    CategorySource,
+    FailureKind,
+    FileResult,
+    Host,
+    Parameter,
+    ParameterKind,
+    Plugin,
+    PluginFile,
+    ScanFailure,
+)
+
+BackendFactory = Callable[..., CatalogBackend]
+
+#: Text that must never break a search or reach the query engine as syntax.
+HOSTILE_SEARCHES = (
+    "",
+    "   ",
+    '"',
+    '""',
+    "'",
+    "*",
+    "-",
+    "- reverb",
+    "reverb -",
+    "AND",
+    "OR NOT",
+    "reverb AND",
+    "NEAR(reverb eq)",
+    "name:reverb",
+    "{name vendor}: eq",
+    "^pro",
+    "pro*q",
+    "(",
+    ")",
+    "Pro-Q 3",
+    'say "hi',
+    "%_\\",
+    "😀",
+    "🎛️ reverb",
+    "a\x00b",
+    "\udcff",
+    "ünïcödé",
+    "SELECT * FROM plugins; --",
+)
+
+
+def make_plugin(
+    name: str,
+    vendor: str,
+    fmt: str,
+    category: str,
+    parameters: tuple[str, ...] = (),
+    *,
+    path: str | None = None,
+    instrument: bool = False,
+    effect: bool | None = None,
+    scanned_at: str = "2025-01-01T00:00:00+00:00",
+    **fields: Any,
+) -> Plugin:
+    """A plausible plugin; its id and path follow from the name unless given."""
+    slug = name.lower().replace(" ", "-")
+    return Plugin(
+        id=fields.pop("id", f"{fmt}:{vendor.lower()}.{slug}"),
+        format=fmt,
+        name=name,
+        path=path or f"/plugins/{fmt}/{slug}.{fmt}",
+        vendor=vendor,
+        version="1.2.3",
+        native_categories=(category.replace("/", "|"),),
+        is_instrument=instrument,
+        is_effect=(not instrument) if effect is None else effect,
+        categories=(Category(category, CategorySource.NATIVE, 0.9),),
+        io=IO(audio_inputs=0 if instrument else 2, audio_outputs=2, midi_inputs=1 if instrument else None),
+        latency=64,
+        sdk="3.7.9" if fmt == "vst3" else "",
+        parameters=tuple(
+            Parameter(
+                index=index,
+                name=parameter,
+                kind=ParameterKind.CHOICE if parameter == "Mode" else ParameterKind.FLOAT,
+                units="dB" if "Gain" in parameter else "",
+                default=0.1 + index / 3,  # not exactly representable: checks float round trips
+                minimum=0.0,
+                maximum=1.0,
+                default_text=f"{index}",
+                num_steps=2 if parameter == "Mode" else None,
+                choices=("Clean", "Warm", "Hot") if parameter == "Mode" else (),
+                automatable=parameter != "Mode",
+            )
+            for index, parameter in enumerate(parameters)
+        ),
+        scanned_at=scanned_at,
+        scanner_version="0.1.0",
+        host=Host(name="studio", os="linux"),
+        **fields,
+    )
+
+
+def sample_plugins() -> list[Plugin]:
+    eq = ("Band 1 Gain", "Band 1 Frequency", "Output Gain", "Mix", "Mode")
+    return [
+        make_plugin("Pro-Q 3", "FabFilter", "vst3", "Effect/EQ", eq, scanned_at="2025-03-01T00:00:00+00:00"),
+        make_plugin("Pro-R", "FabFilter", "vst3", "Effect/Reverb", ("Decay", "Mix")),
+        make_plugin("VintageVerb", "Valhalla DSP", "vst3", "Effect/Reverb", ("Decay", "Size", "Mix", "Mode")),
+        make_plugin(
+            "Diva",
+            "u-he",
+            "vst3",
+            "Instrument/Synth",
+            (*(f"Osc {n}" for n in range(30)), "Cutoff"),
+            instrument=True,
+            scanned_at="2024-06-01T00:00:00+00:00",
+        ),
+        make_plugin("Dynamic Compressor", "x42", "lv2", "Effect/Dynamics", ("Threshold", "Ratio", "Attack")),
+        make_plugin("Reverb", "Calf Studio Gear", "lv2", "Effect/Reverb", ("Room Size", "Decay", "Mix")),
+        make_plugin("AUMatrixReverb", "Apple", "au", "Effect/Reverb"),
+        make_plugin("DLSMusicDevice", "Apple", "au", "Instrument/Synth", ("Tuning",), instrument=True),
+        make_plugin("Vocoder", "Apple", "au", "Effect/Modulation", ("Bands",), instrument=True, effect=True),
+        make_plugin("C4 Multiband", "Waves", "vst3", "Effect/Dynamics", ("Threshold",), path="/plugins/WaveShell.vst3"),
+        make_plugin("H-Reverb", "Waves", "vst3", "Effect/Reverb", ("Decay",), path="/plugins/WaveShell.vst3"),
+        make_plugin("Réverbération Étoile 😀", "Ｓｏｎｉｃ", "lv2", "Effect/Reverb", ("Durée",)),
+        make_plugin("Effects Rack", "Acme", "vst3", "Effects", ("Slot 1",)),  # "Effects" is not under "Effect"
+        make_plugin("Pro-Q 3", "FabFilter", "au", "Effect/EQ", eq),  # the same name in another format
+    ]
+
+
+def file_of(path: str, plugins: list[Plugin], fingerprint: str = "v1") -> PluginFile:
+    fmt = next((p.format for p in plugins if p.path == path), "vst3")
+    return PluginFile(path=path, format=fmt, size=1000, mtime_ns=1, fingerprint=fingerprint)
+
+
+def results_for(plugins: list[Plugin]) -> list[FileResult]:
+    """One FileResult per path, holding every plugin at that path."""
+    paths = dict.fromkeys(plugin.path for plugin in plugins)
+    return [FileResult(file_of(path, plugins), plugins=tuple(p for p in plugins if p.path == path)) for path in paths]
+
+
+def failure_at(path: str, *, last_seen: str, kind: FailureKind = FailureKind.CRASH, **fields: Any) -> FileResult:
+    failure = ScanFailure(
+        path=path, format="vst3", fingerprint="v2", kind=kind, first_seen=last_seen, last_seen=last_seen, **fields
+    )
+    return FileResult(PluginFile(path, "vst3", 1000, 2, "v2"), failure=failure)
+
+
+class BackendSuite:
+    """Subclass it and provide `backend_factory`; every test runs against that backend."""
+
+    @pytest.fixture
+    def backend_factory(self) -> BackendFactory:
+        raise NotImplementedError("a BackendSuite subclass provides the backend_factory fixture")
+
+    @pytest.fixture
+    def path(self, tmp_path: Path, backend_factory: BackendFactory) -> Path:
+        # A folder that does not exist yet: opening for writing must create it.
+        return tmp_path / "data" / "pluginary" / backend_factory.default_filename  # type: ignore[attr-defined]
+
+    @pytest.fixture
+    def backend(self, backend_factory: BackendFactory, path: Path) -> Iterator[CatalogBackend]:
+        backend = backend_factory(path)
+        yield backend
+        backend.close()
+
+    @pytest.fixture
+    def plugins(self) -> list[Plugin]:
+        return sample_plugins()
+
+    @pytest.fixture
+    def catalog(self, backend: CatalogBackend, plugins: list[Plugin]) -> Catalog:
+        backend.write(results_for(plugins))
+        return Catalog(backend)
+
+    # -- the pipeline's write side -------------------------------------------------
+
+    def test_a_new_catalogue_is_empty_and_exists(self, backend: CatalogBackend, path: Path) -> None:
+        assert path.exists()
+        assert backend.stored_files() == {}
+        assert backend.failures() == {}
+        assert list(backend.plugins()) == []
+
+    def test_plugins_round_trip_exactly_in_id_order(self, backend: CatalogBackend, plugins: list[Plugin]) -> None:
+        backend.write(results_for(plugins))
+        assert list(backend.plugins()) == sorted(plugins, key=lambda p: p.id)
+        assert set(backend.stored_files()) == {p.path for p in plugins}
+
+    def test_everything_persists_across_reopening(
+        self, backend_factory: BackendFactory, backend: CatalogBackend, path: Path, plugins: list[Plugin]
+    ) -> None:
+        backend.write([*results_for(plugins), failure_at("/plugins/broken.vst3", last_seen="2025-01-02")])
+        backend.record_run({"started_at": "2025-01-02T00:00:00", "stored": 14})
+        Catalog(backend).tag(plugins[0].id, "favourite")
+
+        def content(backend: CatalogBackend) -> tuple[Any, ...]:
+            stats = Catalog(backend).stats()
+            del stats["size_bytes"]  # a SQLite file grows when its WAL is folded in on closing
+            return list(backend.plugins()), backend.stored_files(), backend.failures(), stats
+
+        expected = content(backend)
+        backend.close()
+        reopened = backend_factory(path)
+        try:
+            assert content(reopened) == expected
+        finally:
+            reopened.close()
+
+    def test_a_rescanned_file_replaces_its_plugins_only(self, backend: CatalogBackend, plugins: list[Plugin]) -> None:
+        backend.write(results_for(plugins))
+        shell = [p for p in plugins if p.path == "/plugins/WaveShell.vst3"]
+        backend.write([FileResult(file_of(shell[0].path, shell, "v2"), plugins=(shell[0],))])
+        stored = {p.id for p in backend.plugins()}
+        assert shell[0].id in stored
+        assert shell[1].id not in stored
+        assert len(stored) == len(plugins) - 1
+        assert backend.stored_files()[shell[0].path].fingerprint == "v2"
+
+    def test_a_plugin_that_moved_file_is_stored_once_at_its_new_path(
+        self, backend: CatalogBackend, plugins: list[Plugin]
+    ) -> None:
+        backend.write(results_for(plugins))
+        moved = attrs.evolve(plugins[1], path="/plugins/elsewhere/pro-r.vst3")
+        backend.write([FileResult(file_of(moved.path, [moved]), plugins=(moved,))])
+        found = [p for p in backend.plugins() if p.id == moved.id]
+        assert found == [moved]
+
+    def test_a_failure_removes_the_files_plugins_and_is_quarantined(
+        self, backend: CatalogBackend, plugins: list[Plugin]
+    ) -> None:
+        backend.write(results_for(plugins))
+        shell = "/plugins/WaveShell.vst3"
+        backend.write([failure_at(shell, last_seen="2025-02-01T00:00:00", signal=11)])
+        assert not [p for p in backend.plugins() if p.path == shell]
+        assert shell not in backend.stored_files()
+        failure = backend.failures()[shell]
+        assert (failure.kind, failure.signal, failure.attempts) == (FailureKind.CRASH, 11, 1)
+        assert failure.first_seen == failure.last_seen == "2025-02-01T00:00:00"
+
+    def test_repeated_failures_count_attempts_and_keep_first_seen(self, backend: CatalogBackend) -> None:
+        path = "/plugins/hangs.vst3"
+        backend.write([failure_at(path, last_seen="2025-01-01", kind=FailureKind.TIMEOUT)])
+        backend.write([failure_at(path, last_seen="2025-01-05", kind=FailureKind.TIMEOUT)])
+        backend.write([failure_at(path, last_seen="2025-01-09", kind=FailureKind.ERROR, message="bad", attempts=2)])
+        failure = backend.failures()[path]
+        assert (failure.attempts, failure.first_seen, failure.last_seen) == (4, "2025-01-01", "2025-01-09")
+        assert (failure.kind, failure.message) == (FailureKind.ERROR, "bad")
+
+    def test_a_successful_scan_clears_the_failure(self, backend: CatalogBackend, plugins: list[Plugin]) -> None:
+        pro_r = plugins[1]
+        backend.write([failure_at(pro_r.path, last_seen="2025-01-01")])
+        backend.write([FileResult(file_of(pro_r.path, [pro_r]), plugins=(pro_r,))])
+        assert backend.failures() == {}
+        assert [p.id for p in backend.plugins()] == [pro_r.id]
+
+    def test_remove_forgets_plugins_files_and_failures(self, backend: CatalogBackend, plugins: list[Plugin]) -> None:
+        backend.write([*results_for(plugins), failure_at("/plugins/broken.vst3", last_seen="2025-01-01")])
+        backend.remove(["/plugins/WaveShell.vst3", "/plugins/broken.vst3", "/plugins/never-seen.vst3"])
+        assert not {"/plugins/WaveShell.vst3", "/plugins/broken.vst3"} & set(backend.stored_files())
+        assert backend.failures() == {}
+        assert len(list(backend.plugins())) == len(plugins) - 2
+
+    def test_a_batch_is_stored_whole_or_not_at_all(
+        self, backend: CatalogBackend, path: Path, plugins: list[Plugin]
+    ) -> None:
+        backend.write(results_for(plugins[:3]))
+        before = (list(backend.plugins()), backend.stored_files(), path.read_bytes())
+        unstorable = attrs.evolve(plugins[5], name=object())  # type: ignore[arg-type]  # not text: unstorable
+        batch = [*results_for(plugins[3:5]), FileResult(file_of(unstorable.path, [unstorable]), (unstorable,))]
+        with pytest.raises(Exception):  # noqa: B017  # whatever the backend raises; the point is what is left
+            backend.write(batch)
+        assert (list(backend.plugins()), backend.stored_files(), path.read_bytes()) == before
+
+    def test_user_tags_and_categories_survive_rescans_failures_and_removal(
+        self, backend: CatalogBackend, plugins: list[Plugin]
+    ) -> None:
+        pro_r = plugins[1]
+        mine = Category("Effect/Favourite Reverbs", CategorySource.USER, 1.0)
+        tagged = attrs.evolve(pro_r, categories=(*pro_r.categories, mine))
+        backend.write([FileResult(file_of(pro_r.path, [pro_r]), plugins=(tagged,))])
+        Catalog(backend).tag(pro_r.id, "shimmer", "Favourite")
+        rescans = [
+            [FileResult(file_of(pro_r.path, [pro_r], "v2"), plugins=(pro_r,))],
+            [failure_at(pro_r.path, last_seen="2025-01-01")],
+            [FileResult(file_of(pro_r.path, [pro_r], "v3"), plugins=(pro_r,))],
+        ]
+        for batch in rescans:
+            backend.write(batch)
+        backend.remove([pro_r.path])
+        backend.write([FileResult(file_of(pro_r.path, [pro_r], "v4"), plugins=(pro_r,))])
+        (stored,) = backend.plugins()
+        assert stored.tags == ("Favourite", "shimmer")
+        assert stored.categories == (mine, *pro_r.categories)
+
+    def test_tags_in_a_written_record_are_kept_with_the_users(
+        self, backend: CatalogBackend, plugins: list[Plugin]
+    ) -> None:
+        pro_r = attrs.evolve(plugins[1], tags=("mixing",))
+        backend.write([FileResult(file_of(pro_r.path, [pro_r]), plugins=(pro_r,))])
+        Catalog(backend).tag(pro_r.id, "bright")
+        backend.write([FileResult(file_of(pro_r.path, [pro_r], "v2"), plugins=(attrs.evolve(pro_r, tags=()),))])
+        assert next(backend.plugins()).tags == ("bright", "mixing")
+
+    def test_runs_are_recorded_newest_first(self, catalog: Catalog) -> None:
+        catalog.backend.record_run({"started_at": "2025-01-01T10:00:00", "pipeline": "full", "stored": 14})
+        catalog.backend.record_run({"started_at": "2025-01-02T10:00:00", "pipeline": "incremental", "seconds": 1.5})
+        runs = catalog.stats()["runs"]
+        assert [run["pipeline"] for run in runs] == ["incremental", "full"]
+        assert runs[1]["stored"] == 14
+
+    # -- opening -------------------------------------------------------------------
+
+    def test_read_only_answers_queries_and_refuses_writes(
+        self, backend_factory: BackendFactory, catalog: Catalog, path: Path, plugins: list[Plugin]
+    ) -> None:
+        catalog.close()
+        before = path.read_bytes()
+        reader = Catalog(backend_factory(path, read_only=True))
+        try:
+            assert reader.read_only
+            assert [p.name for p in reader.search("vintageverb")] == ["VintageVerb"]
+            assert reader.count() == len(plugins)
+            with pytest.raises(CatalogError, match="read-only"):
+                reader.backend.write(results_for(plugins[:1]))
+            with pytest.raises(CatalogError, match="read-only"):
+                reader.tag(plugins[0].id, "nope")
+        finally:
+            reader.close()
+        assert path.read_bytes() == before
+
+    def test_read_only_without_a_catalogue_says_so(self, backend_factory: BackendFactory, tmp_path: Path) -> None:
+        missing = tmp_path / "nothing" / backend_factory.default_filename  # type: ignore[attr-defined]
+        with pytest.raises(CatalogError, match="no catalogue") as raised:
+            backend_factory(missing, read_only=True)
+        assert str(missing) in str(raised.value)
+        assert not missing.parent.exists()
+
+    @pytest.mark.parametrize("read_only", [False, True])
+    @pytest.mark.parametrize(
+        "content", [b"\x00\x01garbage\xff" * 300, b"PK\x03\x04 a zip file?", b"plain text, not a catalogue\n"]
+    )
+    def test_a_file_that_is_not_a_catalogue_is_refused_and_left_untouched(
+        self, backend_factory: BackendFactory, path: Path, content: bytes, read_only: bool
+    ) -> None:
+        path.parent.mkdir(parents=True)
+        path.write_bytes(content)
+        with pytest.raises(CatalogError) as raised:
+            backend_factory(path, read_only=read_only)
+        message = str(raised.value)
+        assert str(path) in message
+        assert "db check" in message and "\n" not in message
+        assert path.read_bytes() == content
+        assert sorted(path.parent.iterdir()) == [path]
+
+    # -- queries ---------------------------------------------------------------------
+
+    @pytest.mark.parametrize(
+        ("filters", "expected"),
+        [
+            ({"format": "lv2"}, {"Dynamic Compressor", "Reverb", "Réverbération Étoile 😀"}),
+            ({"format": "AU"}, {"AUMatrixReverb", "DLSMusicDevice", "Vocoder", "Pro-Q 3"}),
+            ({"vendor": "fabfilter"}, {"Pro-Q 3", "Pro-R"}),
+            ({"category": "Instrument"}, {"Diva", "DLSMusicDevice"}),
+            ({"category": "effect/dynamics"}, {"Dynamic Compressor", "C4 Multiband"}),
+            (
+                {"category": "Effect/"},
+                {
+                    "Pro-Q 3",
+                    "Pro-R",
+                    "VintageVerb",
+                    "Dynamic Compressor",
+                    "Reverb",
+                    "AUMatrixReverb",
+                    "Vocoder",
+                    "C4 Multiband",
+                    "H-Reverb",
+                    "Réverbération Étoile 😀",
+                },
+            ),
+            ({"category": "Effects"}, {"Effects Rack"}),
+            ({"category": "Eff"}, set()),
+            ({"category": "Effect/Rev%"}, set()),
+            ({"instrument": True}, {"Diva", "DLSMusicDevice", "Vocoder"}),
+            ({"instrument": True, "effect": True}, {"Vocoder"}),
+            ({"effect": False}, {"Diva", "DLSMusicDevice"}),
+            ({"params": ">20"}, {"Diva"}),
+            ({"params": "4..5"}, {"Pro-Q 3", "VintageVerb"}),
+            ({"params": "<1"}, {"AUMatrixReverb"}),
+            ({"params": (None, 0)}, {"AUMatrixReverb"}),
+            ({"has_param": "decay"}, {"Pro-R", "VintageVerb", "Reverb", "H-Reverb"}),
+            ({"has_param": "Dec"}, set()),
+            ({"has_param": "mix", "format": "vst3", "params": "3.."}, {"Pro-Q 3", "VintageVerb"}),
+        ],
+    )
+    def test_filters(self, catalog: Catalog, filters: dict[str, Any], expected: set[str]) -> None:
+        found = list(catalog.plugins(**filters))
+        assert {p.name for p in found} == expected
+        assert catalog.count(**filters) == len(found)
+
+    def test_tag_filter_and_tag_search(self, catalog: Catalog, plugins: list[Plugin]) -> None:
+        assert catalog.tag(plugins[2].id, "Shimmer", "mixing", "shimmer") == ("mixing", "Shimmer")
+        assert catalog.tag("Diva", "mixing") == ("mixing",)
+        assert {p.name for p in catalog.plugins(tag="MIXING")} == {"VintageVerb", "Diva"}
+        assert [p.name for p in catalog.search("shimmer")] == ["VintageVerb"]
+        assert catalog.untag(plugins[2].id, "SHIMMER", "never-there") == ("mixing",)
+        assert catalog.search("shimmer") == []
+        assert catalog.get(plugins[2].id).tags == ("mixing",)  # type: ignore[union-attr]
+
+    @pytest.mark.parametrize(
+        ("sort", "key"),
+        [
+            ("name", lambda p: (p.name.casefold(),)),
+            ("vendor", lambda p: (p.vendor.casefold(), p.name.casefold())),
+            ("format", lambda p: (p.format, p.name.casefold())),
+            ("category", lambda p: (p.categories[0].name.casefold(), p.name.casefold())),
+            ("params", lambda p: (len(p.parameters), p.name.casefold())),
+            ("scanned", lambda p: (p.scanned_at, p.name.casefold())),
+        ],
+    )
+    @pytest.mark.parametrize("reverse", [False, True])
+    def test_sorting_breaks_ties_by_name_then_id(
+        self,
+        catalog: Catalog,
+        plugins: list[Plugin],
+        sort: str,
+        key: Callable[[Plugin], tuple[Any, ...]],
+        reverse: bool,
+    ) -> None:
+        expected = sorted(plugins, key=lambda p: (*key(p), p.id), reverse=reverse)
+        assert [p.id for p in catalog.plugins(sort=sort, reverse=reverse)] == [p.id for p in expected]
+
+    def test_pages_are_slices_of_the_whole_order(self, catalog: Catalog) -> None:
+        everything = [p.id for p in catalog.plugins(sort="vendor")]
+        pages = [[p.id for p in catalog.plugins(sort="vendor", limit=4, offset=start)] for start in range(0, 16, 4)]
+        assert [plugin_id for page in pages for plugin_id in page] == everything
+        assert list(catalog.plugins(limit=0)) == []
+        assert list(catalog.plugins(offset=100)) == []
+        assert catalog.count(sort="vendor", limit=4, offset=4) == len(everything)
+
+    def test_bad_sort_and_page_arguments_are_query_errors(self, catalog: Catalog) -> None:
+        for arguments in ({"sort": "colour"}, {"limit": -1}, {"offset": -5}, {"params": "lots"}):
+            with pytest.raises(QueryError):
+                catalog.plugins(**arguments)
+
+    @pytest.mark.parametrize(
+        ("text", "first"),
+        [
+            ("Pro-Q 3", "Pro-Q 3"),
+            ("pro q", "Pro-Q 3"),
+            ("vintage", "VintageVerb"),
+            ("valhalla", "VintageVerb"),
+            ("cutoff", "Diva"),
+            ("reverbera", "Réverbération Étoile 😀"),
+            ("RÉVERBÉRATION étoile", "Réverbération Étoile 😀"),
+            ("durée", "Réverbération Étoile 😀"),
+            ("waves dynamics", "C4 Multiband"),
+        ],
+    )
+    def test_search_finds_by_name_vendor_category_and_parameter(self, catalog: Catalog, text: str, first: str) -> None:
+        found = catalog.search(text)
+        assert found and found[0].name == first
+
+    def test_search_ranks_name_hits_above_category_hits(self, catalog: Catalog) -> None:
+        names = [p.name for p in catalog.search("reverb")]
+        assert set(names[:3]) == {"Reverb", "H-Reverb", "Réverbération Étoile 😀"}  # "reverb" begins a word of the name
+        assert set(names[3:]) == {"Pro-R", "VintageVerb", "AUMatrixReverb"}  # only their category says reverb
+        assert len(catalog.search("reverb", limit=2)) == 2
+
+    @pytest.mark.parametrize("text", HOSTILE_SEARCHES)
+    def test_any_text_is_searched_literally(self, catalog: Catalog, text: str) -> None:
+        found = catalog.search(text)
+        assert isinstance(found, list)
+        if text.strip() in ("*", "-", "AND", '"', "😀"):
+            assert found == []
+
+    def test_raw_search_speaks_the_engines_syntax_and_reports_mistakes(self, catalog: Catalog) -> None:
+        assert catalog.search("reverb AND", raw=False) == []  # literal: no plugin has the word "and"
+        with pytest.raises(QueryError):
+            catalog.search('"unbalanced', raw=True)
+
+    def test_get_and_find(self, catalog: Catalog, plugins: list[Plugin]) -> None:
+        assert catalog.get(plugins[3].id) == plugins[3]
+        assert catalog.get("vst3:nothing") is None
+        assert catalog.find(plugins[3].id) == [plugins[3]]
+        assert [p.format for p in catalog.find("pro-q 3")] == ["au", "vst3"]
+        assert catalog.find("Pro") == []
+
+    def test_stats(self, catalog: Catalog, plugins: list[Plugin]) -> None:
+        catalog.backend.write([failure_at("/plugins/broken.vst3", last_seen="2025-01-01")])
+        stats = catalog.stats()
+        assert (stats["plugins"], stats["files"], stats["failures"]) == (len(plugins), len(plugins) - 1, 1)
+        assert (stats["instruments"], stats["effects"]) == (3, 12)
+        assert stats["formats"] == {"vst3": 7, "lv2": 3, "au": 4}
+        assert list(stats["vendors"].items())[:2] == [("Apple", 3), ("FabFilter", 3)]
+        assert stats["categories"]["Effect/Reverb"] == 6
+        assert stats["parameters"]["max"] == 31
+        assert stats["parameters"]["histogram"]["0"] == 1
+        assert sum(stats["parameters"]["histogram"].values()) == len(plugins)
+        assert stats["size_bytes"] > 0
+
+    def test_failures_are_listed_most_recent_first(self, catalog: Catalog) -> None:
+        catalog.backend.write([failure_at("/plugins/a.vst3", last_seen="2025-01-01")])
+        catalog.backend.write([failure_at("/plugins/b.vst3", last_seen="2025-03-01", kind=FailureKind.TIMEOUT)])
+        assert [f.path for f in catalog.failures()] == ["/plugins/b.vst3", "/plugins/a.vst3"]
+
+    # -- maintenance ---------------------------------------------------------------------
+
+    def test_a_healthy_catalogue_checks_clean_and_survives_vacuum(self, catalog: Catalog) -> None:
+        before = list(catalog.plugins())
+        assert catalog.check() == []
+        catalog.vacuum()
+        assert catalog.check() == []
+        assert list(catalog.plugins()) == before
+
+    def test_backup_is_a_catalogue_with_the_same_content(
+        self, backend_factory: BackendFactory, catalog: Catalog, tmp_path: Path
+    ) -> None:
+        catalog.tag("Diva", "analog")
+        dest = tmp_path / "backups" / f"copy{catalog.path.suffix}"
+        catalog.backup(dest)
+        copy = Catalog(backend_factory(dest, read_only=True))
+        try:
+            assert list(copy.plugins()) == list(catalog.plugins())
+        finally:
+            copy.close()
+        with pytest.raises(CatalogError, match="already exists"):
+            catalog.backup(dest)

@@ -1,0 +1,284 @@
+"""The catalogue commands, through a small app that `register`s them (as the real CLI
+does) and, once the lead's `pluginary` entry point exists, as a real process."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import io
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import typer
+from ruamel.yaml import YAML
+from typer.testing import CliRunner, Result
+
+from pluginary import Catalog
+from pluginary.backends.sqlite import SQLiteBackend
+from pluginary.catalog import QueryError, UnknownPluginError
+from pluginary.core.cli_catalog import CATALOG_ENV, register
+from pluginary.core.errors import CatalogError, PluginaryError
+from pluginary.core.models import FailureKind
+from pluginary.core.output import CSV_COLUMNS
+from pluginary.testing_backend import failure_at, results_for, sample_plugins
+
+PLUGINS = sample_plugins()
+
+
+def make_app() -> typer.Typer:
+    app = typer.Typer()
+    app.callback()(lambda: None)  # a group, as in the real CLI
+    register(app)
+    return app
+
+
+@pytest.fixture
+def catalog_path(tmp_path: Path) -> Path:
+    path = tmp_path / "catalog.sqlite"
+    backend = SQLiteBackend(path)
+    backend.write(results_for(PLUGINS))
+    backend.write([failure_at("/plugins/crashes.vst3", last_seen="2025-02-01T10:00:00", signal=11)])
+    backend.write(
+        [failure_at("/plugins/slow.vst3", last_seen="2025-02-02T10:00:00", kind=FailureKind.TIMEOUT, message="30 s")]
+    )
+    backend.record_run({"started_at": "2025-02-02T10:00:00", "pipeline": "full", "seconds": 12.5, "stored": 13})
+    backend.close()
+    return path
+
+
+def run(path: Path, *args: str) -> Result:
+    # Wide enough that rich does not wrap the cells the tests look for.
+    return CliRunner().invoke(make_app(), [*args, "--catalog", str(path)], env={"COLUMNS": "200"})
+
+
+def ok(path: Path, *args: str) -> Result:
+    result = run(path, *args)
+    assert result.exit_code == 0, (result.output, result.exception)
+    return result
+
+
+# -- list ---------------------------------------------------------------------------------
+
+
+def test_list_is_plain_tab_separated_when_piped(catalog_path: Path) -> None:
+    lines = ok(catalog_path, "list").stdout.splitlines()
+    assert len(lines) == len(PLUGINS)
+    cells = [line.split("\t") for line in lines]
+    assert {len(row) for row in cells} == {7}
+    assert cells[0][:5] == ["au:apple.aumatrixreverb", "AUMatrixReverb", "Apple", "au", "Effect/Reverb"]
+
+
+def test_list_as_a_table_says_what_it_shows(catalog_path: Path) -> None:
+    assert ok(catalog_path, "list", "-o", "table").stdout.rstrip().endswith("showing 1–14 of 14")
+    assert ok(catalog_path, "list", "-o", "table", "--limit", "3").stdout.rstrip().endswith("showing 1–3 of 14")
+    tail = ok(catalog_path, "list", "-o", "table", "--offset", "12", "--format", "vst3").stdout.rstrip()
+    assert tail.endswith("showing 0 of 7")
+    table = ok(catalog_path, "list", "-o", "table", "--category", "instrument").stdout
+    assert "Diva" in table and "u-he" in table and "showing 1–2 of 2" in table
+
+
+def test_list_passes_every_filter_and_order_to_the_catalogue(catalog_path: Path) -> None:
+    args = ["--category", "Effect", "--effect", "--params", ">1", "--has-param", "MIX", "--sort", "vendor"]
+    found = json.loads(ok(catalog_path, "list", *args, "--reverse", "-o", "json").stdout)
+    with Catalog.open(catalog_path, read_only=True) as catalog:
+        expected = catalog.plugins(
+            category="Effect", effect=True, params=">1", has_param="MIX", sort="vendor", reverse=True
+        )
+        assert [record["id"] for record in found] == [plugin.id for plugin in expected]
+    assert [record["name"] for record in found] == ["VintageVerb", "Pro-R", "Pro-Q 3", "Pro-Q 3", "Reverb"]
+    instruments = ok(catalog_path, "list", "--instrument", "--limit", "1", "--offset", "1").stdout
+    assert instruments.split("\t")[1] == "DLSMusicDevice"
+
+
+def test_list_json_is_the_whole_record(catalog_path: Path) -> None:
+    records = json.loads(ok(catalog_path, "list", "-o", "json").stdout)
+    diva = next(record for record in records if record["name"] == "Diva")
+    assert len(diva["parameters"]) == 31
+    assert diva["categories"] == [{"name": "Instrument/Synth", "source": "native", "confidence": 0.9}]
+
+
+def test_list_csv_and_yaml(catalog_path: Path) -> None:
+    rows = list(csv.reader(io.StringIO(ok(catalog_path, "list", "-o", "csv").stdout)))
+    assert tuple(rows[0]) == CSV_COLUMNS
+    assert len(rows) == len(PLUGINS) + 1
+    documents = YAML(typ="safe").load(ok(catalog_path, "list", "-o", "yaml", "--vendor", "u-he").stdout)
+    assert [document["name"] for document in documents] == ["Diva"]
+    assert documents[0]["parameters"][0]["kind"] == "float"
+
+
+def test_bad_filters_are_user_errors(catalog_path: Path) -> None:
+    for args in (["--params", "lots"], ["--sort", "colour"], ["--limit", "-1"]):
+        assert isinstance(run(catalog_path, "list", *args).exception, QueryError)
+
+
+# -- search, info ------------------------------------------------------------------------------
+
+
+def test_search(catalog_path: Path) -> None:
+    lines = ok(catalog_path, "search", "pro-q", "3").stdout.splitlines()
+    assert [line.split("\t")[1] for line in lines] == ["Pro-Q 3", "Pro-Q 3"]
+    assert ok(catalog_path, "search", "name:diva", "--raw").stdout.split("\t")[1] == "Diva"
+
+
+def test_search_falls_back_to_the_closest_name(catalog_path: Path) -> None:
+    result = ok(catalog_path, "search", "valhala")
+    assert "did you mean Valhalla DSP" in result.stderr
+    assert result.stdout.split("\t")[1] == "VintageVerb"
+
+
+def test_search_finding_nothing_exits_1(catalog_path: Path) -> None:
+    result = run(catalog_path, "search", "qqqzzzxxx")
+    assert result.exit_code == 1
+    assert "no plugins match 'qqqzzzxxx'" in result.stderr
+    assert result.stdout == ""
+
+
+def test_raw_search_syntax_errors_are_user_errors(catalog_path: Path) -> None:
+    assert isinstance(run(catalog_path, "search", '"open', "--raw").exception, QueryError)
+
+
+def test_info_shows_the_record_and_its_parameters(catalog_path: Path) -> None:
+    table = ok(catalog_path, "info", "vst3:fabfilter.pro-q-3", "-o", "table").stdout
+    for text in ("FabFilter", "Effect/EQ (native, 0.9)", "5 parameters", "Band 1 Gain", "Clean, Warm, Hot", "choice"):
+        assert text in table
+    plain = ok(catalog_path, "info", "diva").stdout.splitlines()
+    assert plain[0] == "id\tvst3:u-he.diva"
+    assert plain[-1].split("\t")[:3] == ["parameter", "30", "Cutoff"]
+    assert json.loads(ok(catalog_path, "info", "Diva", "-o", "json").stdout)["vendor"] == "u-he"
+
+
+def test_info_lists_plugins_that_share_a_name(catalog_path: Path) -> None:
+    result = run(catalog_path, "info", "pro-q 3")
+    assert result.exit_code == 1
+    assert "2 plugins are named" in result.stderr
+    assert [line.split("\t")[0] for line in result.stdout.splitlines()] == [
+        "au:fabfilter.pro-q-3",
+        "vst3:fabfilter.pro-q-3",
+    ]
+
+
+def test_info_on_an_unknown_name_suggests_the_closest(catalog_path: Path) -> None:
+    error = run(catalog_path, "info", "VintagVerb").exception
+    assert isinstance(error, UnknownPluginError)
+    assert "did you mean 'VintageVerb'" in str(error)
+
+
+def test_info_cannot_be_csv(catalog_path: Path) -> None:
+    assert isinstance(run(catalog_path, "info", "Diva", "-o", "csv").exception, PluginaryError)
+
+
+# -- stats, failures, tags -----------------------------------------------------------------------
+
+
+def test_stats(catalog_path: Path) -> None:
+    stats = json.loads(ok(catalog_path, "stats", "-o", "json").stdout)
+    assert (stats["plugins"], stats["failures"]) == (len(PLUGINS), 2)
+    table = ok(catalog_path, "stats", "-o", "table").stdout
+    for text in ("formats", "vst3", "Effect/Reverb", "1–10", "full · 12.5 s · 13 stored"):
+        assert text in table
+    assert "formats\tvst3\t7" in ok(catalog_path, "stats").stdout.splitlines()
+
+
+def test_failures(catalog_path: Path) -> None:
+    table = ok(catalog_path, "failures", "-o", "table").stdout
+    assert "crash (SIGSEGV)" in table and "timeout: 30 s" in table
+    lines = ok(catalog_path, "failures").stdout.splitlines()
+    assert [line.split("\t")[0] for line in lines] == ["/plugins/slow.vst3", "/plugins/crashes.vst3"]
+    records = json.loads(ok(catalog_path, "failures", "-o", "json").stdout)
+    assert records[1]["signal"] == 11
+
+
+def test_no_failures(tmp_path: Path) -> None:
+    path = tmp_path / "empty.sqlite"
+    SQLiteBackend(path).close()
+    assert ok(path, "failures", "-o", "table").stdout == "no quarantined plugins\n"
+    assert ok(path, "failures", "-o", "json").stdout == "[]\n"
+
+
+def test_tag_and_untag(catalog_path: Path) -> None:
+    assert ok(catalog_path, "tag", "Diva", "analog", "bass").stdout == "vst3:u-he.diva: analog, bass\n"
+    assert ok(catalog_path, "list", "--tag", "ANALOG").stdout.split("\t")[1] == "Diva"
+    assert ok(catalog_path, "search", "bass").stdout.split("\t")[1] == "Diva"
+    assert ok(catalog_path, "untag", "vst3:u-he.diva", "analog", "bass").stdout == "vst3:u-he.diva: (no tags)\n"
+    assert isinstance(run(catalog_path, "tag", "Nothing Like It", "x").exception, UnknownPluginError)
+
+
+# -- db ------------------------------------------------------------------------------------
+
+
+def test_db_check(catalog_path: Path) -> None:
+    assert ok(catalog_path, "db", "check").stdout == f"{catalog_path}: ok\n"
+    conn = sqlite3.connect(catalog_path)
+    conn.execute("INSERT INTO plugin_categories (plugin_pk, name, ancestor) VALUES (9999, 'Ghost', 0)")
+    conn.commit()
+    conn.close()
+    result = run(catalog_path, "db", "check")
+    assert result.exit_code == 1
+    assert f"{catalog_path}: 1 categories of no plugin" in result.stderr
+
+
+def test_db_vacuum_migrate_backup(catalog_path: Path, tmp_path: Path) -> None:
+    assert "bytes" in ok(catalog_path, "db", "vacuum").stdout
+    assert ok(catalog_path, "db", "migrate").stdout == f"{catalog_path}: already at schema v1\n"
+    copy = tmp_path / "backups" / "copy.sqlite"
+    assert ok(catalog_path, "db", "backup", str(copy)).stdout == f"backed up to {copy}\n"
+    with Catalog.open(copy, read_only=True) as catalog:
+        assert catalog.count() == len(PLUGINS)
+    assert isinstance(run(catalog_path, "db", "backup", str(copy)).exception, CatalogError)
+
+
+# -- which catalogue ------------------------------------------------------------------------
+
+
+def test_a_missing_catalogue_is_an_error_and_is_not_created(tmp_path: Path) -> None:
+    missing = tmp_path / "none.sqlite"
+    error = run(missing, "list").exception
+    assert isinstance(error, CatalogError)
+    assert str(error).startswith(f"{missing}: no catalogue here")
+    assert not missing.exists()
+
+
+def test_the_catalogue_can_come_from_the_environment(catalog_path: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(make_app(), ["search", "cutoff"], env={CATALOG_ENV: str(catalog_path)})
+    assert result.stdout.split("\t")[1] == "Diva"
+    json_catalog = tmp_path / "catalog.json"
+    with Catalog.open(json_catalog) as catalog:
+        catalog.backend.write(results_for(PLUGINS[:3]))
+    result = CliRunner().invoke(make_app(), ["list"], env={CATALOG_ENV: str(json_catalog)})
+    assert len(result.stdout.splitlines()) == 3
+
+
+def test_registering_the_commands_imports_nothing_heavy() -> None:
+    code = (
+        "import sys, typer\n"
+        "from pluginary.core.cli_catalog import register\n"
+        "register(typer.Typer())\n"
+        "print(sorted({'sqlite_utils', 'rich', 'rapidfuzz', 'ruamel', 'pluginary.catalog'} & set(sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout == "[]\n"
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("pluginary.core.cli") is None or shutil.which("pluginary") is None,
+    reason="the `pluginary` entry point (pluginary.core.cli, the lead's) is not there yet",
+)
+def test_the_real_command(catalog_path: Path) -> None:
+    search = subprocess.run(
+        ["pluginary", "search", "cutoff", "--catalog", str(catalog_path)], capture_output=True, text=True, timeout=60
+    )
+    assert search.returncode == 0, search.stderr
+    assert search.stdout.split("\t")[1] == "Diva"
+    missing = subprocess.run(
+        ["pluginary", "list", "--catalog", str(catalog_path.with_name("none.sqlite"))],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert missing.returncode == 2
+    assert missing.stderr.count("\n") == 1 and "no catalogue here" in missing.stderr
