@@ -42,7 +42,11 @@ class PluginFormat(Protocol):
         ...
 
     def signature_files(self, bundle: Path) -> list[Path]:
-        """The files whose size and mtime identify a version of the bundle."""
+        """The files whose size and mtime identify a version of the bundle.
+
+        Candidates are fine: missing ones are skipped, and a bundle with none
+        is fingerprinted by its own stat.
+        """
         ...
 
     def scan(self, bundle: Path, settings: ScanSettings) -> list[Plugin]:

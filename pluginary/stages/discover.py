@@ -1,11 +1,14 @@
-"""Built-in discover stage: each named format's standard folders plus the user's, walked for bundles."""
+"""Built-in discover stage: the named formats' standard folders plus the user's, walked once for bundles."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from pluginary.core import components
 from pluginary.core.context import RunContext
 from pluginary.core.discovery import find_bundles, plugin_file
 from pluginary.core.hookspecs import hookimpl
+from pluginary.core.interfaces import PluginFormat
 from pluginary.core.models import PluginFile
 from pluginary.core.options import DiscoverOptions
 
@@ -15,12 +18,18 @@ def pluginary_discover(context: RunContext, options: DiscoverOptions) -> list[Pl
     for extra in options.extra_paths:
         if not extra.exists():
             context.warn(f"{extra}: no such folder (discover.extra_paths); skipped")
+    formats: dict[str, PluginFormat] = {name: components.instantiate("format", name) for name in options.formats}
+    roots: list[Path] = []
+    for fmt in formats.values():
+        for root in (*(fmt.default_roots() if options.standard_paths else []), *options.extra_paths):
+            if root not in roots and root.exists():
+                roots.append(root)
+    context.searched_roots.extend(roots)
+    # One walk for every format: a bundle belongs to the format its name ends with,
+    # and no walk descends into another format's bundles.
+    owner = {suffix.lower(): name for name, fmt in formats.items() for suffix in fmt.bundle_suffixes}
     found: list[PluginFile] = []
-    for name in options.formats:
-        fmt = components.instantiate("format", name)
-        standard = fmt.default_roots() if options.standard_paths else []
-        roots = [root for root in (*standard, *options.extra_paths) if root.exists()]
-        context.searched_roots.extend(roots)
-        for bundle in find_bundles(roots, fmt.bundle_suffixes, context.warn):
-            found.append(plugin_file(bundle, name, fmt.signature_files(bundle)))
+    for bundle in find_bundles(roots, tuple(owner), context.warn):
+        name = next(owner[suffix] for suffix in owner if bundle.name.lower().endswith(suffix))
+        found.append(plugin_file(bundle, name, formats[name].signature_files(bundle)))
     return found

@@ -1,0 +1,101 @@
+"""What the scan benchmarks share: generated test plugins, timed pool runs, an in-process baseline.
+
+Run the benchmarks from the repository root (they import `tests.plugins`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+import attrs
+
+from pluginary.core.interfaces import ScanSettings
+from pluginary.core.journal import Journal
+from pluginary.core.models import FileResult, PluginFile
+from pluginary.core.pool import PoolStats, ScanJob, WorkerPool
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def make_test_plugins(directory: Path, count: int, seed: int, *options: str) -> list[Path]:
+    """Generate `count` test bundles (see `python -m tests.plugins make --help`); return them sorted.
+
+    `directory / "expected.json"` says what each bundle is.
+    """
+    command = [sys.executable, "-m", "tests.plugins", "make", str(directory), "--count", str(count),
+               "--seed", str(seed), "--clean", *options]
+    subprocess.run(command, cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+    return sorted(directory.glob("*.vst3"))
+
+
+def jobs(bundles: Iterable[Path], timeout: float) -> Iterable[ScanJob]:
+    for bundle in bundles:
+        yield ScanJob(PluginFile(str(bundle), "vst3", 0, 0, bundle.name), "vst3", ScanSettings(), timeout)
+
+
+@attrs.define
+class PoolRun:
+    results: list[FileResult]
+    wall: float  # pool created .. closed
+    steady: float  # first result .. last result
+    stats: PoolStats
+    arrivals: list[float]  # seconds after the start, per result
+
+
+def pool_scan(
+    bundles: list[Path], workers: int, timeout: float = 30.0, *, journal: Path | None = None, retries: int = 1,
+    keep: bool = True,
+) -> PoolRun:
+    """Scan through a fresh pool; `keep=False` drops results as they come (for memory measurements)."""
+    started = time.perf_counter()
+    arrivals: list[float] = []
+    results: list[FileResult] = []
+    with WorkerPool(workers, retries=retries, journal=Journal(journal) if journal else None) as pool:
+        for result in pool.run(jobs(bundles, timeout)):
+            arrivals.append(time.perf_counter() - started)
+            if keep:
+                results.append(result)
+        stats = pool.stats
+    wall = time.perf_counter() - started
+    steady = arrivals[-1] - arrivals[0] if len(arrivals) > 1 else wall
+    return PoolRun(results, wall, steady, stats, arrivals)
+
+
+IN_PROCESS = r"""
+import json, sys, time
+from pathlib import Path
+from pluginary.core.interfaces import ScanSettings
+from pluginary.formats.vst3 import VST3Format
+paths = [Path(p) for p in json.loads(sys.stdin.read())]
+fmt = VST3Format()
+started = time.perf_counter()
+import pedalboard
+imported = time.perf_counter()
+plugins = 0
+for path in paths:
+    plugins += len(fmt.scan(path, ScanSettings()))
+done = time.perf_counter()
+Path(sys.argv[1]).write_text(json.dumps({"import": imported - started, "loop": done - imported, "plugins": plugins}))
+"""
+
+
+def in_process_scan(bundles: list[Path]) -> dict[str, float]:
+    """Scan every bundle in one plain process, no isolation; return its timings (seconds)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        figures = Path(scratch) / "figures.json"
+        subprocess.run(
+            [sys.executable, "-c", IN_PROCESS, str(figures)], input=json.dumps([str(b) for b in bundles]), cwd=REPO,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True, check=True,
+        )
+        return dict(json.loads(figures.read_text()))
+
+
+def load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())

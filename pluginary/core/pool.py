@@ -1,0 +1,550 @@
+"""The isolated scan: worker processes load plugins, the scanner never does.
+
+`WorkerPool.run` streams one `FileResult` per `ScanJob` as jobs complete. Each
+worker is a long-lived process (`pluginary.core.worker`) that loads bundles one
+after another and answers over a private socket (`pluginary.core.protocol`).
+Workers are forked by a zygote that has the worker module and pedalboard
+imported (`pluginary.core.zygote`), so replacing one costs milliseconds.
+
+The scanner watches every worker's socket and the zygote's exit reports in one
+`selectors` loop, so it notices at once when a worker answers, dies (segfault,
+abort, `exit()` in a plugin) or passes its job's deadline (it is then
+SIGKILLed). Either way the slot gets a fresh worker. A crash or timeout is
+tried again in a fresh worker (`retries`); an exception raised by the format is
+deterministic and reported at once. Workers are SIGKILLed, never asked to
+stop: one is only retired while idle, and a plugin's exit handlers must not get
+a chance to hang.
+
+A worker whose plugins load quickly gets its next job before it has answered
+the current one, so it never waits for the scanner to wake up (on a busy
+machine that wait costs more than a small plugin's load). Only while plenty of
+jobs remain, so no job ends up waiting behind a slow one while another worker
+idles at the end of a run. Answers come back in order, so a death is always
+charged to the job that was loading; a job queued behind it is handed out again. Because only the worker knows when a
+queued job starts, the worker journals its own starts (`Journal.start`); the
+scanner journals results and abandoned jobs.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import os
+import platform
+import secrets
+import selectors
+import signal
+import socket
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from types import TracebackType
+
+import attrs
+
+import pluginary
+from pluginary.core.errors import StageError
+from pluginary.core.interfaces import ScanSettings
+from pluginary.core.journal import Journal
+from pluginary.core.models import FailureKind, FileResult, Host, Plugin, PluginFile, ScanFailure, converter
+from pluginary.core.options import ScanOptions
+from pluginary.core.protocol import FrameReader, Message, ProtocolError, encode, wire
+from pluginary.core.zygote import Zygote
+
+__all__ = ["Journal", "PoolStats", "ScanJob", "WorkerPool"]
+
+log = logging.getLogger(__name__)
+
+#: How long a new worker may take to start before its first job's clock runs.
+STARTUP_GRACE = 30.0
+#: How long a worker whose socket closed may take to finish exiting (a plugin's
+#: `exit()` runs atexit handlers) before it is killed, which would hide its status.
+EXIT_GRACE = 5.0
+#: A worker gets a job queued behind the one it is loading only while its loads
+#: take less than this; a slow or hanging plugin holds back at most that one job.
+PIPELINE_BELOW = 0.1
+#: Workers dying before they are ready, in a row, before the scan gives up.
+MAX_STARTUP_FAILURES = 3
+_READ_SIZE = 1 << 16  # below malloc's mmap threshold: a bigger buffer costs a mmap per read
+
+
+@attrs.frozen
+class ScanJob:
+    """One bundle to scan: which format reads it, how deeply, and how long it may take."""
+
+    file: PluginFile
+    format: str  # component name or `module:attr`, resolved inside the worker
+    settings: ScanSettings = attrs.field(factory=ScanSettings)
+    timeout: float = 30.0
+
+    @classmethod
+    def from_options(cls, file: PluginFile, options: ScanOptions) -> ScanJob:
+        """The job a pipeline's scan options ask for (per-format deadline first)."""
+        return cls(
+            file=file,
+            format=file.format,
+            settings=ScanSettings(deep=options.deep, warmup=options.warmup),
+            timeout=options.timeouts.get(file.format, options.timeout),
+        )
+
+
+@attrs.define
+class PoolStats:
+    """What the pool did, for logs, tests and benchmarks."""
+
+    workers_started: int = 0
+    #: Seconds from asking for a worker to its first message, summed over all workers.
+    startup_seconds: float = 0.0
+    recycled_by_count: int = 0
+    recycled_by_memory: int = 0
+    crashes: int = 0
+    timeouts: int = 0
+    retries: int = 0
+
+
+@attrs.define(eq=False)
+class _Attempt:
+    job: ScanJob
+    number: int  # 1 for the first try
+    id: int = 0  # of the message that sent it
+
+
+@attrs.define(eq=False)
+class _Worker:
+    pid: int
+    channel: socket.socket
+    spawned_at: float
+    reader: FrameReader = attrs.Factory(FrameReader)
+    ready: bool = False
+    #: Sent and not yet answered, in order: the first is loading (or about to).
+    queue: deque[_Attempt] = attrs.Factory(deque)
+    deadline: float | None = None  # for queue[0]
+    assigned: int = 0
+    quick: bool = False  # its last load was quick enough to queue a job behind the next
+    retiring: str | None = None  # why it takes no more jobs: "count" or "memory"
+
+
+#: What a finished attempt produced: the worker's answer, or the failure the pool saw.
+_Outcome = tuple[_Attempt, Message | ScanFailure]
+
+
+class _Lookahead:
+    """The caller's jobs, drawn lazily but a few ahead, so the pool knows whether many remain."""
+
+    def __init__(self, jobs: Iterable[ScanJob], size: int) -> None:
+        self._jobs = iter(jobs)
+        self._buffer: deque[ScanJob] = deque()
+        self._size = size
+        self._exhausted = False
+
+    def __len__(self) -> int:
+        while not self._exhausted and len(self._buffer) < self._size:
+            try:
+                self._buffer.append(next(self._jobs))
+            except StopIteration:
+                self._exhausted = True
+        return len(self._buffer)
+
+    def pop(self) -> ScanJob:
+        return self._buffer.popleft()
+
+
+def _now_iso() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+
+
+class WorkerPool:
+    """N long-lived worker processes that scan plugin bundles for the parent.
+
+    Use as a context manager; `close()` (or leaving the `with`) kills every
+    worker. `run` may be called more than once; workers are reused.
+    """
+
+    def __init__(
+        self,
+        workers: int | None = None,
+        *,
+        retries: int = 1,
+        recycle_after: int = 500,
+        max_rss_mb: float = 2048,
+        journal: Journal | None = None,
+        log_dir: Path | None = None,
+    ) -> None:
+        """`workers` None or 0 means one per core. `log_dir` keeps each worker's
+        stdout, stderr and log in a file there (plugin noise included); without
+        it they go to /dev/null."""
+        self.size = workers or os.cpu_count() or 1
+        self.retries = retries
+        self.recycle_after = max(recycle_after, 1)
+        self.max_rss_mb = max_rss_mb
+        self.journal = journal
+        self.log_dir = log_dir
+        self.stats = PoolStats()
+        self._zygote = Zygote()
+        self._selector = selectors.DefaultSelector()
+        self._slots: list[_Worker | None] = [None] * self.size
+        self._next_id = 0
+        self._startup_failures = 0
+        self._running = False
+        self._stamp = {
+            "scanner_version": pluginary.__version__,
+            "host": converter.unstructure(Host(name=platform.node(), os=platform.platform())),
+        }
+
+    @classmethod
+    def from_options(cls, options: ScanOptions, *, journal: Journal | None = None) -> WorkerPool:
+        return cls(
+            options.workers,
+            retries=options.retries,
+            recycle_after=options.recycle_after,
+            max_rss_mb=options.max_rss_mb,
+            journal=journal,
+        )
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Kill every worker and wait for it; nothing is left running."""
+        for worker in self._workers():
+            self._retire(worker)
+        self._zygote.close()
+        self._selector.close()
+        if self.journal:
+            self.journal.close()
+
+    def worker_pids(self) -> list[int]:
+        """Process ids of the live workers."""
+        return [w.pid for w in self._workers()]
+
+    # ------------------------------------------------------------------ run
+
+    def run(self, jobs: Iterable[ScanJob]) -> Iterator[FileResult]:
+        """Scan every job; yield each file's result as soon as it is known (any order).
+
+        Jobs are drawn lazily as workers have room. If the caller stops early,
+        or Ctrl-C arrives, every worker is killed and unfinished files are
+        journaled as cancelled; results already yielded are the caller's.
+        """
+        if self._running:
+            raise RuntimeError("WorkerPool.run is already in progress")
+        self._running = True
+        ahead = _Lookahead(jobs, 2 * self.size + 1)
+        again: deque[_Attempt] = deque()  # crashed or timed out: to be tried in a fresh worker
+        waiting: deque[_Attempt] = deque()  # were queued behind a job that killed its worker
+        finished_cleanly = False
+        try:
+            self._dispatch(ahead, again, waiting)
+            while any(w.queue for w in self._workers()):
+                outcomes = self._wait(again, waiting)
+                # Hand out new work before converting results: workers load while we convert.
+                self._dispatch(ahead, again, waiting)
+                for attempt, outcome in outcomes:
+                    yield self._result(attempt, outcome)
+            finished_cleanly = True
+        finally:
+            self._running = False
+            if not finished_cleanly:
+                self._abandon()
+
+    def _dispatch(self, ahead: _Lookahead, again: deque[_Attempt], waiting: deque[_Attempt]) -> None:
+        """Give workers jobs while they have room: retries first, each to a fresh worker."""
+        while again and (worker := self._fresh_worker()):
+            self._send(worker, again.popleft())
+        while waiting and (worker := self._worker_with_room(pipeline=False)):
+            self._send(worker, waiting.popleft())
+        while not waiting and len(ahead) and (worker := self._worker_with_room(pipeline=len(ahead) > self.size)):
+            self._send(worker, _Attempt(ahead.pop(), 1))
+
+    def _room(self, worker: _Worker, pipeline: bool) -> int:
+        if worker.retiring:
+            return 0
+        depth = 2 if pipeline and worker.quick else 1
+        return min(depth - len(worker.queue), self.recycle_after - worker.assigned)
+
+    def _worker_with_room(self, pipeline: bool) -> _Worker | None:
+        """An idle worker, else a new one in an empty slot, else (`pipeline`) one with room to queue a job."""
+        workers = self._workers()
+        if idle := next((w for w in workers if not w.queue and self._room(w, False) > 0), None):
+            return idle
+        if None in self._slots:
+            return self._spawn(self._slots.index(None))
+        return next((w for w in workers if self._room(w, pipeline) > 0), None)
+
+    def _fresh_worker(self) -> _Worker | None:
+        """A worker that has been given nothing yet; an idle used one is replaced to make one."""
+        for slot, worker in enumerate(self._slots):
+            if worker is None:
+                return self._spawn(slot)
+            if worker.assigned == 0:
+                return worker
+        for slot, worker in enumerate(self._slots):
+            if worker is not None and not worker.queue:
+                self._retire(worker)
+                return self._spawn(slot)
+        return None
+
+    def _spawn(self, slot: int) -> _Worker:
+        token = secrets.token_hex(4)
+        log_path = None
+        if self.log_dir:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            log_path = str(self.log_dir / f"worker-{token}.log")
+        if self.stats.workers_started == 0:
+            self._selector.register(self._zygote, selectors.EVENT_READ, None)
+        spawned_at = time.monotonic()
+        pid, channel = self._zygote.spawn(
+            log_path=log_path, journal_path=str(self.journal.path) if self.journal else None, token=token
+        )
+        channel.setblocking(False)
+        worker = _Worker(pid=pid, channel=channel, spawned_at=spawned_at)
+        self._selector.register(channel, selectors.EVENT_READ, worker)
+        self._slots[slot] = worker
+        self.stats.workers_started += 1
+        return worker
+
+    def _send(self, worker: _Worker, attempt: _Attempt) -> None:
+        self._next_id += 1
+        attempt.id = self._next_id
+        worker.queue.append(attempt)
+        worker.assigned += 1
+        if len(worker.queue) == 1:
+            self._start_clock(worker, time.monotonic())
+        message = {
+            "type": "scan",
+            "id": attempt.id,
+            "format": attempt.job.format,
+            "path": attempt.job.file.path,
+            "settings": converter.unstructure(attempt.job.settings),
+        }
+        try:
+            worker.channel.sendall(encode(message))
+        except OSError as exc:  # it died; the zygote will report how
+            log.debug("worker %s gone before its job was sent: %s", worker.pid, exc)
+
+    @staticmethod
+    def _start_clock(worker: _Worker, now: float) -> None:
+        """The deadline of the job now at the head of the queue (a starting worker gets its start-up time too)."""
+        if not worker.queue:
+            worker.deadline = None
+            return
+        worker.deadline = now + worker.queue[0].job.timeout + (0 if worker.ready else STARTUP_GRACE)
+
+    # ------------------------------------------------------------------ events
+
+    def _wait(self, again: deque[_Attempt], waiting: deque[_Attempt]) -> list[_Outcome]:
+        """Wait for answers, deaths or the nearest deadline; return the finished attempts."""
+        deadlines = [w.deadline for w in self._workers() if w.deadline is not None]
+        timeout = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
+        outcomes: list[_Outcome] = []
+        for key, _ in self._selector.select(timeout):
+            if key.data is None:  # the zygote reports ends: a worker may die with its socket held open
+                by_pid = {w.pid: w for w in self._workers()}
+                for pid in self._zygote.collect():
+                    if pid in by_pid:
+                        self._on_death(by_pid[pid], again, waiting, outcomes)
+            elif key.data in self._slots:  # else already replaced in this round
+                self._receive(key.data, again, waiting, outcomes)
+        now = time.monotonic()
+        for worker in self._workers():
+            if worker.deadline is not None and worker.deadline <= now:
+                self._on_deadline(worker, again, waiting, outcomes)
+        return outcomes
+
+    def _receive(
+        self, worker: _Worker, again: deque[_Attempt], waiting: deque[_Attempt], outcomes: list[_Outcome]
+    ) -> None:
+        try:
+            data = worker.channel.recv(_READ_SIZE)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:  # the process is exiting (or closed our socket): wait for its status
+            self._on_death(worker, again, waiting, outcomes)
+            return
+        try:
+            messages = worker.reader.feed(data)
+        except ProtocolError as exc:
+            log.warning("worker %s garbled its channel: %s", worker.pid, exc)
+            self._lose(worker, FailureKind.CRASH, f"the worker's channel was corrupted ({exc})",
+                       again, waiting, outcomes, grace=0.0)
+            return
+        for message in messages:
+            self._on_message(worker, message, outcomes)
+
+    def _on_message(self, worker: _Worker, message: Message, outcomes: list[_Outcome]) -> None:
+        now = time.monotonic()
+        if message.get("type") == "ready":
+            worker.ready = True
+            self._startup_failures = 0
+            self.stats.startup_seconds += now - worker.spawned_at
+            self._start_clock(worker, now)  # its first job waited for the start-up
+            return
+        if not worker.queue or message.get("id") != worker.queue[0].id:
+            log.warning("worker %s sent an unexpected message: %.200r", worker.pid, message)
+            return
+        attempt = worker.queue.popleft()
+        self._start_clock(worker, now)  # the queued job started when this answer was sent
+        worker.quick = message.get("seconds", PIPELINE_BELOW) < PIPELINE_BELOW
+        if self.journal:
+            self.journal.done(attempt.job.file.path)
+        outcomes.append((attempt, message))
+        if worker.assigned >= self.recycle_after:
+            worker.retiring = "count"
+        elif message.get("rss_mb", 0) > self.max_rss_mb and not worker.retiring:
+            log.info("recycling worker %s at %.0f MB", worker.pid, message["rss_mb"])
+            worker.retiring = "memory"
+        if worker.retiring and not worker.queue:
+            if worker.retiring == "count":
+                self.stats.recycled_by_count += 1
+            else:
+                self.stats.recycled_by_memory += 1
+            self._retire(worker)
+
+    def _on_death(
+        self, worker: _Worker, again: deque[_Attempt], waiting: deque[_Attempt], outcomes: list[_Outcome]
+    ) -> None:
+        self._drain(worker, outcomes)  # answers written just before dying still count
+        if worker in self._slots:  # not already recycled by one of those answers
+            self._lose(worker, FailureKind.CRASH, "", again, waiting, outcomes, grace=EXIT_GRACE)
+
+    def _on_deadline(
+        self, worker: _Worker, again: deque[_Attempt], waiting: deque[_Attempt], outcomes: list[_Outcome]
+    ) -> None:
+        timeout = worker.queue[0].job.timeout
+        self._lose(worker, FailureKind.TIMEOUT, f"no answer within {timeout:g} s; the worker was killed",
+                   again, waiting, outcomes, grace=0.0)
+
+    def _lose(
+        self,
+        worker: _Worker,
+        kind: FailureKind,
+        message: str,
+        again: deque[_Attempt],
+        waiting: deque[_Attempt],
+        outcomes: list[_Outcome],
+        *,
+        grace: float,
+    ) -> None:
+        """A worker is gone or must go: charge its loading job, hand the queued ones out again."""
+        loading, queued, ready = (worker.queue[0] if worker.queue else None), list(worker.queue)[1:], worker.ready
+        code = self._retire(worker, grace)
+        waiting.extendleft(reversed(queued))
+        if not ready:  # the environment's fault, not the job's: try the job again as if new
+            if loading:
+                waiting.appendleft(loading)
+            self._startup_failures += 1
+            if self._startup_failures >= MAX_STARTUP_FAILURES:
+                raise StageError(
+                    f"scan workers fail to start ({_describe_exit(code)}, {self._startup_failures} in a row)",
+                    fix="check that `python -m pluginary.core.zygote` can import pluginary and pedalboard",
+                )
+            return
+        if loading is None:
+            log.info("idle worker %s died (%s)", worker.pid, _describe_exit(code))
+            return
+        signal_number = exit_code = None
+        if kind is FailureKind.CRASH:
+            self.stats.crashes += 1
+            message = message or _describe_exit(code)
+            if code is not None and code < 0:
+                signal_number = -code
+            else:
+                exit_code = code
+        else:
+            self.stats.timeouts += 1
+        path = loading.job.file.path
+        if loading.number <= self.retries:
+            log.info("%s: %s; trying again in a fresh worker", path, message)
+            self.stats.retries += 1
+            again.append(_Attempt(loading.job, loading.number + 1))
+            return
+        if self.journal:
+            self.journal.done(path)
+        now = _now_iso()
+        failure = ScanFailure(
+            path=path, format=loading.job.format, fingerprint=loading.job.file.fingerprint, kind=kind,
+            message=message, signal=signal_number, exit_code=exit_code, attempts=loading.number,
+            first_seen=now, last_seen=now,
+        )
+        outcomes.append((loading, failure))
+
+    def _drain(self, worker: _Worker, outcomes: list[_Outcome]) -> None:
+        while worker in self._slots:
+            try:
+                data = worker.channel.recv(_READ_SIZE)
+                messages = worker.reader.feed(data) if data else []
+            except (OSError, ProtocolError):
+                return
+            for message in messages:
+                self._on_message(worker, message, outcomes)
+            if not data:
+                return
+
+    # ------------------------------------------------------------------ workers
+
+    def _workers(self) -> list[_Worker]:
+        return [w for w in self._slots if w is not None]
+
+    def _retire(self, worker: _Worker, grace: float = 0.0) -> int | None:
+        """Forget a worker, SIGKILLing it unless it ends by itself within `grace`; return its exit code."""
+        self._selector.unregister(worker.channel)
+        worker.channel.close()
+        self._slots[self._slots.index(worker)] = None
+        code = self._zygote.exit_code(worker.pid, grace)
+        if code is None:
+            self._zygote.kill(worker.pid)
+            code = self._zygote.exit_code(worker.pid, 10.0)
+        if code is None:  # stuck in the kernel (uninterruptible I/O): nothing more we can do
+            log.error("worker %s survives SIGKILL; leaving it", worker.pid)
+        return code
+
+    def _abandon(self) -> None:
+        """The run was cut short: kill every worker, journal its files as cancelled, not suspect."""
+        held = [attempt.job.file.path for w in self._workers() for attempt in w.queue]
+        for worker in self._workers():
+            self._retire(worker)
+        if self.journal and held:
+            self.journal.cancel(held)
+
+    # ------------------------------------------------------------------ results
+
+    def _result(self, attempt: _Attempt, outcome: Message | ScanFailure) -> FileResult:
+        job = attempt.job
+        if isinstance(outcome, ScanFailure):
+            return FileResult(file=job.file, failure=outcome)
+        if outcome["type"] == "error":
+            return self._error(attempt, f"{outcome['error']}: {outcome['message']}")
+        stamp = {"scanned_at": _now_iso(), **self._stamp}
+        try:
+            plugins = tuple(wire.structure({**data, **stamp}, Plugin) for data in outcome["plugins"])
+        except Exception as exc:  # the worker's answer is not what the protocol promises
+            return self._error(attempt, f"the worker's answer is not a list of plugins: {exc}")
+        return FileResult(file=job.file, plugins=plugins)
+
+    def _error(self, attempt: _Attempt, message: str) -> FileResult:
+        now = _now_iso()
+        job = attempt.job
+        failure = ScanFailure(
+            path=job.file.path, format=job.format, fingerprint=job.file.fingerprint, kind=FailureKind.ERROR,
+            message=message, attempts=attempt.number, first_seen=now, last_seen=now,
+        )
+        return FileResult(file=job.file, failure=failure)
+
+
+def _describe_exit(code: int | None) -> str:
+    if code is None:
+        return "the worker died"
+    if code < 0:
+        try:
+            return f"the worker was killed by signal {-code} ({signal.Signals(-code).name})"
+        except ValueError:
+            return f"the worker was killed by signal {-code}"
+    return f"the worker exited with status {code}"

@@ -1,0 +1,138 @@
+"""The worker process: loads plugins one after another for the scanner.
+
+The scanner (`pluginary.core.pool`) starts this as a child process and speaks
+`pluginary.core.protocol` with it over a private socket. The worker is where
+plugin code runs: a plugin may print, crash, call `exit()` or hang here, and
+the scanner only sees the socket close or the deadline pass.
+
+The worker decides nothing; it journals the start of each load (only it knows
+when a job queued behind another one starts), and answers each job with the
+plugins found (unstructured with `protocol.wire`) or the exception the format
+raised, plus its resident memory so the scanner can recycle it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import fcntl
+import logging
+import os
+import resource
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from pluginary.core.components import instantiate
+from pluginary.core.interfaces import PluginFormat, ScanSettings
+from pluginary.core.journal import Journal
+from pluginary.core.models import Plugin, converter
+from pluginary.core.protocol import Message, read_message, wire, write_message
+
+log = logging.getLogger(__name__)
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _above_stdio(fd: int) -> int:
+    """The same open file on a descriptor above 2 (fds 0-2 are about to be replaced)."""
+    if fd > 2:
+        return fd
+    high = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 3)
+    os.close(fd)
+    return high
+
+
+def _isolate(channel: socket.socket, log_path: str | None) -> int:
+    """Keep the channel on a private fd and point fds 0, 1 and 2 elsewhere; return the channel fd.
+
+    Done first, before any plugin code can run: whatever a plugin writes to
+    stdout or stderr (DPF plugins print at load and teardown) lands in
+    /dev/null or the worker's log file, never in the channel.
+    """
+    fd = _above_stdio(channel.detach())
+    sink = _above_stdio(os.open(log_path or os.devnull, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644))
+    source = _above_stdio(os.open(os.devnull, os.O_RDONLY))
+    os.dup2(source, 0)
+    os.dup2(sink, 1)
+    os.dup2(sink, 2)
+    os.close(source)
+    os.close(sink)
+    return fd
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when its parent dies.
+
+    If the scanner is killed (kill -9, OOM) a worker stuck in a hanging plugin
+    would otherwise run on forever; waiting for the socket to close only helps
+    a worker that is idle. The worker's parent is the zygote, which exits
+    when the scanner does.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def rss_mb() -> float:
+    """Peak resident memory of this process in MB: it only grows as plugins leak, and costs one syscall."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1e6 if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB elsewhere
+
+
+class _Formats:
+    """Format components by name, instantiated once per worker."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, PluginFormat] = {}
+
+    def get(self, name: str) -> PluginFormat:
+        if name not in self._cache:
+            self._cache[name] = instantiate("format", name)
+        return self._cache[name]
+
+
+def answer(job: Message, formats: _Formats) -> Message:
+    """Scan one bundle and describe the outcome as a message (never raises)."""
+    started = time.perf_counter()
+    reply: dict[str, Any]
+    try:
+        fmt = formats.get(job["format"])
+        settings = converter.structure(job["settings"], ScanSettings)
+        plugins = fmt.scan(Path(job["path"]), settings)
+        reply = {"type": "result", "plugins": wire.unstructure(plugins, list[Plugin])}
+    except Exception as exc:  # the plugin refused to load: report it, keep serving
+        log.info("%s: %s: %s", job.get("path"), type(exc).__name__, exc)
+        reply = {"type": "error", "error": type(exc).__name__, "message": str(exc)}
+    reply.update(id=job["id"], seconds=time.perf_counter() - started, rss_mb=rss_mb())
+    return reply
+
+
+def serve(
+    channel: socket.socket, log_path: str | None = None, journal_path: str | None = None, token: str = "worker"
+) -> None:
+    """Run jobs from `channel` until the scanner closes it (the process entry point).
+
+    `token` names this worker in the journal at `journal_path`.
+    """
+    fd = _isolate(channel, log_path)
+    # Ctrl-C is the scanner's to handle: it kills the workers. A worker that
+    # died of SIGINT first would look like a crash of the plugin it held.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
+    if log_path:
+        logging.basicConfig(
+            level=logging.INFO, stream=sys.stderr, force=True,
+            format=f"%(asctime)s worker {os.getpid()} %(levelname)s %(name)s: %(message)s",
+        )
+    write_message(fd, {"type": "ready", "pid": os.getpid(), "rss_mb": rss_mb()})
+    journal = Journal(Path(journal_path)) if journal_path else None
+    formats = _Formats()
+    while (job := read_message(fd)) is not None:
+        log.info("scanning %s", job["path"])
+        if journal:
+            journal.start(job["path"], token)
+        write_message(fd, answer(job, formats))

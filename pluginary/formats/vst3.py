@@ -1,0 +1,135 @@
+"""The VST3 format: where bundles live, what identifies a version, and how to read one.
+
+`scan` runs in a worker process (see `pluginary.core.pool`): it loads the
+bundle with pedalboard, which may crash or hang there. The bundle's
+moduleinfo.json, when present, supplies the class id (the stable plugin id
+`vst3:<CID>`) and sub-categories; pedalboard supplies everything else,
+parameters included, without its slow parameter probe
+(`pluginary.formats.pedalboard_params`). A shell bundle yields one plugin per
+class (`VST3Plugin.get_plugin_names_for_file`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import platform
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pluginary.core.interfaces import ScanSettings
+from pluginary.core.models import Plugin
+from pluginary.formats import pedalboard_params, vst3_moduleinfo
+from pluginary.formats.vst3_moduleinfo import ModuleInfo, ModuleInfoError
+
+log = logging.getLogger(__name__)
+
+#: Windows architecture (platform.machine()) → the bundle's binary folder.
+_WINDOWS_ARCH = {"amd64": "x86_64-win", "x86_64": "x86_64-win", "arm64": "arm64-win", "x86": "x86-win"}
+
+
+def standard_roots(system: str, env: Mapping[str, str], home: Path) -> list[Path]:
+    """The VST3 SDK's standard folders for `system` (a `sys.platform` value)."""
+    if system == "darwin":
+        return [home / "Library/Audio/Plug-Ins/VST3", Path("/Library/Audio/Plug-Ins/VST3")]
+    if system == "win32":
+        roots = []
+        if common := env.get("COMMONPROGRAMFILES"):
+            roots.append(Path(common) / "VST3")
+        if local := env.get("LOCALAPPDATA"):
+            roots.append(Path(local) / "Programs" / "Common" / "VST3")
+        return roots
+    return [home / ".vst3", Path("/usr/lib/vst3"), Path("/usr/local/lib/vst3")]
+
+
+def binary_files(bundle: Path, system: str | None = None, machine: str | None = None) -> list[Path]:
+    """The loadable binaries of a bundle folder for a platform and architecture (default: this one)."""
+    system = system or sys.platform
+    machine = machine or platform.machine()
+    contents = bundle / "Contents"
+    if system == "darwin":
+        folder = contents / "MacOS"
+        return sorted(p for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
+    if system == "win32":
+        folder = contents / _WINDOWS_ARCH.get(machine.lower(), f"{machine.lower()}-win")
+        return sorted(folder.glob("*.vst3"))
+    binary = contents / f"{machine}-linux" / f"{bundle.stem}.so"
+    return [binary] if binary.is_file() else []
+
+
+class VST3Format:
+    """Steinberg's VST3: `.vst3` bundles (folders; a single file on old Windows installs)."""
+
+    name: ClassVar[str] = "vst3"
+    bundle_suffixes: ClassVar[tuple[str, ...]] = (".vst3",)
+
+    def default_roots(self) -> list[Path]:
+        return standard_roots(sys.platform, os.environ, Path.home())
+
+    def signature_files(self, bundle: Path) -> list[Path]:
+        """Candidates: the binary for this platform and moduleinfo.json.
+
+        Nothing is checked here: the caller stats each candidate once and skips
+        the missing ones, and fingerprints a bundle with none of them (a
+        single-file bundle, a broken one) by its own stat.
+        """
+        contents = bundle / "Contents"
+        moduleinfo = [contents / "Resources" / "moduleinfo.json", contents / "moduleinfo.json"]
+        if sys.platform.startswith("linux"):
+            return [contents / f"{platform.machine()}-linux" / f"{bundle.stem}.so", *moduleinfo]
+        return [*binary_files(bundle), *moduleinfo]
+
+    def scan(self, bundle: Path, settings: ScanSettings) -> list[Plugin]:
+        """Load every plugin class of the bundle and describe it.
+
+        In a shell, a class that fails to load is left out (and logged) so its
+        siblings are still catalogued; if every class fails, the first error is
+        raised.
+        """
+        from pedalboard import VST3Plugin
+
+        info = _moduleinfo(bundle)
+        names = VST3Plugin.get_plugin_names_for_file(str(bundle))
+        plugins: list[Plugin] = []
+        errors: list[Exception] = []
+        for name in names:
+            try:
+                loaded = pedalboard_params.load(VST3Plugin, bundle, name, warmup=settings.warmup)
+                plugins.append(_describe(loaded, bundle, name, info, settings))
+            except Exception as exc:
+                if len(names) == 1:
+                    raise
+                log.warning("%s: plugin %r of the shell fails: %s: %s", bundle, name, type(exc).__name__, exc)
+                errors.append(exc)
+        if errors and not plugins:
+            raise errors[0]
+        return plugins
+
+
+def _moduleinfo(bundle: Path) -> ModuleInfo | None:
+    try:
+        return vst3_moduleinfo.read(bundle)
+    except ModuleInfoError as exc:  # a bad metadata file must not hide a loadable plugin
+        log.warning("ignoring %s", exc)
+        return None
+
+
+def _describe(loaded: Any, bundle: Path, name: str, info: ModuleInfo | None, settings: ScanSettings) -> Plugin:
+    cls = info.find(name) if info else None
+    category = str(loaded.category)
+    return Plugin(
+        id=f"vst3:{cls.cid}" if cls else f"vst3:{bundle}#{name}",
+        format=VST3Format.name,
+        name=str(loaded.name) or name,
+        path=str(bundle),
+        vendor=str(loaded.manufacturer_name) or (cls.vendor if cls else "") or (info.vendor if info else ""),
+        version=str(loaded.version) or (cls.version if cls else ""),
+        native_categories=cls.sub_categories if cls else tuple(c for c in category.split("|") if c),
+        is_instrument=bool(loaded.is_instrument),
+        is_effect=bool(loaded.is_effect),
+        latency=int(loaded.reported_latency_samples),
+        sdk=cls.sdk_version if cls else "",
+        parameters=pedalboard_params.read_parameters(loaded, deep=settings.deep),
+    )

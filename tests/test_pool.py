@@ -1,0 +1,408 @@
+"""The isolated scan engine with real worker processes and real misbehaving plugins.
+
+Crashes, hangs, noise and leaks come from the compiled VST3 test plugin
+(`tests.plugins`); a few crafted formats below (loaded by the workers through
+`module:attr`) make failures the test plugin cannot: a crash only on the first
+try, a worker that reports its pid. Whole-scanner kills (Ctrl-C, kill -9) run
+the scanner in a child process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Generator, Iterable
+from pathlib import Path
+from typing import cast
+
+import pytest
+
+import pluginary
+from pluginary.core.interfaces import ScanSettings
+from pluginary.core.journal import Journal
+from pluginary.core.models import FailureKind, FileResult, Plugin, PluginFile
+from pluginary.core.pool import ScanJob, WorkerPool
+from pluginary.core.protocol import HEADER, FrameReader, ProtocolError, encode, read_message, write_message
+from tests.plugins import Misbehaviour, PluginSpec
+from tests.plugins.fixtures import MakeVst3
+
+REPO = Path(__file__).resolve().parents[1]
+DEADLINE = 2.0
+
+
+def job(bundle: Path, *, fmt: str = "vst3", timeout: float = DEADLINE) -> ScanJob:
+    file = PluginFile(path=str(bundle), format=fmt, size=0, mtime_ns=0, fingerprint=f"fp:{bundle.name}")
+    return ScanJob(file=file, format=fmt, settings=ScanSettings(), timeout=timeout)
+
+
+def by_stem(results: Iterable[FileResult]) -> dict[str, FileResult]:
+    return {Path(result.file.path).stem: result for result in results}
+
+
+def alive(pid: int) -> bool:
+    """True while the process exists and is not a zombie."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def descendants(pid: int) -> list[int]:
+    children: list[int] = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except OSError:
+            continue
+        if ppid == pid:
+            children += [int(entry.name), *descendants(int(entry.name))]
+    return children
+
+
+def wait_until(condition: Callable[[], object], timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return bool(condition())
+
+
+# ---------------------------------------------------------------- crafted formats (run inside workers)
+
+
+class _Crafted:
+    bundle_suffixes = (".crafted",)
+
+    def default_roots(self) -> list[Path]:
+        return []
+
+    def signature_files(self, bundle: Path) -> list[Path]:
+        return [bundle]
+
+    @staticmethod
+    def plugin(bundle: Path) -> Plugin:
+        return Plugin(id=f"crafted:{bundle}", format="crafted", name=bundle.stem, path=str(bundle),
+                      version=str(os.getpid()))
+
+
+class CrashOnceFormat(_Crafted):
+    """Segfaults the worker the first time it sees a bundle (leaves a marker), works after."""
+
+    name = "crash-once"
+
+    def scan(self, bundle: Path, settings: ScanSettings) -> list[Plugin]:
+        marker = bundle / "crashed-once"
+        if not marker.exists():
+            marker.touch()
+            os.kill(os.getpid(), signal.SIGSEGV)
+        return [self.plugin(bundle)]
+
+
+class PidFormat(_Crafted):
+    """Reports which worker process scanned the bundle (in `version`)."""
+
+    name = "pid"
+
+    def scan(self, bundle: Path, settings: ScanSettings) -> list[Plugin]:
+        return [self.plugin(bundle)]
+
+
+def crafted_bundles(root: Path, count: int) -> list[Path]:
+    bundles = []
+    for index in range(count):
+        bundle = root / f"b{index}.crafted"
+        bundle.mkdir(parents=True)
+        bundles.append(bundle)
+    return bundles
+
+
+# ---------------------------------------------------------------- protocol and journal
+
+
+def test_frames_reassemble_from_any_split() -> None:
+    messages = [{"type": "result", "id": i, "text": "é\udc80" * i} for i in range(5)]
+    stream = b"".join(encode(message) for message in messages)
+    reader = FrameReader()
+    received = [message for byte in range(len(stream)) for message in reader.feed(stream[byte : byte + 1])]
+    assert received == messages
+    assert reader.pending == 0
+
+
+def test_blocking_reads_and_writes_over_a_pipe() -> None:
+    read_fd, write_fd = os.pipe()
+    write_message(write_fd, {"type": "ready", "pid": 1})
+    os.write(write_fd, encode({"type": "cut"})[:-2])
+    os.close(write_fd)
+    assert read_message(read_fd) == {"type": "ready", "pid": 1}
+    with pytest.raises(ProtocolError, match="stream ended inside"):
+        read_message(read_fd)
+    os.close(read_fd)
+
+
+def test_a_corrupt_frame_is_rejected() -> None:
+    with pytest.raises(ProtocolError, match="more than"):
+        FrameReader().feed(HEADER.pack(2**31) + b"{}")
+    with pytest.raises(ProtocolError, match="not JSON"):
+        FrameReader().feed(HEADER.pack(3) + b"abc")
+
+
+def test_journal_tracks_what_is_in_flight(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "deep" / "scan.journal")
+    assert journal.in_flight() == []
+    journal.start("/a.vst3", "w1")
+    journal.start("/b.vst3", "w2")
+    journal.done("/a.vst3")
+    journal.start("/c.vst3", "w1")
+    journal.cancel(["/c.vst3"])
+    journal.start("/d.vst3", "w3")
+    journal.start("/e\nodd.vst3", "w2")  # w2 moved on: /b finished even though its `done` is missing
+    journal.close()
+    with journal.path.open("a") as torn:
+        torn.write('start w4 "/f.vst')  # a power loss mid-line
+    assert Journal(journal.path).in_flight() == ["/d.vst3", "/e\nodd.vst3"]
+    journal.clear()
+    assert not journal.path.exists()
+    assert journal.in_flight() == []
+
+
+# ---------------------------------------------------------------- real workers, real plugins
+
+
+def test_good_plugins_stream_back_stamped(make_vst3: MakeVst3) -> None:
+    names = [f"Good {i}" for i in range(6)]
+    bundles = [make_vst3(PluginSpec(name=name, vendor="Pool Tests")) for name in names]
+    with WorkerPool(2) as pool:
+        results = list(pool.run(job(bundle) for bundle in bundles))
+        assert pool.stats.workers_started == 2
+    assert sorted(r.plugins[0].name for r in results) == names
+    for result in results:
+        assert result.failure is None
+        (plugin,) = result.plugins
+        assert plugin.vendor == "Pool Tests"
+        assert plugin.scanner_version == pluginary.__version__
+        assert plugin.scanned_at.endswith("+00:00")
+        assert plugin.host.name and plugin.host.os
+
+
+def test_crashes_are_recorded_with_signal_or_exit_status(make_vst3: MakeVst3) -> None:
+    bundles = [
+        make_vst3(PluginSpec(name="Segv", misbehaviour=Misbehaviour(crash="segv", crash_stage="factory"))),
+        make_vst3(PluginSpec(name="Abort", misbehaviour=Misbehaviour(crash="abort", crash_stage="load"))),
+        make_vst3(PluginSpec(name="Quit", misbehaviour=Misbehaviour(crash="exit", exit_code=7, crash_stage="dlopen"))),
+        make_vst3(PluginSpec(name="Fine")),
+    ]
+    with WorkerPool(2, retries=1) as pool:
+        results = by_stem(pool.run(job(bundle) for bundle in bundles))
+        assert pool.stats.crashes == 6  # three plugins, two attempts each
+    segv, abort, quit_ = (results[name].failure for name in ("Segv", "Abort", "Quit"))
+    assert segv and segv.kind is FailureKind.CRASH and segv.signal == signal.SIGSEGV and segv.attempts == 2
+    assert abort and abort.kind is FailureKind.CRASH and abort.signal == signal.SIGABRT
+    assert quit_ and quit_.kind is FailureKind.CRASH and quit_.exit_code == 7 and quit_.signal is None
+    assert segv.fingerprint == "fp:Segv.vst3" and "SIGSEGV" in segv.message
+    assert results["Fine"].plugins[0].name == "Fine"
+
+
+def test_no_retries_means_one_attempt(make_vst3: MakeVst3) -> None:
+    bundle = make_vst3(PluginSpec(name="Segv", misbehaviour=Misbehaviour(crash="segv")))
+    with WorkerPool(1, retries=0) as pool:
+        (result,) = pool.run([job(bundle)])
+    assert result.failure and result.failure.attempts == 1
+
+
+def test_a_retry_runs_in_a_fresh_worker(tmp_path: Path) -> None:
+    crashing = crafted_bundles(tmp_path / "crash", 1)
+    plain = crafted_bundles(tmp_path / "plain", 3)
+    jobs = [job(b, fmt="tests.test_pool:PidFormat") for b in plain[:2]]
+    jobs += [job(crashing[0], fmt="tests.test_pool:CrashOnceFormat"), job(plain[2], fmt="tests.test_pool:PidFormat")]
+    with WorkerPool(1, retries=1) as pool:
+        results = list(pool.run(jobs))
+    position = next(i for i, r in enumerate(results) if r.file.path == str(crashing[0]))
+    retried = results[position]
+    assert retried.failure is None, retried.failure
+    earlier = {r.plugins[0].version for r in results[:position]}
+    assert earlier and retried.plugins[0].version not in earlier  # its worker had loaded nothing before
+
+
+def test_a_hang_times_out_and_the_scan_goes_on(make_vst3: MakeVst3) -> None:
+    hang = make_vst3(PluginSpec(name="Hang", misbehaviour=Misbehaviour(hang_stage="load")))
+    good = [make_vst3(PluginSpec(name=f"After {i}")) for i in range(3)]
+    started = time.monotonic()
+    with WorkerPool(2, retries=0) as pool:
+        results = by_stem(pool.run([job(hang, timeout=1.0), *(job(b) for b in good)]))
+        assert pool.stats.timeouts == 1
+    elapsed = time.monotonic() - started
+    failure = results["Hang"].failure
+    assert failure and failure.kind is FailureKind.TIMEOUT and "1 s" in failure.message
+    assert all(results[f"After {i}"].plugins for i in range(3))
+    assert elapsed < 6.0
+
+
+def test_jobs_queued_behind_a_dying_plugin_are_handed_out_again(make_vst3: MakeVst3) -> None:
+    """Quick loads get the next job queued behind them; a crash or hang is charged to the loading job only."""
+    quick = [make_vst3(PluginSpec(name=f"Quick {i}")) for i in range(16)]
+    segv = make_vst3(PluginSpec(name="Segv", misbehaviour=Misbehaviour(crash="segv")))
+    hang = make_vst3(PluginSpec(name="Hang", misbehaviour=Misbehaviour(hang_stage="load")))
+    order = [*quick[:6], segv, *quick[6:11], hang, *quick[11:]]
+    with WorkerPool(1, retries=0) as pool:
+        results = by_stem(pool.run(job(b, timeout=1.0) for b in order))
+        assert (pool.stats.crashes, pool.stats.timeouts) == (1, 1)
+    assert len(results) == len(order)
+    assert {name for name, r in results.items() if r.failure} == {"Segv", "Hang"}
+    assert results["Segv"].failure.kind is FailureKind.CRASH  # type: ignore[union-attr]
+    assert results["Hang"].failure.kind is FailureKind.TIMEOUT  # type: ignore[union-attr]
+
+
+def test_errors_are_reported_at_once_not_retried(make_vst3: MakeVst3, tmp_path: Path) -> None:
+    mute = make_vst3(PluginSpec(name="Mute", audio_out=0))
+    broken = tmp_path / "Broken.vst3"
+    (broken / "Contents").mkdir(parents=True)
+    with WorkerPool(1, retries=1) as pool:
+        results = list(pool.run([job(mute), job(broken), job(broken, fmt="no-such-format")]))
+        assert pool.stats.retries == 0
+    failures = {(Path(r.file.path).stem, r.file.format): r.failure for r in results}
+    assert all(f and f.kind is FailureKind.ERROR and f.attempts == 1 for f in failures.values())
+    assert failures["Mute", "vst3"].message.startswith("ValueError: ")  # type: ignore[union-attr]
+    assert "does not produce audio output" in failures["Mute", "vst3"].message  # type: ignore[union-attr]
+    assert failures["Broken", "vst3"].message.startswith("ImportError: ")  # type: ignore[union-attr]
+    assert "unknown format 'no-such-format'" in failures["Broken", "no-such-format"].message  # type: ignore[union-attr]
+
+
+def test_plugin_output_never_reaches_the_channel(make_vst3: MakeVst3, tmp_path: Path) -> None:
+    noisy = [
+        make_vst3(PluginSpec(name=f"Noisy {i}", misbehaviour=Misbehaviour(stdout_bytes=300_000, stderr_bytes=300_000)))
+        for i in range(3)
+    ]
+    logs = tmp_path / "logs"
+    with WorkerPool(1, log_dir=logs) as pool:
+        results = list(pool.run(job(bundle) for bundle in noisy))
+    assert [r.failure for r in results] == [None] * 3
+    assert sum(f.stat().st_size for f in logs.iterdir()) >= 3 * 600_000  # the noise went to the worker's log
+
+
+def test_workers_are_recycled_after_a_number_of_plugins(tmp_path: Path) -> None:
+    bundles = crafted_bundles(tmp_path, 6)
+    with WorkerPool(1, recycle_after=2) as pool:
+        results = list(pool.run(job(b, fmt="tests.test_pool:PidFormat") for b in bundles))
+        assert pool.stats.recycled_by_count == 3
+    pids = [r.plugins[0].version for r in sorted(results, key=lambda r: r.file.path)]
+    assert len(set(pids)) == 3 and pids[0] == pids[1] and pids[2] == pids[3] and pids[4] == pids[5]
+
+
+def test_workers_are_recycled_above_the_memory_bound(make_vst3: MakeVst3) -> None:
+    leaky = [make_vst3(PluginSpec(name=f"Leak {i}", misbehaviour=Misbehaviour(alloc_mb=128))) for i in range(2)]
+    lean = [make_vst3(PluginSpec(name=f"Lean {i}")) for i in range(3)]
+    with WorkerPool(1, max_rss_mb=120) as pool:
+        results = list(pool.run(job(b) for b in [lean[0], leaky[0], lean[1], leaky[1], lean[2]]))
+        assert pool.stats.recycled_by_memory == 2
+        assert pool.stats.workers_started == 3
+    assert all(r.plugins for r in results)
+
+
+def test_stopping_early_kills_the_workers(make_vst3: MakeVst3, tmp_path: Path) -> None:
+    hangs = [make_vst3(PluginSpec(name=f"Hang {i}", misbehaviour=Misbehaviour(hang_stage="load"))) for i in range(2)]
+    quick = make_vst3(PluginSpec(name="Quick"))
+    journal = Journal(tmp_path / "scan.journal")
+    with WorkerPool(3, journal=journal) as pool:
+        run = cast(Generator[FileResult, None, None], pool.run([job(h, timeout=60) for h in hangs] + [job(quick)]))
+        first = next(run)
+        pids = pool.worker_pids()
+        run.close()
+        assert pool.worker_pids() == []
+    assert Path(first.file.path).stem == "Quick"
+    assert wait_until(lambda: not any(alive(pid) for pid in pids), 5)
+    assert journal.in_flight() == []  # abandoned loads are cancelled, not suspects
+
+
+def test_the_parent_never_imports_pedalboard(make_vst3: MakeVst3) -> None:
+    bundle = make_vst3(PluginSpec(name="Solo"))
+    script = (
+        "import sys; from pathlib import Path\n"
+        "from tests.test_pool import job\n"
+        "from pluginary.core.pool import WorkerPool\n"
+        f"with WorkerPool(1) as pool: (r,) = pool.run([job(Path({str(bundle)!r}))])\n"
+        "assert r.plugins, r\n"
+        "print('pedalboard' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
+
+
+# ---------------------------------------------------------------- the whole scanner killed
+
+SCANNER = r"""
+import json, sys
+from pathlib import Path
+from pluginary.core.journal import Journal
+from pluginary.core.pool import WorkerPool
+from tests.test_pool import job
+
+bundles, journal, results, workers = json.loads(sys.argv[1])
+with WorkerPool(workers, journal=Journal(Path(journal))) as pool:
+    with open(results, "a") as out:
+        for result in pool.run(job(Path(b), timeout=60) for b in bundles):
+            print(json.dumps([result.file.path, result.failure is None]), file=out, flush=True)
+"""
+
+
+def start_scanner(bundles: list[Path], journal: Path, results: Path, workers: int) -> subprocess.Popen[str]:
+    args = json.dumps([[str(b) for b in bundles], str(journal), str(results), workers])
+    return subprocess.Popen(
+        [sys.executable, "-c", SCANNER, args], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # a background shell may ignore it
+    )
+
+
+def lines(path: Path) -> list[str]:
+    return path.read_text().splitlines() if path.exists() else []
+
+
+def started(journal: Path, bundle: Path) -> bool:
+    return journal.exists() and f' "{bundle}"\n' in journal.read_text()
+
+
+def test_ctrl_c_stops_workers_and_keeps_what_finished(make_vst3: MakeVst3, tmp_path: Path) -> None:
+    quick = [make_vst3(PluginSpec(name=f"Quick {i}")) for i in range(2)]
+    hangs = [make_vst3(PluginSpec(name=f"Hang {i}", misbehaviour=Misbehaviour(hang_stage="load"))) for i in range(2)]
+    journal, results = tmp_path / "scan.journal", tmp_path / "results.jsonl"
+    scanner = start_scanner([*quick, *hangs], journal, results, workers=2)
+    assert wait_until(lambda: started(journal, hangs[1]) and len(lines(results)) == 2, 30)
+    family = descendants(scanner.pid)
+    assert len(family) >= 3  # the zygote and two workers
+    scanner.send_signal(signal.SIGINT)
+    _, stderr = scanner.communicate(timeout=10)
+    assert "KeyboardInterrupt" in stderr
+    assert wait_until(lambda: not any(alive(pid) for pid in family), 5)
+    assert sorted(json.loads(line)[0] for line in lines(results)) == sorted(map(str, quick))
+    assert Journal(journal).in_flight() == []
+
+
+def test_after_kill_9_the_next_run_knows_the_plugin_in_flight(make_vst3: MakeVst3, tmp_path: Path) -> None:
+    before = [make_vst3(PluginSpec(name=f"Before {i}")) for i in range(3)]
+    hang = make_vst3(PluginSpec(name="Hang", misbehaviour=Misbehaviour(hang_stage="load")))
+    after = [make_vst3(PluginSpec(name=f"After {i}")) for i in range(2)]
+    everything = [*before, hang, *after]
+    journal, results = tmp_path / "scan.journal", tmp_path / "results.jsonl"
+    scanner = start_scanner(everything, journal, results, workers=1)
+    assert wait_until(lambda: started(journal, hang) and len(lines(results)) == 3, 30)
+    family = descendants(scanner.pid)
+    scanner.kill()
+    scanner.wait()
+    assert wait_until(lambda: not any(alive(pid) for pid in family), 5)  # no orphan keeps hanging
+
+    assert Journal(journal).in_flight() == [str(hang)]
+    stored = {json.loads(line)[0] for line in lines(results)}
+    assert stored == {str(b) for b in before}
+    rest = [b for b in everything if str(b) not in stored and str(b) not in Journal(journal).in_flight()]
+    with WorkerPool(1, journal=Journal(journal)) as pool:
+        resumed = list(pool.run(job(b) for b in rest))
+    assert sorted(r.file.path for r in resumed) == sorted(map(str, after))
+    assert Journal(journal).in_flight() == [str(hang)]  # still unresolved until scanned or cleared
