@@ -39,7 +39,7 @@ def main() -> int:
         print(f"in-process loop: {base['loop']:.2f} s, {base_rate:.0f} plugins/s "
               f"(+{base['import']:.2f} s importing pedalboard)")
         ok = True
-        variants = [(workers, None) for workers in (1, 2)]
+        variants: list[tuple[int, Path | None]] = [(workers, None) for workers in (1, 2)]
         if args.journal:
             variants += [(workers, Path(scratch) / "scan.journal") for workers in (1, 2)]
         for workers, journal in variants:

@@ -94,7 +94,8 @@ class PoolStats:
     """What the pool did, for logs, tests and benchmarks."""
 
     workers_started: int = 0
-    #: Seconds from asking for a worker to its first message, summed over all workers.
+    #: Seconds from asking for a worker to its first message, summed over all workers
+    #: (the first one also waits for the zygote to start and import pedalboard).
     startup_seconds: float = 0.0
     recycled_by_count: int = 0
     recycled_by_memory: int = 0
@@ -295,12 +296,12 @@ class WorkerPool:
         log_path = None
         if self.log_dir:
             self.log_dir.mkdir(parents=True, exist_ok=True)
-            log_path = str(self.log_dir / f"worker-{token}.log")
+            log_path = str(self.log_dir.absolute() / f"worker-{token}.log")
         if self.stats.workers_started == 0:
             self._selector.register(self._zygote, selectors.EVENT_READ, None)
         spawned_at = time.monotonic()
         pid, channel = self._zygote.spawn(
-            log_path=log_path, journal_path=str(self.journal.path) if self.journal else None, token=token
+            log_path=log_path, journal_path=str(self.journal.path.absolute()) if self.journal else None, token=token
         )
         channel.setblocking(False)
         worker = _Worker(pid=pid, channel=channel, spawned_at=spawned_at)

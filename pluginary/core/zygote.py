@@ -179,6 +179,13 @@ def _fork_worker(control: socket.socket, wakeup: tuple[int, int], request: dict[
         os._exit(code)
 
 
+def _tell(control: socket.socket, message: dict[str, Any]) -> None:
+    try:
+        control.send(json.dumps(message).encode())
+    except OSError:  # the scanner is gone: so are we (and, with us, every worker)
+        raise SystemExit(0) from None
+
+
 def _report_exits(control: socket.socket) -> None:
     while True:
         try:
@@ -187,7 +194,7 @@ def _report_exits(control: socket.socket) -> None:
             return
         if pid == 0:
             return
-        control.send(json.dumps({"exited": pid, "code": os.waitstatus_to_exitcode(status)}).encode())
+        _tell(control, {"exited": pid, "code": os.waitstatus_to_exitcode(status)})
 
 
 def main(control_fd: int, config: dict[str, Any]) -> None:
@@ -225,8 +232,7 @@ def main(control_fd: int, config: dict[str, Any]) -> None:
                 continue
             data, fds, _, _ = socket.recv_fds(control, _MAX_DATAGRAM, 1)
             for fd in fds:
-                pid = _fork_worker(control, wakeup, json.loads(data), fd)
-                control.send(json.dumps({"spawned": pid}).encode())
+                _tell(control, {"spawned": _fork_worker(control, wakeup, json.loads(data), fd)})
 
 
 if __name__ == "__main__":

@@ -109,7 +109,7 @@ def _parameter(param: Any, deep: bool) -> Parameter:
         probed = tuple(dict.fromkeys(_text(param, i / DEEP_PROBES) for i in range(DEEP_PROBES + 1)))
         # Few distinct words mean a switch or a menu that does not declare steps;
         # few distinct numbers are just a continuous value shown with few decimals.
-        if len(probed) <= MAX_CHOICES and _kind(probed, param.is_boolean) in (ParameterKind.BOOL, ParameterKind.CHOICE):
+        if 2 <= len(probed) <= MAX_CHOICES and _kind(probed, False) in (ParameterKind.BOOL, ParameterKind.CHOICE):
             discrete, steps, choices = True, len(probed), probed
     default = _single(param.default_raw_value)
     minimum_text, maximum_text = _text(param, 0.0), _text(param, 1.0)
