@@ -72,13 +72,24 @@ def test_a_pipeline_error_is_one_line_and_exit_2(tmp_path: Path) -> None:
 
 
 def test_a_failing_stage_exits_3(tmp_path: Path) -> None:
-    # The catalogue path is a folder: the store cannot open it.
+    # The export path lies under a regular file: the export stage cannot write it.
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    pipeline = tmp_path / "p.yaml"
+    pipeline.write_text(f"stages:\n  - store\n  - export: [{{format: json, path: {blocker / 'out.json'}}}]\n")
+    done = pluginary("run", str(pipeline), "--catalog", str(tmp_path / "catalog.sqlite"), cwd=tmp_path)
+    assert done.returncode == 3, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and str(blocker) in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_catalogue_that_cannot_be_opened_exits_2(tmp_path: Path) -> None:
     folder = tmp_path / "catalog.sqlite"
     folder.mkdir()
     pipeline = tmp_path / "p.yaml"
     pipeline.write_text("stages:\n  - store\n  - export: [{format: json, path: out.json}]\n")
     done = pluginary("run", str(pipeline), "--catalog", str(folder), cwd=tmp_path)
-    assert done.returncode in (2, 3), done.stderr
+    assert done.returncode == 2, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and str(folder) in done.stderr
 
 
