@@ -19,14 +19,25 @@ from collections.abc import Callable, Generator, Iterable
 from pathlib import Path
 from typing import cast
 
+import msgspec
 import pytest
 
 import pluginary
 from pluginary.core.interfaces import ScanSettings
 from pluginary.core.journal import Journal
-from pluginary.core.models import FailureKind, FileResult, Plugin, PluginFile
+from pluginary.core.models import FailureKind, FileResult, Parameter, Plugin, PluginFile
 from pluginary.core.pool import ScanJob, WorkerPool
-from pluginary.core.protocol import HEADER, FrameReader, ProtocolError, encode, read_message, write_message
+from pluginary.core.protocol import (
+    HEADER,
+    Failed,
+    FrameReader,
+    ProtocolError,
+    Result,
+    Scan,
+    encode,
+    read_job,
+    write_message,
+)
 from tests.plugins import Misbehaviour, PluginSpec
 from tests.plugins.fixtures import MakeVst3
 
@@ -128,7 +139,9 @@ def crafted_bundles(root: Path, count: int) -> list[Path]:
 
 
 def test_frames_reassemble_from_any_split() -> None:
-    messages = [{"type": "result", "id": i, "text": "é\udc80" * i} for i in range(5)]
+    messages = [Failed(i, "ValueError", "é\\udc80 ✓" * i, 0.5, 12.0, 0.1) for i in range(5)]
+    endless = Parameter(0, "Gain", default=float("inf"))
+    messages.append(Result(5, [Plugin("vst3:X", "vst3", "X", "/x.vst3", parameters=(endless,))], 0.1, 20, 0.3))
     stream = b"".join(encode(message) for message in messages)
     reader = FrameReader()
     received = [message for byte in range(len(stream)) for message in reader.feed(stream[byte : byte + 1])]
@@ -138,20 +151,33 @@ def test_frames_reassemble_from_any_split() -> None:
 
 def test_blocking_reads_and_writes_over_a_pipe() -> None:
     read_fd, write_fd = os.pipe()
-    write_message(write_fd, {"type": "ready", "pid": 1})
-    os.write(write_fd, encode({"type": "cut"})[:-2])
+    job = Scan(1, "vst3", "/a.vst3", ScanSettings(deep=True))
+    write_message(write_fd, job)
+    os.write(write_fd, encode(Scan(2, "vst3", "/b.vst3", ScanSettings()))[:-2])
     os.close(write_fd)
-    assert read_message(read_fd) == {"type": "ready", "pid": 1}
+    assert read_job(read_fd) == job
     with pytest.raises(ProtocolError, match="stream ended inside"):
-        read_message(read_fd)
+        read_job(read_fd)
     os.close(read_fd)
 
 
 def test_a_corrupt_frame_is_rejected() -> None:
     with pytest.raises(ProtocolError, match="more than"):
         FrameReader().feed(HEADER.pack(2**31) + b"{}")
-    with pytest.raises(ProtocolError, match="not JSON"):
+    with pytest.raises(ProtocolError, match="not a valid message"):
         FrameReader().feed(HEADER.pack(3) + b"abc")
+    # Well-formed MessagePack, but not what a worker may say: a job, or a plugin without its name.
+    with pytest.raises(ProtocolError, match="not a valid message"):
+        FrameReader().feed(encode(Scan(1, "vst3", "/a.vst3", ScanSettings())))
+    broken = msgspec.msgpack.encode({"type": "result", "id": 1, "seconds": 0.1, "rss_mb": 1.0, "cpu": 0.1,
+                                     "plugins": [{"id": "x", "format": "vst3", "path": "/x"}]})
+    with pytest.raises(ProtocolError, match="name"):
+        FrameReader().feed(HEADER.pack(len(broken)) + broken)
+
+
+def test_no_lone_surrogate_reaches_the_channel() -> None:
+    with pytest.raises(UnicodeEncodeError):
+        encode(Failed(1, "OSError", "caf\udce9", 0.0, 0.0, 0.0))
 
 
 def test_journal_tracks_what_is_in_flight(tmp_path: Path) -> None:
@@ -243,6 +269,23 @@ def test_a_hang_times_out_and_the_scan_goes_on(make_vst3: MakeVst3) -> None:
     assert failure and failure.kind is FailureKind.TIMEOUT and "1 s" in failure.message
     assert all(results[f"After {i}"].plugins for i in range(3))
     assert elapsed < 6.0
+
+
+@pytest.mark.parametrize("busy", [False, True], ids=["idle hang", "busy hang"])
+def test_an_idle_hang_is_retried_beside_the_pool_a_busy_one_in_it(make_vst3: MakeVst3, busy: bool) -> None:
+    """A hang that leaves the CPU idle is retried in an extra worker while the scan goes on; a spinning
+    one takes a slot again (beside the pool it would take a core from the scan)."""
+    hang = make_vst3(PluginSpec(name="Hang", misbehaviour=Misbehaviour(hang_stage="load", hang_busy=busy)))
+    good = [make_vst3(PluginSpec(name=f"After {i}")) for i in range(4)]
+    with WorkerPool(1, retries=1) as pool:
+        results = list(pool.run([job(hang, timeout=1.0), *(job(b) for b in good)]))
+        assert (pool.stats.timeouts, pool.stats.retries, pool.stats.retries_beside) == (2, 1, 0 if busy else 1)
+        assert pool.worker_pids() and len(pool.worker_pids()) == 1  # the extra worker is gone
+    failure = results[-1 if not busy else 0].failure
+    assert failure and failure.kind is FailureKind.TIMEOUT and failure.attempts == 2
+    # Beside the pool the good plugins finish while the retry waits out its deadline; in the pool,
+    # the retry goes first to the only worker and they wait behind it.
+    assert [Path(r.file.path).stem for r in results].index("Hang") == (0 if busy else len(good))
 
 
 def test_jobs_queued_behind_a_dying_plugin_are_handed_out_again(make_vst3: MakeVst3) -> None:

@@ -19,6 +19,9 @@ def find_bundles(roots: Sequence[Path], suffixes: Sequence[str], warn: Callable[
 
     A root that is itself a bundle is yielded as is. Each real folder is
     entered once, so symlink loops and roots that overlap end by themselves.
+    A bundle whose path is not valid UTF-8 (bytes from another encoding, on
+    Linux) is reported and left out: neither the catalogue nor a DAW's plugin
+    list can name it.
     """
     lowered = tuple(suffix.lower() for suffix in suffixes)
     seen: set[tuple[int, int]] = set()
@@ -33,25 +36,41 @@ def find_bundles(roots: Sequence[Path], suffixes: Sequence[str], warn: Callable[
                 info = folder.stat()
             except OSError as exc:
                 if folder is not root:
-                    warn(f"{folder}: cannot read ({exc.strerror}); skipped")
+                    warn(f"{_shown(folder)}: cannot read ({exc.strerror}); skipped")
                 continue
             key = (info.st_dev, info.st_ino)
             if key in seen:
                 if folder.is_symlink():
-                    warn(f"{folder}: symlink loop or folder seen already; skipped")
+                    warn(f"{_shown(folder)}: symlink loop or folder seen already; skipped")
                 continue
             seen.add(key)
             try:
                 entries = sorted(os.scandir(folder), key=lambda e: e.name)
             except OSError as exc:
-                warn(f"{folder}: cannot list ({exc.strerror}); skipped")
+                warn(f"{_shown(folder)}: cannot list ({exc.strerror}); skipped")
                 continue
             for entry in entries:
                 path = Path(entry.path)
-                if entry.name.lower().endswith(lowered):
+                if not entry.name.lower().endswith(lowered):
+                    if _is_dir(entry):
+                        stack.append(path)
+                elif _is_utf8(entry.path):
                     yield path
-                elif _is_dir(entry):
-                    stack.append(path)
+                else:
+                    warn(f"{_shown(path)}: the name is not valid UTF-8; skipped (rename it to scan it)")
+
+
+def _is_utf8(path: str) -> bool:
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes, kept as lone surrogates by os.fsdecode
+        return False
+    return True
+
+
+def _shown(path: Path) -> str:
+    """The path as printable text, undecodable bytes as \\xNN escapes."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def _is_dir(entry: os.DirEntry[str]) -> bool:

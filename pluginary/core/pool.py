@@ -11,18 +11,27 @@ The scanner watches every worker's socket and the zygote's exit reports in one
 abort, `exit()` in a plugin) or passes its job's deadline (it is then
 SIGKILLed). Either way the slot gets a fresh worker. A crash or timeout is
 tried again in a fresh worker (`retries`); an exception raised by the format is
-deterministic and reported at once. Workers are SIGKILLed, never asked to
+deterministic and reported at once. A plugin that hung without using the CPU
+(a deadlock, a licence check waiting on the network) is retried in an extra
+worker beside the pool's: it takes no core from the scan, so a retried hang
+costs the scan one deadline, not two. Workers are SIGKILLed, never asked to
 stop: one is only retired while idle, and a plugin's exit handlers must not get
 a chance to hang.
 
-A worker whose plugins load quickly gets its next job before it has answered
+A worker whose plugins load quickly gets its next jobs before it has answered
 the current one, so it never waits for the scanner to wake up (on a busy
 machine that wait costs more than a small plugin's load). Only while plenty of
 jobs remain, so no job ends up waiting behind a slow one while another worker
-idles at the end of a run. Answers come back in order, so a death is always
-charged to the job that was loading; a job queued behind it is handed out again. Because only the worker knows when a
-queued job starts, the worker journals its own starts (`Journal.start`); the
-scanner journals results and abandoned jobs.
+idles at the end of a run. While every worker has jobs queued, the scanner
+naps between looks at the sockets instead of waking for each answer: on a
+machine with as many workers as cores, each wake-up takes a core from a
+worker, and with plugins that load in a millisecond the scanner would wake a
+thousand times a second. Answers then pile up and are read a batch at a time.
+
+Answers come back in order, so a death is always charged to the job that was
+loading; the jobs queued behind it are handed out again. Because only the
+worker knows when a queued job starts, the worker journals its own starts
+(`Journal.start`); the scanner journals results and abandoned jobs.
 """
 
 from __future__ import annotations
@@ -47,10 +56,10 @@ import pluginary
 from pluginary.core.errors import StageError
 from pluginary.core.interfaces import ScanSettings
 from pluginary.core.journal import Journal
-from pluginary.core.models import FailureKind, FileResult, Host, Plugin, PluginFile, ScanFailure, converter
+from pluginary.core.models import FailureKind, FileResult, Host, PluginFile, ScanFailure
 from pluginary.core.options import ScanOptions
-from pluginary.core.protocol import FrameReader, Message, ProtocolError, encode, wire
-from pluginary.core.zygote import Zygote
+from pluginary.core.protocol import Failed, FrameReader, ProtocolError, Ready, Result, Scan, WorkerMessage, encode
+from pluginary.core.zygote import WorkerExit, Zygote
 
 __all__ = ["Journal", "PoolStats", "ScanJob", "WorkerPool"]
 
@@ -61,9 +70,16 @@ STARTUP_GRACE = 30.0
 #: How long a worker whose socket closed may take to finish exiting (a plugin's
 #: `exit()` runs atexit handlers) before it is killed, which would hide its status.
 EXIT_GRACE = 5.0
-#: A worker gets a job queued behind the one it is loading only while its loads
-#: take less than this; a slow or hanging plugin holds back at most that one job.
+#: A worker gets jobs queued behind the one it is loading only while its loads
+#: take less than this; a slow or hanging plugin holds back at most MAX_QUEUE - 1 jobs.
 PIPELINE_BELOW = 0.1
+#: How long the scanner naps while every worker has a job queued behind its current one.
+NAP = 0.002
+#: The most jobs sent to one worker ahead of its answers: enough for a nap's worth of quick loads.
+MAX_QUEUE = 8
+#: A timed-out job whose worker used less CPU than this share of the deadline hung idle:
+#: its retry runs beside the pool (at most `workers` such retries at once).
+IDLE_HANG = 0.25
 #: Workers dying before they are ready, in a row, before the scan gives up.
 MAX_STARTUP_FAILURES = 3
 _READ_SIZE = 1 << 16  # below malloc's mmap threshold: a bigger buffer costs a mmap per read
@@ -102,6 +118,8 @@ class PoolStats:
     crashes: int = 0
     timeouts: int = 0
     retries: int = 0
+    #: Retries of idle hangs, run in extra workers beside the pool's.
+    retries_beside: int = 0
 
 
 @attrs.define(eq=False)
@@ -109,6 +127,7 @@ class _Attempt:
     job: ScanJob
     number: int  # 1 for the first try
     id: int = 0  # of the message that sent it
+    beside: bool = False  # a retry of an idle hang, for an extra worker
 
 
 @attrs.define(eq=False)
@@ -122,12 +141,14 @@ class _Worker:
     queue: deque[_Attempt] = attrs.Factory(deque)
     deadline: float | None = None  # for queue[0]
     assigned: int = 0
-    quick: bool = False  # its last load was quick enough to queue a job behind the next
+    last_load: float | None = None  # seconds its last answered job took
+    cpu: float = 0.0  # CPU seconds it had used at its last message
+    beside: bool = False  # an extra worker for one retry of an idle hang, outside the slots
     retiring: str | None = None  # why it takes no more jobs: "count" or "memory"
 
 
 #: What a finished attempt produced: the worker's answer, or the failure the pool saw.
-_Outcome = tuple[_Attempt, Message | ScanFailure]
+_Outcome = tuple[_Attempt, WorkerMessage | ScanFailure]
 
 
 class _Lookahead:
@@ -185,13 +206,11 @@ class WorkerPool:
         self._zygote = Zygote()
         self._selector = selectors.DefaultSelector()
         self._slots: list[_Worker | None] = [None] * self.size
+        self._beside: list[_Worker] = []
         self._next_id = 0
         self._startup_failures = 0
         self._running = False
-        self._stamp = {
-            "scanner_version": pluginary.__version__,
-            "host": converter.unstructure(Host(name=platform.node(), os=platform.platform())),
-        }
+        self._host = Host(name=platform.node(), os=platform.platform())
 
     @classmethod
     def from_options(cls, options: ScanOptions, *, journal: Journal | None = None) -> WorkerPool:
@@ -243,6 +262,8 @@ class WorkerPool:
         try:
             self._dispatch(ahead, again, waiting)
             while any(w.queue for w in self._workers()):
+                if all(len(w.queue) > 1 for w in self._slots if w is not None) and None not in self._slots:
+                    time.sleep(NAP)  # no worker can run dry meanwhile: let answers pile up
                 outcomes = self._wait(again, waiting)
                 # Hand out new work before converting results: workers load while we convert.
                 self._dispatch(ahead, again, waiting)
@@ -256,8 +277,12 @@ class WorkerPool:
 
     def _dispatch(self, ahead: _Lookahead, again: deque[_Attempt], waiting: deque[_Attempt]) -> None:
         """Give workers jobs while they have room: retries first, each to a fresh worker."""
-        while again and (worker := self._fresh_worker()):
-            self._send(worker, again.popleft())
+        for attempt in [a for a in again if a.beside][: self.size - len(self._beside)]:
+            again.remove(attempt)
+            self._send(self._spawn(None), attempt)
+        while (retry := next((a for a in again if not a.beside), None)) and (worker := self._fresh_worker()):
+            again.remove(retry)
+            self._send(worker, retry)
         while waiting and (worker := self._worker_with_room(pipeline=False)):
             self._send(worker, waiting.popleft())
         while not waiting and len(ahead) and (worker := self._worker_with_room(pipeline=len(ahead) > self.size)):
@@ -266,12 +291,12 @@ class WorkerPool:
     def _room(self, worker: _Worker, pipeline: bool) -> int:
         if worker.retiring:
             return 0
-        depth = 2 if pipeline and worker.quick else 1
+        depth = _queue_depth(worker.last_load) if pipeline else 1
         return min(depth - len(worker.queue), self.recycle_after - worker.assigned)
 
     def _worker_with_room(self, pipeline: bool) -> _Worker | None:
         """An idle worker, else a new one in an empty slot, else (`pipeline`) one with room to queue a job."""
-        workers = self._workers()
+        workers = [w for w in self._slots if w is not None]
         if idle := next((w for w in workers if not w.queue and self._room(w, False) > 0), None):
             return idle
         if None in self._slots:
@@ -291,7 +316,8 @@ class WorkerPool:
                 return self._spawn(slot)
         return None
 
-    def _spawn(self, slot: int) -> _Worker:
+    def _spawn(self, slot: int | None) -> _Worker:
+        """A new worker in `slot`, or beside the slots for `None`."""
         token = secrets.token_hex(4)
         log_path = None
         if self.log_dir:
@@ -304,9 +330,12 @@ class WorkerPool:
             log_path=log_path, journal_path=str(self.journal.path.absolute()) if self.journal else None, token=token
         )
         channel.setblocking(False)
-        worker = _Worker(pid=pid, channel=channel, spawned_at=spawned_at)
+        worker = _Worker(pid=pid, channel=channel, spawned_at=spawned_at, beside=slot is None)
         self._selector.register(channel, selectors.EVENT_READ, worker)
-        self._slots[slot] = worker
+        if slot is None:
+            self._beside.append(worker)
+        else:
+            self._slots[slot] = worker
         self.stats.workers_started += 1
         return worker
 
@@ -317,15 +346,9 @@ class WorkerPool:
         worker.assigned += 1
         if len(worker.queue) == 1:
             self._start_clock(worker, time.monotonic())
-        message = {
-            "type": "scan",
-            "id": attempt.id,
-            "format": attempt.job.format,
-            "path": attempt.job.file.path,
-            "settings": converter.unstructure(attempt.job.settings),
-        }
+        job = attempt.job
         try:
-            worker.channel.sendall(encode(message))
+            worker.channel.sendall(encode(Scan(attempt.id, job.format, job.file.path, job.settings)))
         except OSError as exc:  # it died; the zygote will report how
             log.debug("worker %s gone before its job was sent: %s", worker.pid, exc)
 
@@ -350,7 +373,7 @@ class WorkerPool:
                 for pid in self._zygote.collect():
                     if pid in by_pid:
                         self._on_death(by_pid[pid], again, waiting, outcomes)
-            elif key.data in self._slots:  # else already replaced in this round
+            elif self._alive(key.data):  # else already replaced in this round
                 self._receive(key.data, again, waiting, outcomes)
         now = time.monotonic()
         for worker in self._workers():
@@ -380,27 +403,31 @@ class WorkerPool:
         for message in messages:
             self._on_message(worker, message, outcomes)
 
-    def _on_message(self, worker: _Worker, message: Message, outcomes: list[_Outcome]) -> None:
+    def _on_message(self, worker: _Worker, message: WorkerMessage, outcomes: list[_Outcome]) -> None:
         now = time.monotonic()
-        if message.get("type") == "ready":
+        worker.cpu = message.cpu
+        if isinstance(message, Ready):
             worker.ready = True
             self._startup_failures = 0
             self.stats.startup_seconds += now - worker.spawned_at
             self._start_clock(worker, now)  # its first job waited for the start-up
             return
-        if not worker.queue or message.get("id") != worker.queue[0].id:
+        if not worker.queue or message.id != worker.queue[0].id:
             log.warning("worker %s sent an unexpected message: %.200r", worker.pid, message)
             return
         attempt = worker.queue.popleft()
         self._start_clock(worker, now)  # the queued job started when this answer was sent
-        worker.quick = message.get("seconds", PIPELINE_BELOW) < PIPELINE_BELOW
+        worker.last_load = message.seconds
         if self.journal:
             self.journal.done(attempt.job.file.path)
         outcomes.append((attempt, message))
+        if worker.beside:  # its one retry is done
+            self._retire(worker)
+            return
         if worker.assigned >= self.recycle_after:
             worker.retiring = "count"
-        elif message.get("rss_mb", 0) > self.max_rss_mb and not worker.retiring:
-            log.info("recycling worker %s at %.0f MB", worker.pid, message["rss_mb"])
+        elif message.rss_mb > self.max_rss_mb and not worker.retiring:
+            log.info("recycling worker %s at %.0f MB", worker.pid, message.rss_mb)
             worker.retiring = "memory"
         if worker.retiring and not worker.queue:
             if worker.retiring == "count":
@@ -413,7 +440,7 @@ class WorkerPool:
         self, worker: _Worker, again: deque[_Attempt], waiting: deque[_Attempt], outcomes: list[_Outcome]
     ) -> None:
         self._drain(worker, outcomes)  # answers written just before dying still count
-        if worker in self._slots:  # not already recycled by one of those answers
+        if self._alive(worker):  # not already recycled by one of those answers
             self._lose(worker, FailureKind.CRASH, "", again, waiting, outcomes, grace=EXIT_GRACE)
 
     def _on_deadline(
@@ -436,7 +463,8 @@ class WorkerPool:
     ) -> None:
         """A worker is gone or must go: charge its loading job, hand the queued ones out again."""
         loading, queued, ready = (worker.queue[0] if worker.queue else None), list(worker.queue)[1:], worker.ready
-        code = self._retire(worker, grace)
+        ended = self._retire(worker, grace)
+        code = ended.code if ended else None
         waiting.extendleft(reversed(queued))
         if not ready:  # the environment's fault, not the job's: try the job again as if new
             if loading:
@@ -463,9 +491,14 @@ class WorkerPool:
             self.stats.timeouts += 1
         path = loading.job.file.path
         if loading.number <= self.retries:
-            log.info("%s: %s; trying again in a fresh worker", path, message)
+            # A hang that left the CPU idle can wait out its retry beside the scan.
+            idle = kind is FailureKind.TIMEOUT and ended is not None and (
+                ended.cpu - worker.cpu < IDLE_HANG * loading.job.timeout
+            )
+            log.info("%s: %s; trying again in a fresh worker%s", path, message, " beside the pool" if idle else "")
             self.stats.retries += 1
-            again.append(_Attempt(loading.job, loading.number + 1))
+            self.stats.retries_beside += idle
+            again.append(_Attempt(loading.job, loading.number + 1, beside=idle))
             return
         if self.journal:
             self.journal.done(path)
@@ -478,7 +511,7 @@ class WorkerPool:
         outcomes.append((loading, failure))
 
     def _drain(self, worker: _Worker, outcomes: list[_Outcome]) -> None:
-        while worker in self._slots:
+        while self._alive(worker):
             try:
                 data = worker.channel.recv(_READ_SIZE)
                 messages = worker.reader.feed(data) if data else []
@@ -492,20 +525,27 @@ class WorkerPool:
     # ------------------------------------------------------------------ workers
 
     def _workers(self) -> list[_Worker]:
-        return [w for w in self._slots if w is not None]
+        """Every live worker: the slots' and those beside them."""
+        return [w for w in self._slots if w is not None] + self._beside
 
-    def _retire(self, worker: _Worker, grace: float = 0.0) -> int | None:
-        """Forget a worker, SIGKILLing it unless it ends by itself within `grace`; return its exit code."""
+    def _alive(self, worker: _Worker) -> bool:
+        return any(w is worker for w in self._slots) or any(w is worker for w in self._beside)
+
+    def _retire(self, worker: _Worker, grace: float = 0.0) -> WorkerExit | None:
+        """Forget a worker, SIGKILLing it unless it ends by itself within `grace`; return how it ended."""
         self._selector.unregister(worker.channel)
         worker.channel.close()
-        self._slots[self._slots.index(worker)] = None
-        code = self._zygote.exit_code(worker.pid, grace)
-        if code is None:
+        if worker.beside:
+            self._beside.remove(worker)
+        else:
+            self._slots[self._slots.index(worker)] = None
+        ended = self._zygote.exit_status(worker.pid, grace)
+        if ended is None:
             self._zygote.kill(worker.pid)
-            code = self._zygote.exit_code(worker.pid, 10.0)
-        if code is None:  # stuck in the kernel (uninterruptible I/O): nothing more we can do
+            ended = self._zygote.exit_status(worker.pid, 10.0)
+        if ended is None:  # stuck in the kernel (uninterruptible I/O): nothing more we can do
             log.error("worker %s survives SIGKILL; leaving it", worker.pid)
-        return code
+        return ended
 
     def _abandon(self) -> None:
         """The run was cut short: kill every worker, journal its files as cancelled, not suspect."""
@@ -517,17 +557,18 @@ class WorkerPool:
 
     # ------------------------------------------------------------------ results
 
-    def _result(self, attempt: _Attempt, outcome: Message | ScanFailure) -> FileResult:
+    def _result(self, attempt: _Attempt, outcome: WorkerMessage | ScanFailure) -> FileResult:
         job = attempt.job
         if isinstance(outcome, ScanFailure):
             return FileResult(file=job.file, failure=outcome)
-        if outcome["type"] == "error":
-            return self._error(attempt, f"{outcome['error']}: {outcome['message']}")
-        stamp = {"scanned_at": _now_iso(), **self._stamp}
-        try:
-            plugins = tuple(wire.structure({**data, **stamp}, Plugin) for data in outcome["plugins"])
-        except Exception as exc:  # the worker's answer is not what the protocol promises
-            return self._error(attempt, f"the worker's answer is not a list of plugins: {exc}")
+        if isinstance(outcome, Failed):
+            return self._error(attempt, f"{outcome.error}: {outcome.message}")
+        assert isinstance(outcome, Result)  # _on_message passes on nothing else
+        scanned_at = _now_iso()
+        plugins = tuple(
+            attrs.evolve(plugin, scanned_at=scanned_at, scanner_version=pluginary.__version__, host=self._host)
+            for plugin in outcome.plugins
+        )
         return FileResult(file=job.file, plugins=plugins)
 
     def _error(self, attempt: _Attempt, message: str) -> FileResult:
@@ -538,6 +579,13 @@ class WorkerPool:
             message=message, attempts=attempt.number, first_seen=now, last_seen=now,
         )
         return FileResult(file=job.file, failure=failure)
+
+
+def _queue_depth(last_load: float | None) -> int:
+    """How many jobs a worker may hold: the one it loads, plus enough to outlast a nap if its loads are quick."""
+    if last_load is None or last_load >= PIPELINE_BELOW:
+        return 1
+    return min(MAX_QUEUE, 2 + int(NAP / max(last_load, NAP / MAX_QUEUE)))
 
 
 def _describe_exit(code: int | None) -> str:

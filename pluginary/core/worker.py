@@ -7,8 +7,7 @@ the scanner only sees the socket close or the deadline pass.
 
 The worker decides nothing; it journals the start of each load (only it knows
 when a job queued behind another one starts), and answers each job with the
-plugins found (unstructured with `protocol.wire`) or the exception the format
-raised, plus its resident memory so the scanner can recycle it.
+plugins found or the exception the format raised, plus its resident memory so the scanner can recycle it.
 """
 
 from __future__ import annotations
@@ -23,13 +22,11 @@ import socket
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 from pluginary.core.components import instantiate
-from pluginary.core.interfaces import PluginFormat, ScanSettings
+from pluginary.core.interfaces import PluginFormat
 from pluginary.core.journal import Journal
-from pluginary.core.models import Plugin, converter
-from pluginary.core.protocol import Message, read_message, wire, write_message
+from pluginary.core.protocol import Failed, Ready, Result, Scan, encode, read_job, write_frame, write_message
 
 log = logging.getLogger(__name__)
 
@@ -95,20 +92,17 @@ class _Formats:
         return self._cache[name]
 
 
-def answer(job: Message, formats: _Formats) -> Message:
-    """Scan one bundle and describe the outcome as a message (never raises)."""
+def answer(job: Scan, formats: _Formats) -> bytes:
+    """Scan one bundle and describe the outcome as an encoded frame (never raises)."""
     started = time.perf_counter()
-    reply: dict[str, Any]
     try:
-        fmt = formats.get(job["format"])
-        settings = converter.structure(job["settings"], ScanSettings)
-        plugins = fmt.scan(Path(job["path"]), settings)
-        reply = {"type": "result", "plugins": wire.unstructure(plugins, list[Plugin])}
-    except Exception as exc:  # the plugin refused to load: report it, keep serving
-        log.info("%s: %s: %s", job.get("path"), type(exc).__name__, exc)
-        reply = {"type": "error", "error": type(exc).__name__, "message": str(exc)}
-    reply.update(id=job["id"], seconds=time.perf_counter() - started, rss_mb=rss_mb())
-    return reply
+        plugins = formats.get(job.format).scan(Path(job.path), job.settings)
+        return encode(Result(job.id, plugins, time.perf_counter() - started, rss_mb(), time.process_time()))
+    except Exception as exc:  # the plugin refused to load, or described itself in invalid text: report it
+        log.info("%s: %s: %s", job.path, type(exc).__name__, exc)
+        message = str(exc).encode("utf-8", "backslashreplace").decode()  # no lone surrogates on the channel
+        seconds = time.perf_counter() - started
+        return encode(Failed(job.id, type(exc).__name__, message, seconds, rss_mb(), time.process_time()))
 
 
 def serve(
@@ -128,11 +122,11 @@ def serve(
             level=logging.INFO, stream=sys.stderr, force=True,
             format=f"%(asctime)s worker {os.getpid()} %(levelname)s %(name)s: %(message)s",
         )
-    write_message(fd, {"type": "ready", "pid": os.getpid(), "rss_mb": rss_mb()})
+    write_message(fd, Ready(os.getpid(), rss_mb(), time.process_time()))
     journal = Journal(Path(journal_path)) if journal_path else None
     formats = _Formats()
-    while (job := read_message(fd)) is not None:
-        log.info("scanning %s", job["path"])
+    while (job := read_job(fd)) is not None:
+        log.info("scanning %s", job.path)
         if journal:
-            journal.start(job["path"], token)
-        write_message(fd, answer(job, formats))
+            journal.start(job.path, token)
+        write_frame(fd, answer(job, formats))

@@ -32,7 +32,7 @@ import socket
 import subprocess
 import sys
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 from pluginary.core.errors import StageError
 
@@ -49,13 +49,21 @@ _MAX_DATAGRAM = 4096
 # ---------------------------------------------------------------- scanner side
 
 
+class WorkerExit(NamedTuple):
+    """How a worker ended: exit code (negative: killed by that signal) and CPU seconds it used in all."""
+
+    code: int
+    cpu: float
+
+
+
 class Zygote:
     """The scanner's handle on its zygote process (started on first use)."""
 
     def __init__(self) -> None:
         self._control: socket.socket | None = None
         self._process: subprocess.Popen[bytes] | None = None
-        self._exits: dict[int, int] = {}
+        self._exits: dict[int, WorkerExit] = {}
 
     def fileno(self) -> int:
         """Readable when the zygote reports that a worker ended (for the scanner's selector)."""
@@ -88,8 +96,8 @@ class Zygote:
                 ended.append(int(message["exited"]))
         return ended
 
-    def exit_code(self, pid: int, timeout: float) -> int | None:
-        """The worker's exit code, waiting up to `timeout` for it to end; None if it still runs."""
+    def exit_status(self, pid: int, timeout: float) -> WorkerExit | None:
+        """How the worker ended, waiting up to `timeout` for it to end; None if it still runs."""
         deadline = time.monotonic() + timeout
         while pid not in self._exits:
             remaining = deadline - time.monotonic()
@@ -142,7 +150,7 @@ class Zygote:
             return None
         message: dict[str, Any] = json.loads(data)
         if "exited" in message:
-            self._exits[int(message["exited"])] = int(message["code"])
+            self._exits[int(message["exited"])] = WorkerExit(int(message["code"]), float(message["cpu"]))
         return message
 
     def _gone(self, cause: Exception) -> StageError:
@@ -189,12 +197,13 @@ def _tell(control: socket.socket, message: dict[str, Any]) -> None:
 def _report_exits(control: socket.socket) -> None:
     while True:
         try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
+            pid, status, usage = os.wait4(-1, os.WNOHANG)
         except ChildProcessError:
             return
         if pid == 0:
             return
-        _tell(control, {"exited": pid, "code": os.waitstatus_to_exitcode(status)})
+        cpu = usage.ru_utime + usage.ru_stime
+        _tell(control, {"exited": pid, "code": os.waitstatus_to_exitcode(status), "cpu": cpu})
 
 
 def main(control_fd: int, config: dict[str, Any]) -> None:

@@ -20,7 +20,8 @@ keys describe: `[module]` (factory: `vendor`, `url`, `email`), `[class]` (starts
 the next plugin class: `cid` 32 hex digits, `name`, `vendor`, `version`,
 `subcategories`, `sdk_version`, `instrument`, `audio_in`, `audio_out`,
 `midi_in`, `silent`, `latency`, and misbehaviour: `crash` segv|abort|exit,
-`crash_stage`, `exit_code`, `hang_stage`, `sleep_ms`, `alloc_mb`,
+`crash_stage`, `exit_code`, `hang_stage`, `hang_busy` (spin instead of
+blocking), `sleep_ms`, `alloc_mb`,
 `stdout_bytes`, `stderr_bytes`) and `[param]` (the next parameter of the
 current class: `id`, `title`, `short_title`, `units`, `default` normalized,
 `steps`, `min`, `max` display range, `decimals`, `automatable`, and one `text`
@@ -143,6 +144,7 @@ class Misbehaviour:
     hang_stage: Stage | None = attrs.field(
         default=None, validator=attrs.validators.optional(attrs.validators.in_(STAGES))
     )
+    hang_busy: bool = False  # hang spinning on a core instead of blocked
     sleep_ms: int = 0
     alloc_mb: int = 0
     stdout_bytes: int = 0
@@ -287,7 +289,7 @@ def _class_lines(plugin: PluginSpec) -> list[str]:
     if bad.crash:
         lines += [f"crash={bad.crash}", f"crash_stage={bad.crash_stage}", f"exit_code={bad.exit_code}"]
     if bad.hang_stage:
-        lines.append(f"hang_stage={bad.hang_stage}")
+        lines += [f"hang_stage={bad.hang_stage}", f"hang_busy={_flag(bad.hang_busy)}"]
     for key in ("sleep_ms", "alloc_mb", "stdout_bytes", "stderr_bytes"):
         if getattr(bad, key):
             lines.append(f"{key}={getattr(bad, key)}")

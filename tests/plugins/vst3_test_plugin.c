@@ -143,7 +143,7 @@ enum Stage { STAGE_NONE, STAGE_DLOPEN, STAGE_LOAD, STAGE_FACTORY, STAGE_PARAMS, 
 enum Crash { CRASH_NONE, CRASH_SEGV, CRASH_ABORT, CRASH_EXIT };
 
 typedef struct {
-    int crash, crash_stage, exit_code, hang_stage;
+    int crash, crash_stage, exit_code, hang_stage, hang_busy;
     long sleep_ms, alloc_mb, stdout_bytes, stderr_bytes;
 } Misbehaviour;
 
@@ -217,6 +217,7 @@ static void set_class_key(ClassSpec *c, const char *k, const char *v)
     else if (!strcmp(k, "crash_stage")) c->mb.crash_stage = parse_stage(v);
     else if (!strcmp(k, "exit_code")) c->mb.exit_code = atoi(v);
     else if (!strcmp(k, "hang_stage")) c->mb.hang_stage = parse_stage(v);
+    else if (!strcmp(k, "hang_busy")) c->mb.hang_busy = atoi(v);
     else if (!strcmp(k, "sleep_ms")) c->mb.sleep_ms = atol(v);
     else if (!strcmp(k, "alloc_mb")) c->mb.alloc_mb = atol(v);
     else if (!strcmp(k, "stdout_bytes")) c->mb.stdout_bytes = atol(v);
@@ -342,8 +343,10 @@ static void write_garbage(int fd, long n)
 /* Crash or hang when `stage` is the one the class was configured to misbehave at. */
 static void reach_stage(const ClassSpec *c, int stage)
 {
+    if (c->mb.hang_stage == stage && c->mb.hang_busy)
+        for (volatile unsigned long spin = 0;; spin++) {} /* an endless loop: a whole core, forever */
     if (c->mb.hang_stage == stage)
-        for (;;) pause();
+        for (;;) pause(); /* a deadlock: no CPU at all */
     if (c->mb.crash_stage != stage) return;
     switch (c->mb.crash) {
     case CRASH_SEGV: *g_null_pointer = 42; break;

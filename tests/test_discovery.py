@@ -1,0 +1,86 @@
+"""The discovery walk over real folders: nesting, bundles, symlink loops, unreadable and undecodable names."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from pluginary.core.discovery import find_bundles
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def walk(*roots: Path) -> tuple[list[str], list[str]]:
+    warnings: list[str] = []
+    found = find_bundles(list(roots), (".vst3", ".lv2"), warnings.append)
+    return sorted(str(p.relative_to(roots[0])) for p in found), warnings
+
+
+def bundle(path: Path) -> Path:
+    (path / "Contents" / "x86_64-linux").mkdir(parents=True)
+    # A bundle inside a bundle is part of it, never a plugin of its own.
+    (path / "Contents" / "Resources" / "Inner.vst3").mkdir(parents=True)
+    return path
+
+
+def test_nested_vendor_folders_are_searched_bundles_are_not_entered(tmp_path: Path) -> None:
+    bundle(tmp_path / "Top.vst3")
+    bundle(tmp_path / "Vendor" / "Suite" / "Deep.VST3")
+    (tmp_path / "Vendor" / "amp.lv2").mkdir()
+    (tmp_path / "Vendor" / "readme.txt").write_text("not a plugin")
+    found, warnings = walk(tmp_path)
+    assert found == ["Top.vst3", "Vendor/Suite/Deep.VST3", "Vendor/amp.lv2"]
+    assert warnings == []
+
+
+def test_symlink_loops_and_overlapping_roots_end_with_one_warning(tmp_path: Path) -> None:
+    bundle(tmp_path / "Vendor" / "A.vst3")
+    (tmp_path / "Vendor" / "again").symlink_to(tmp_path)  # a loop back to the root
+    (tmp_path / "Vendor" / "dangling").symlink_to(tmp_path / "gone")
+    found, warnings = walk(tmp_path, tmp_path / "Vendor")
+    assert found == ["Vendor/A.vst3"]  # once, although two roots and a loop lead to it
+    assert [w for w in warnings if "symlink loop" in w] == [f"{tmp_path / 'Vendor' / 'again'}: symlink loop or "
+                                                           "folder seen already; skipped"]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="only Linux file names can hold bytes that are not UTF-8")
+def test_a_bundle_whose_name_is_not_utf8_is_reported_not_scanned(tmp_path: Path) -> None:
+    bundle(tmp_path / "Good.vst3")
+    os.mkdir(os.path.join(os.fsencode(tmp_path), b"Caf\xe9 Verb.vst3"))  # Latin-1 é
+    found, warnings = walk(tmp_path)
+    assert found == ["Good.vst3"]
+    assert warnings == [f"{tmp_path}/Caf\\xe9 Verb.vst3: the name is not valid UTF-8; skipped (rename it to scan it)"]
+
+
+UNPRIVILEGED_WALK = """
+import os, sys
+from pathlib import Path
+from pluginary.core.discovery import find_bundles
+os.setgid(65534); os.setuid(65534)  # nobody, after the imports: permissions apply again
+warnings = []
+found = [p.name for p in find_bundles([Path(sys.argv[1])], (".vst3",), warnings.append)]
+print(found); print(warnings)
+"""
+
+
+def test_an_unreadable_folder_is_reported_and_the_walk_goes_on() -> None:
+    """Run as an unprivileged user (root reads any folder); as root the test drops to `nobody` itself."""
+    with tempfile.TemporaryDirectory(dir="/tmp") as scratch:
+        root = Path(scratch)
+        root.chmod(0o755)
+        bundle(root / "Open" / "Fine.vst3")
+        bundle(root / "Locked" / "Hidden.vst3")
+        for folder in (root / "Open", root / "Open" / "Fine.vst3"):
+            folder.chmod(0o755)
+        (root / "Locked").chmod(0o300)  # can enter, cannot list
+        command = [sys.executable, "-c", UNPRIVILEGED_WALK, str(root)]
+        if os.geteuid() != 0:
+            command[2] = UNPRIVILEGED_WALK.replace("os.setgid(65534); os.setuid(65534)", "pass")
+        out = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=True).stdout.splitlines()
+    assert out[0] == "['Fine.vst3']"
+    assert out[1] == f"['{root / 'Locked'}: cannot list (Permission denied); skipped']"
