@@ -20,7 +20,8 @@ import attrs
 
 from pluginary.core.errors import PluginaryError
 from pluginary.core.interfaces import ScanSettings
-from pluginary.core.models import Parameter, ParameterKind, Plugin
+from pluginary.core.models import Plugin
+from pluginary.formats import pedalboard_params
 
 log = logging.getLogger(__name__)
 
@@ -135,34 +136,15 @@ def _version(packed: Any, info: dict[str, Any]) -> str:
 
 
 def _with_loaded_details(plugin: Plugin, bundle: Path, settings: ScanSettings, by_name: bool) -> Plugin:
-    """Parameters and latency from the loaded unit.
+    """Parameters and latency from the loaded unit, read as cheaply as VST3's (`pedalboard_params`).
 
     Only exercised on macOS (pedalboard has no AudioUnitPlugin elsewhere), by the
-    macOS-only test. `_parameters` is pedalboard's cheap list; its public
-    `parameters` dict probes ~1000 value texts per parameter.
+    macOS-only test.
     """
     import pedalboard
 
-    options: dict[str, Any] = {} if settings.warmup else {"initialization_timeout": 0}
-    unit = pedalboard.AudioUnitPlugin(str(bundle), plugin_name=plugin.name if by_name else None, **options)
-    parameters = tuple(
-        Parameter(
-            index=index,
-            name=param.name,
-            kind=_kind(param),
-            units=param.label,
-            default=param.default_raw_value,
-            minimum=0.0,  # JUCE presents every Audio Unit parameter normalised to 0..1
-            maximum=1.0,
-            num_steps=param.num_steps if param.is_discrete or param.is_boolean else None,
-            automatable=param.is_automatable,
-        )
-        for index, param in enumerate(unit._parameters)
+    unit = pedalboard_params.load(
+        pedalboard.AudioUnitPlugin, bundle, plugin.name if by_name else None, warmup=settings.warmup
     )
-    return attrs.evolve(plugin, parameters=parameters, latency=unit.reported_latency_samples)
-
-
-def _kind(param: Any) -> ParameterKind:
-    if param.is_boolean:
-        return ParameterKind.BOOL
-    return ParameterKind.INT if param.is_discrete else ParameterKind.FLOAT
+    parameters = pedalboard_params.read_parameters(unit, deep=settings.deep)
+    return attrs.evolve(plugin, parameters=parameters, latency=int(unit.reported_latency_samples))

@@ -52,8 +52,8 @@ _BOOLEAN_PAIRS = {
 }
 
 
-def load(plugin_class: Any, path: Path, name: str, *, warmup: bool = False) -> Any:
-    """One plugin of the file at `path`, instantiated without pedalboard's parameter probe.
+def load(plugin_class: Any, path: Path, name: str | None, *, warmup: bool = False) -> Any:
+    """One plugin of the file at `path` (`name` None: its only one), instantiated without pedalboard's parameter probe.
 
     `warmup` lets an instrument render for up to WARMUP_SECONDS before use
     (pedalboard's initialization_timeout); a scan needs none of that.
