@@ -568,6 +568,41 @@ def test_plugin_data_only_bundle_gives_nothing_its_binary_bundle_gives_it(tmp_pa
     assert LV2Format().scan(extra, SETTINGS) == []
 
 
+OLD_VOCABULARIES = """
+@prefix ev:   <http://lv2plug.in/ns/ext/event#> .
+@prefix ounits: <http://lv2plug.in/ns/extension/units#> .
+
+<urn:pluginary:test:old> a lv2:Plugin ;
+    lv2:binary <old.so> ;
+    doap:name "Old" ;
+    lv2:port [
+        a lv2:InputPort , ev:EventPort ; ev:supportsEvent midi:MidiEvent ;
+        lv2:index 0 ; lv2:symbol "events" ; lv2:name "Events"
+    ] , [
+        a lv2:OutputPort , <http://ll-plugins.nongnu.org/lv2/ext/MidiPort> ;
+        lv2:index 1 ; lv2:symbol "midi_out" ; lv2:name "MIDI Out"
+    ] , [
+        a lv2:InputPort , lv2:ControlPort ; lv2:index 2 ; lv2:symbol "gain" ; lv2:name "Gain" ;
+        ounits:unit ounits:db ; lv2:default 0 ; lv2:minimum -20 ; lv2:maximum 20
+    ] , [
+        a lv2:InputPort , lv2:ControlPort ; lv2:index 3 ; lv2:symbol "amount" ;
+        ounits:unit [ ounits:symbol "q" ] ; lv2:default 1 ; lv2:minimum 0 ; lv2:maximum 2
+    ] .
+"""
+
+
+def test_old_vocabularies_read_as_the_current_ones(tmp_path: Path) -> None:
+    """The misspelt units namespace, event ports and lv2-midiport, as old plugins write them."""
+    bundle = write_bundle(tmp_path / "old.lv2", {"manifest.ttl": OLD_VOCABULARIES})
+    (plugin,) = LV2Format().scan(bundle, SETTINGS)
+    assert plugin.io == IO(audio_inputs=0, audio_outputs=0, midi_inputs=1, midi_outputs=1)
+    assert plugin.parameters == (
+        Parameter(2, "Gain", ParameterKind.FLOAT, "dB", 0, -20, 20),
+        # No lv2:name: the symbol names it.
+        Parameter(3, "amount", ParameterKind.FLOAT, "q", 1, 0, 2),
+    )
+
+
 def test_binary_named_only_in_the_plugin_file_counts(tmp_path: Path) -> None:
     bundle = write_bundle(
         tmp_path / "late.lv2",
@@ -599,9 +634,18 @@ def test_broken_turtle_names_file_line_and_column(tmp_path: Path) -> None:
         LV2Format().scan(bundle, SETTINGS)
 
 
-def test_broken_manifest_is_named(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<a> <b> .\n",
+        # lilv rejects an IRI with a space too, and then lists nothing of the bundle.
+        "<urn:pluginary:test:odd> a <http://lv2plug.in/ns/lv2core#Plugin> ; <urn:p> <http://example.org/a b> .\n",
+    ],
+    ids=["syntax", "iri"],
+)
+def test_broken_manifest_is_named(tmp_path: Path, text: str) -> None:
     (tmp_path / "m.lv2").mkdir()
-    (tmp_path / "m.lv2" / "manifest.ttl").write_text("<a> <b> .\n")
+    (tmp_path / "m.lv2" / "manifest.ttl").write_text(text)
     with pytest.raises(PluginaryError, match=r"manifest\.ttl:1:"):
         LV2Format().scan(tmp_path / "m.lv2", SETTINGS)
 

@@ -27,6 +27,7 @@ from pluginary.formats.lv2_turtle import (
     FOAF,
     LV2,
     MIDI,
+    NOTHING,
     PATCH,
     PPROPS,
     RDF,
@@ -34,8 +35,10 @@ from pluginary.formats.lv2_turtle import (
     SEE_ALSO,
     A,
     BundleGraph,
+    Node,
     file_path,
     gc_paused,
+    number,
     unit_symbol,
 )
 
@@ -57,6 +60,17 @@ RANGE_KINDS = {
     ATOM + "Float": ParameterKind.FLOAT,
     ATOM + "Double": ParameterKind.FLOAT,
 }
+#: What is read of every port, spelled once: `LV2 + "index"` in the per-port code built
+#: and hashed a new string at each use, ~4 % of the scan of lsp-plugins (29k ports).
+INDEX, NAME, PORT_PROPERTY, SCALE_POINT = (LV2 + n for n in ("index", "name", "portProperty", "scalePoint"))
+MINIMUM, MAXIMUM, DEFAULT = (LV2 + n for n in ("minimum", "maximum", "default"))
+INPUT_PORT, OUTPUT_PORT, AUDIO_PORT, CONTROL_PORT = (
+    LV2 + n for n in ("InputPort", "OutputPort", "AudioPort", "ControlPort")
+)
+ATOM_PORT, EVENT_PORT = ATOM + "AtomPort", EVENT + "EventPort"
+TOGGLED, ENUMERATION, INTEGER = (LV2 + n for n in ("toggled", "enumeration", "integer"))
+NOT_AUTOMATIC = PPROPS + "notAutomatic"
+VALUE, LABEL = RDF + "value", RDFS + "label"
 
 
 class LV2Format:
@@ -104,15 +118,13 @@ class LV2Format:
             # Blank node ids hold no ':', so this keeps plugins named by an IRI.
             plugins = [
                 subject
-                for subject, types in graph.subjects(A)
-                if ":" in subject and any(t.value == LV2 + "Plugin" for t in types)
+                for subject, node in graph.nodes.items()
+                if ":" in subject and LV2 + "Plugin" in graph.iris(node, A)
             ]
             for path in _data_files(graph, plugins, manifest):
                 graph.load(path)
             found = [
-                _plugin(graph, subject, bundle)
-                for subject in sorted(plugins)
-                if graph.first(subject, LV2 + "binary") is not None
+                _plugin(graph, subject, bundle) for subject in sorted(plugins) if LV2 + "binary" in graph.node(subject)
             ]
             # Freed while the collector is still paused: re-enabling it first would make
             # its next pass walk the whole graph once more (~0.1 s on lsp-plugins).
@@ -124,7 +136,7 @@ def _data_files(graph: BundleGraph, plugins: list[str], manifest: Path) -> list[
     """The files the manifest names for its plugins (not UIs, not presets), once each."""
     files: dict[Path, None] = {}
     for plugin in plugins:
-        for target in graph.objects(plugin, SEE_ALSO):
+        for target in graph.node(plugin).get(SEE_ALSO, ()):
             path = file_path(target.value)
             if path is None or path == manifest.absolute():
                 continue
@@ -137,69 +149,69 @@ def _data_files(graph: BundleGraph, plugins: list[str], manifest: Path) -> list[
 
 
 def _plugin(graph: BundleGraph, uri: str, bundle: Path) -> Plugin:
-    ports = [_Port(graph, node.value) for node in graph.objects(uri, LV2 + "port")]
+    node = graph.node(uri)
+    ports = [_Port(graph, port.value) for port in node.get(LV2 + "port", ())]
     io = IO(
         audio_inputs=sum(p.is_audio and p.is_input for p in ports),
         audio_outputs=sum(p.is_audio and p.is_output for p in ports),
         midi_inputs=sum(p.is_midi and p.is_input for p in ports),
         midi_outputs=sum(p.is_midi and p.is_output for p in ports),
     )
-    is_instrument = _is_instrument(graph, uri)
+    is_instrument = _is_instrument(graph, node)
     return Plugin(
         id=f"lv2:{uri}",
         format="lv2",
-        name=graph.text(uri, DOAP + "name") or uri,
+        name=graph.text(node, DOAP + "name") or uri,
         path=str(bundle),
-        vendor=_vendor(graph, uri),
-        version=_version(graph, uri),
-        native_categories=_classes(graph, uri),
+        vendor=_vendor(graph, node),
+        version=_version(node),
+        native_categories=_classes(graph, node),
         is_instrument=is_instrument,
         # LV2 has no "effect" class: an effect is what takes audio in and is no instrument
         # (generators, MIDI utilities and instruments are not).
         is_effect=not is_instrument and bool(io.audio_inputs),
         io=io,
-        parameters=_parameters(graph, uri, ports),
+        parameters=_parameters(graph, node, ports),
     )
 
 
-def _classes(graph: BundleGraph, subject: str) -> tuple[str, ...]:
+def _classes(graph: BundleGraph, node: Node) -> tuple[str, ...]:
     """The plugin's LV2 classes: `lv2:XxxPlugin` for core ones, full URIs for others."""
     return tuple(
         sorted(
-            "lv2:" + iri.removeprefix(LV2) if iri.startswith(LV2) else iri
-            for iri in graph.iris(subject, A) - NOT_CLASSES
+            "lv2:" + iri.removeprefix(LV2) if iri.startswith(LV2) else iri for iri in graph.iris(node, A) - NOT_CLASSES
         )
     )
 
 
-def _is_instrument(graph: BundleGraph, subject: str) -> bool:
+def _is_instrument(graph: BundleGraph, node: Node) -> bool:
     """True for lv2:InstrumentPlugin or a class the bundle declares a subclass of it."""
     seen: set[str] = set()
-    todo = list(graph.iris(subject, A))
+    todo = list(graph.iris(node, A))
     while todo:
         iri = todo.pop()
         if iri == LV2 + "InstrumentPlugin":
             return True
         if iri not in seen:
             seen.add(iri)
-            todo += graph.iris(iri, RDFS + "subClassOf")
+            todo += graph.iris(graph.node(iri), RDFS + "subClassOf")
     return False
 
 
-def _vendor(graph: BundleGraph, subject: str) -> str:
+def _vendor(graph: BundleGraph, node: Node) -> str:
     """The maintainer's name, from the plugin or else its lv2:project (as lilv reads it)."""
-    project = graph.first(subject, LV2 + "project")
-    for owner in (subject, project.value if project is not None else ""):
-        for maintainer in graph.objects(owner, DOAP + "maintainer"):
-            if name := graph.text(maintainer.value, FOAF + "name"):
+    projects = node.get(LV2 + "project", ())
+    for owner in (node, graph.node(projects[0].value) if projects else NOTHING):
+        for maintainer in owner.get(DOAP + "maintainer", ()):
+            if name := graph.text(graph.node(maintainer.value), FOAF + "name"):
                 return name
     return ""
 
 
-def _version(graph: BundleGraph, subject: str) -> str:
+def _version(node: Node) -> str:
     """The version as minor.micro: an LV2 plugin's major version is part of its URI."""
-    minor = graph.number(subject, LV2 + "minorVersion")
-    micro = graph.number(subject, LV2 + "microVersion")
+    minor = number(node, LV2 + "minorVersion")
+    micro = number(node, LV2 + "microVersion")
     if minor is None:
         return ""
     return f"{int(minor)}.{int(micro or 0)}"
@@ -208,58 +220,59 @@ def _version(graph: BundleGraph, subject: str) -> str:
 class _Port:
     """What the Plugin needs to know of one lv2:port."""
 
-    __slots__ = ("index", "is_audio", "is_input", "is_midi", "is_output", "node", "types")
+    __slots__ = ("id", "index", "is_audio", "is_input", "is_midi", "is_output", "node", "types")
 
-    def __init__(self, graph: BundleGraph, node: str) -> None:
-        self.node = node
-        index = graph.number(node, LV2 + "index")
+    def __init__(self, graph: BundleGraph, id: str) -> None:
+        self.id = id
+        node = self.node = graph.node(id)
+        index = number(node, INDEX)
         self.index = int(index) if index is not None else -1
         types = self.types = graph.iris(node, A)
-        self.is_input = LV2 + "InputPort" in types
-        self.is_output = LV2 + "OutputPort" in types
-        self.is_audio = LV2 + "AudioPort" in types
+        self.is_input = INPUT_PORT in types
+        self.is_output = OUTPUT_PORT in types
+        self.is_audio = AUDIO_PORT in types
         self.is_midi = (
-            (ATOM + "AtomPort" in types and MIDI_EVENT in graph.iris(node, ATOM + "supports"))
-            or (EVENT + "EventPort" in types and MIDI_EVENT in graph.iris(node, EVENT + "supportsEvent"))
+            (ATOM_PORT in types and MIDI_EVENT in graph.iris(node, ATOM + "supports"))
+            or (EVENT_PORT in types and MIDI_EVENT in graph.iris(node, EVENT + "supportsEvent"))
             or OLD_MIDI_PORT in types
         )
 
 
-def _parameters(graph: BundleGraph, subject: str, ports: list[_Port]) -> tuple[Parameter, ...]:
+def _parameters(graph: BundleGraph, plugin: Node, ports: list[_Port]) -> tuple[Parameter, ...]:
     """Control input ports by index, then patch:writable parameters numbered after them."""
     parameters = [
-        _control(graph, port.node, port.index, graph.text(port.node, LV2 + "name"), ParameterKind.FLOAT)
+        _control(graph, port.id, port.node, port.index, graph.text(port.node, NAME), ParameterKind.FLOAT)
         for port in sorted(ports, key=lambda p: p.index)
         # Only control inputs are parameters; a port without an index is malformed.
-        if port.is_input and LV2 + "ControlPort" in port.types and port.index >= 0
+        if port.is_input and CONTROL_PORT in port.types and port.index >= 0
     ]
     next_index = max((p.index for p in ports), default=-1) + 1
-    for node in sorted(graph.objects(subject, PATCH + "writable"), key=lambda n: n.value):
-        iri = node.value
-        kind = next((RANGE_KINDS[r] for r in graph.iris(iri, RDFS + "range") if r in RANGE_KINDS), None)
+    for iri in sorted(term.value for term in plugin.get(PATCH + "writable", ())):
+        node = graph.node(iri)
+        kind = next((RANGE_KINDS[r] for r in graph.iris(node, RDFS + "range") if r in RANGE_KINDS), None)
         if kind is not None:
-            name = graph.text(iri, RDFS + "label") or graph.text(iri, LV2 + "name")
-            parameters.append(_control(graph, iri, next_index, name, kind))
+            name = graph.text(node, LABEL) or graph.text(node, NAME)
+            parameters.append(_control(graph, iri, node, next_index, name, kind))
             next_index += 1
     return tuple(parameters)
 
 
-def _control(graph: BundleGraph, node: str, index: int, name: str, kind: ParameterKind) -> Parameter:
+def _control(graph: BundleGraph, id: str, node: Node, index: int, name: str, kind: ParameterKind) -> Parameter:
     """A control port or patch parameter: range, units, kind, steps and labels.
 
     `kind` is what the value type says (FLOAT for a control port); properties
     refine it: toggled → BOOL, enumeration with scale points → CHOICE, integer →
     INT. `num_steps` counts the values a stepped control can take.
     """
-    props = graph.iris(node, LV2 + "portProperty")
-    minimum = graph.number(node, LV2 + "minimum")
-    maximum = graph.number(node, LV2 + "maximum")
+    props = graph.iris(node, PORT_PROPERTY)
+    minimum = number(node, MINIMUM)
+    maximum = number(node, MAXIMUM)
     points = _scale_points(graph, node)
-    if LV2 + "toggled" in props:
+    if TOGGLED in props:
         kind = ParameterKind.BOOL
-    elif LV2 + "enumeration" in props and points:
+    elif ENUMERATION in props and points:
         kind = ParameterKind.CHOICE
-    elif LV2 + "integer" in props:
+    elif INTEGER in props:
         kind = ParameterKind.INT
     num_steps: int | None = None
     choices: tuple[str, ...] = ()
@@ -273,25 +286,26 @@ def _control(graph: BundleGraph, node: str, index: int, name: str, kind: Paramet
             choices = points
     return Parameter(
         index=index,
-        name=name or graph.text(node, LV2 + "symbol") or node,
+        name=name or graph.text(node, LV2 + "symbol") or id,
         kind=kind,
         units=unit_symbol(graph, node),
-        default=graph.number(node, LV2 + "default"),
+        default=number(node, DEFAULT),
         minimum=minimum,
         maximum=maximum,
         num_steps=num_steps,
         choices=choices,
-        automatable=PPROPS + "notAutomatic" not in props,
+        automatable=NOT_AUTOMATIC not in props,
     )
 
 
-def _scale_points(graph: BundleGraph, node: str) -> tuple[str, ...]:
+def _scale_points(graph: BundleGraph, node: Node) -> tuple[str, ...]:
     """The scale point labels, ordered by value (then label, for equal values)."""
-    if not (nodes := graph.objects(node, LV2 + "scalePoint")):
-        return ()
+    if not (terms := node.get(SCALE_POINT)):
+        return ()  # most controls: skip building and sorting an empty list
     points = []
-    for point in nodes:
-        value = graph.number(point.value, RDF + "value")
+    for term in terms:
+        point = graph.node(term.value)
+        value = number(point, VALUE)
         if value is not None:
-            points.append((value, graph.text(point.value, RDFS + "label")))
+            points.append((value, graph.text(point, LABEL)))
     return tuple(label for _, label in sorted(points))

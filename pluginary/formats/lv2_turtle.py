@@ -1,20 +1,23 @@
 """Reading an LV2 bundle's Turtle: the vocabulary, the units table and a small triple index.
 
 A bundle's description is its `manifest.ttl` plus the files the manifest points to
-with `rdfs:seeAlso`. pyoxigraph (Rust) parses them; only the statements about the
-predicates below are kept, indexed by predicate then subject, so every later lookup
-is a dict access. Measured on lsp-plugins.lv2 (12 MB, 530k triples): parsing is
-~0.5 s, this index ~0.5 s more; loading the same files into a `pyoxigraph.Store`
-for SPARQL takes ~1.4 s before the first query, so a Store is not used.
+with `rdfs:seeAlso`. pyoxigraph (Rust) parses them; only the statements with the
+predicates below are kept, grouped by subject in one pass, so reading a port later
+is one dict access. Measured on lsp-plugins.lv2 (12 MB, 530k triples): parsing
+alone is ~0.40 s and the pass ~0.37 s more; loading the same files into a
+`pyoxigraph.Store` for SPARQL takes ~1.4 s before the first query (it builds
+several indexes in Rust), so a Store is not used. pyoxigraph holds the GIL while
+parsing, so threads would not help either.
 """
 
 from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, TypeAlias
 from urllib.parse import urlsplit
 
@@ -84,6 +87,8 @@ PREDICATES = frozenset(
 )
 #: Predicates read as if they were another: the old units namespace is the current one.
 ALIASES = {OLD_UNITS + "unit": UNITS + "unit", OLD_UNITS + "symbol": UNITS + "symbol"}
+#: Each predicate kept → the one it is stored under (one lookup filters and aliases).
+KEEP = {predicate: predicate for predicate in PREDICATES} | ALIASES
 
 #: The symbols of the LV2 units vocabulary (units.ttl's `units:symbol`; `coef` has "").
 UNIT_SYMBOLS: dict[str, str] = {
@@ -114,51 +119,71 @@ UNIT_SYMBOLS: dict[str, str] = {
 }
 
 
-class BundleGraph:
-    """The statements of one bundle that the LV2 format needs, indexed for direct lookups.
+#: What a bundle says about one subject: predicate IRI → objects, in file order.
+Node: TypeAlias = "Mapping[str, Sequence[Term]]"
+#: The node of a subject nothing is said about.
+NOTHING: Node = MappingProxyType({})
 
+
+class BundleGraph:
+    """The statements of one bundle that the LV2 format needs, grouped by subject.
+
+    One dict lookup gives everything known about a subject (a plugin, a port, a
+    scale point), so reading a port is one lookup, not one per property.
     Subjects are keyed by their `value`: the IRI of a named node, the id of a blank
-    node (renamed ids are hex, IRIs always hold a ':', so the two never meet). A str
-    caches its hash; a pyoxigraph term hashes its Rust string on every lookup, which
-    measured twice as slow over the ~10 lookups made per port. Objects stay terms;
-    follow one with `term.value`.
+    node (blank ids never hold a ':', IRIs always do, so the two never meet). A str
+    caches its hash; a pyoxigraph term hashes its Rust string on every lookup,
+    which measured slower both here and while indexing. Objects stay terms;
+    follow one with `graph.node(term.value)`.
     """
 
     def __init__(self) -> None:
-        import pyoxigraph
+        import pyoxigraph  # here, not at the top: the parent lists formats without it
 
         self._named_node = pyoxigraph.NamedNode
         self._literal = pyoxigraph.Literal
-        self._index: dict[str, dict[str, list[Term]]] = {predicate: {} for predicate in PREDICATES}
-        for alias, predicate in ALIASES.items():
-            self._index[alias] = self._index[predicate]
+        self.nodes: dict[str, dict[str, list[Term]]] = {}
+
+    def node(self, subject: str) -> Node:
+        return self.nodes.get(subject, NOTHING)
 
     def load(self, path: Path) -> None:
         """Add one Turtle file, resolving relative IRIs against the file's own URI.
 
         Raises `PluginaryError` naming the file, line and column when the Turtle is
         broken. Run it under `gc_paused()`: it allocates a list per statement kept.
+        The loop runs once per statement (530k on lsp-plugins), so it is kept bare:
+        ~0.77 s there, of which ~0.40 s is pyoxigraph parsing and ~0.2 s creating the
+        three terms of each statement, the floor of parsing through Python.
         """
         from pyoxigraph import RdfFormat, parse
 
-        index = self._index
-        # Blank node labels are only unique within one file: rename them so `_:p1`
-        # in two files of the bundle stay two nodes.
+        data = path.read_bytes()
+        # Blank node labels (`_:p1`) are only unique within one file, so they must be
+        # renamed before files are merged; `[ ]` nodes get fresh ids anyway. Renaming
+        # costs ~12 % of parsing, and no Debian bundle uses labels: rename only when
+        # the text may hold one.
         quads = parse(
-            path=path,
-            format=RdfFormat.TURTLE,
+            data,
+            RdfFormat.TURTLE,
             base_iri=path.absolute().as_uri(),
-            rename_blank_nodes=True,
+            rename_blank_nodes=b"_:" in data,
+            # Not `lenient`: it would save ~2 % but accept IRIs that lilv rejects (a
+            # space in one makes lilv skip the whole bundle).
         )
+        nodes = self.nodes
+        keep = KEEP
         try:
             for quad in quads:
-                by_subject = index.get(quad.predicate.value)
-                if by_subject is None:
+                predicate = keep.get(quad.predicate.value)
+                if predicate is None:
                     continue
                 subject = quad.subject.value
-                objects = by_subject.get(subject)
-                if objects is None:
-                    by_subject[subject] = [quad.object]
+                node = nodes.get(subject)
+                if node is None:
+                    nodes[subject] = {predicate: [quad.object]}
+                elif (objects := node.get(predicate)) is None:
+                    node[predicate] = [quad.object]
                 else:
                     objects.append(quad.object)
         except SyntaxError as exc:
@@ -168,44 +193,34 @@ class BundleGraph:
                 fix="the bundle is damaged: reinstall or remove the plugin",
             ) from exc
 
-    def is_iri(self, term: Term | None) -> bool:
+    def is_iri(self, term: Term) -> bool:
         return isinstance(term, self._named_node)
 
-    def subjects(self, predicate: str) -> Iterator[tuple[str, list[Term]]]:
-        return iter(self._index[predicate].items())
-
-    def objects(self, subject: str, predicate: str) -> Sequence[Term]:
-        return self._index[predicate].get(subject, ())
-
-    def first(self, subject: str, predicate: str) -> Term | None:
-        found = self._index[predicate].get(subject)
-        return found[0] if found else None
-
-    def iris(self, subject: str, predicate: str) -> set[str]:
+    def iris(self, node: Node, predicate: str) -> set[str]:
         """The IRIs among the objects (e.g. a node's types or port properties)."""
         named_node = self._named_node
-        return {o.value for o in self.objects(subject, predicate) if isinstance(o, named_node)}
+        return {o.value for o in node.get(predicate, ()) if isinstance(o, named_node)}
 
-    def number(self, subject: str, predicate: str) -> float | None:
-        """The first object as a number; None when absent or not numeric."""
-        found = self._index[predicate].get(subject)
-        if found:
-            try:
-                return float(found[0].value)
-            except ValueError:
-                pass
-        return None
-
-    def text(self, subject: str, predicate: str) -> str:
+    def text(self, node: Node, predicate: str) -> str:
         """A literal, preferring one without a language tag, then English, then any."""
         best: Literal | None = None
-        for term in self.objects(subject, predicate):
+        for term in node.get(predicate, ()):
             if isinstance(term, self._literal):
                 if term.language is None:
                     return term.value
                 if best is None or (term.language == "en" and best.language != "en"):
                     best = term
         return best.value if best is not None else ""
+
+
+def number(node: Node, predicate: str) -> float | None:
+    """The first object as a number; None when absent or not numeric."""
+    if found := node.get(predicate):
+        try:
+            return float(found[0].value)
+        except ValueError:
+            pass
+    return None
 
 
 def file_path(iri: str) -> Path | None:
@@ -218,15 +233,15 @@ def file_path(iri: str) -> Path | None:
     return Path(url2pathname(parts.path))
 
 
-def unit_symbol(graph: BundleGraph, subject: str) -> str:
+def unit_symbol(graph: BundleGraph, node: Node) -> str:
     """The symbol of a port's or parameter's unit: a standard unit from the table, or a
     custom `units:unit [ units:symbol "x" ]` (or a named unit that carries a symbol)."""
-    for unit in graph.objects(subject, UNITS + "unit"):
+    for unit in node.get(UNITS + "unit", ()):
         if graph.is_iri(unit):
             name = unit.value.removeprefix(UNITS).removeprefix(OLD_UNITS)
             if name in UNIT_SYMBOLS:
                 return UNIT_SYMBOLS[name]
-        if symbol := graph.text(unit.value, UNITS + "symbol"):
+        if symbol := graph.text(graph.node(unit.value), UNITS + "symbol"):
             return symbol
     return ""
 
