@@ -5,8 +5,9 @@ its true reason (the signal of a segfault or abort, the status of an `exit()`,
 a timeout for a hang), and that the wall time stays within
 1.2 × (sum of good load times / workers + hangs × deadline / workers).
 The good load times are measured by loading the good bundles in one plain
-process. With retries (the default, one) every hang costs two deadlines, so the
-budget that counts them is printed too; `--retries 0` runs the formula's case.
+process. The test plugin's hangs block without using the CPU, so their retry (the
+default, one) runs in an extra worker beside the pool and the formula holds with it;
+the budget that counts every attempt of a hang is printed too.
 
     python benchmarks/bench_misbehaving.py [--count 1000] [--workers 2] [--retries 1] [--seed 4]
 """
