@@ -75,8 +75,8 @@ EXIT_GRACE = 5.0
 PIPELINE_BELOW = 0.1
 #: How long the scanner naps while every worker has a job queued behind its current one.
 NAP = 0.002
-#: The most jobs sent to one worker ahead of its answers: enough for a nap's worth of quick loads.
-MAX_QUEUE = 8
+#: The most jobs sent to one worker ahead of its answers.
+MAX_QUEUE = 16
 #: A timed-out job whose worker used less CPU than this share of the deadline hung idle:
 #: its retry runs beside the pool (at most `workers` such retries at once).
 IDLE_HANG = 0.25
@@ -582,10 +582,11 @@ class WorkerPool:
 
 
 def _queue_depth(last_load: float | None) -> int:
-    """How many jobs a worker may hold: the one it loads, plus enough to outlast a nap if its loads are quick."""
+    """How many jobs a worker may hold: the one it loads, plus, if its loads are quick, enough to outlast
+    a nap even when the machine wakes the scanner late (three naps' worth)."""
     if last_load is None or last_load >= PIPELINE_BELOW:
         return 1
-    return min(MAX_QUEUE, 2 + int(NAP / max(last_load, NAP / MAX_QUEUE)))
+    return min(MAX_QUEUE, 2 + int(3 * NAP / max(last_load, NAP / MAX_QUEUE)))
 
 
 def _describe_exit(code: int | None) -> str:
