@@ -189,6 +189,8 @@ def main() -> None:
         f"peak RSS {full:.0f} MB",
         f"baseline: --limit 100 → {small:.0f} MB (×{full / small:.2f})",
     )
+    # The machine may be shared: a load that rose during the run explains slow figures.
+    print(f"\nload average at the end {' '.join(f'{figure:.2f}' for figure in os.getloadavg())}")
     if args.dir is None:
         shutil.rmtree(folder)
 

@@ -512,6 +512,14 @@ class BackendSuite:
         assert [p.format for p in catalog.find("pro-q 3")] == ["au", "vst3"]
         assert catalog.find("Pro") == []
 
+    def test_searches_and_lists_return_whole_records(self, catalog: Catalog, plugins: list[Plugin]) -> None:
+        stored = {plugin.id: plugin for plugin in plugins}
+        found = catalog.search("reverb")
+        listed = list(catalog.plugins(category="Effect", sort="params", limit=6))
+        assert found and listed
+        for plugin in (*found, *listed):
+            assert plugin == stored[plugin.id] == catalog.get(plugin.id)
+
     def test_stats(self, catalog: Catalog, plugins: list[Plugin]) -> None:
         catalog.backend.write([failure_at("/plugins/broken.vst3", last_seen="2025-01-01")])
         stats = catalog.stats()

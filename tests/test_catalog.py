@@ -5,12 +5,14 @@ and what `db check` finds. Real SQLite and JSON files throughout."""
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import sqlite3
 import subprocess
 import sys
 import textwrap
 import tracemalloc
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,12 +22,22 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pluginary import Catalog
-from pluginary.backends import schema
+from pluginary.backends import jsonfile, schema
 from pluginary.backends.jsonfile import JSONBackend
 from pluginary.backends.sqlite import SQLiteBackend, fts_query
 from pluginary.catalog import ParamRange, QueryError, UnknownPluginError, writable
 from pluginary.core.errors import CatalogError
-from pluginary.core.models import FileResult, Parameter, Plugin
+from pluginary.core.models import (
+    IO,
+    Category,
+    CategorySource,
+    FileResult,
+    Host,
+    Parameter,
+    ParameterKind,
+    Plugin,
+    converter,
+)
 from pluginary.testing_backend import failure_at, make_plugin, results_for, sample_plugins
 from tests.catalog_data import batches, file_for, iter_plugins, iter_results
 
@@ -242,56 +254,191 @@ def test_a_foreign_or_damaged_json_file_is_refused(tmp_path: Path, document: str
 
 
 # -- migrations ------------------------------------------------------------------------------
-# There is only schema v1 so far, so no checked-in v1 file yet: these tests run the
-# upgrade machinery with a v2 defined here, on a real v1 file.
+# tests/data/catalog-v1.sqlite was written by the first schema's Pluginary (see
+# tests/data/make_catalog_v1.py), with what it read back beside it; the tests work on copies.
+
+DATA = Path(__file__).parent / "data"
 
 
-def _add_notes(conn: sqlite3.Connection) -> None:
-    conn.execute("CREATE TABLE notes (plugin_id TEXT PRIMARY KEY, note TEXT NOT NULL)")
+@pytest.fixture
+def v1_catalogue(tmp_path: Path) -> Path:
+    path = tmp_path / "catalog.sqlite"
+    shutil.copyfile(DATA / "catalog-v1.sqlite", path)
+    return path
 
 
-def test_an_older_catalogue_is_upgraded_when_opened_for_writing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = stored(tmp_path / "c.sqlite")
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(schema.MIGRATIONS, 1, _add_notes)
-    with pytest.raises(CatalogError, match=r"older Pluginary.*db migrate"):
-        SQLiteBackend(path, read_only=True)
-    with Catalog.open(path) as catalog:
-        assert catalog.migrated == (1, 2)
-        assert catalog.count() == len(sample_plugins())
-    conn = sqlite3.connect(path)
-    assert conn.execute("SELECT value FROM metadata WHERE key = 'schema_version'").fetchone() == ("2",)
-    assert conn.execute("SELECT count(*) FROM notes").fetchone() == (0,)
-    conn.close()
-    with Catalog.open(path) as again:
+def everything_in(catalog: Catalog) -> dict[str, object]:
+    """Everything a catalogue holds, as `make_catalog_v1.py` wrote it down."""
+    backend = catalog.backend
+    return {
+        "plugins": [converter.unstructure(plugin) for plugin in backend.plugins()],
+        "files": [converter.unstructure(file) for _, file in sorted(backend.stored_files().items())],
+        "failures": [converter.unstructure(failure) for _, failure in sorted(backend.failures().items())],
+        "runs": catalog.stats()["runs"],
+    }
+
+
+def test_a_first_schema_catalogue_opens_upgraded_with_everything_in_it(v1_catalogue: Path) -> None:
+    expected = json.loads((DATA / "catalog-v1.expected.json").read_text(encoding="utf-8"))
+    with Catalog.open(v1_catalogue) as catalog:
+        assert catalog.migrated == (1, schema.SCHEMA_VERSION)
+        assert everything_in(catalog) == expected
+        # The indexes built from what was carried over answer as they did.
+        assert catalog.check() == []
+        assert [p.name for p in catalog.search("neoreverb")] == ["NeoReverb 2"]
+        assert {p.name for p in catalog.plugins(has_param="sample start")} == {"NeoSampler", "SuperSampler Lite"}
+        assert {p.name for p in catalog.plugins(category="Effect/Favourites")} == {"CrystalChorus MkII"}
+        assert {p.name for p in catalog.plugins(tag="MIXING")} == {"NeoReverb 2"}
+        assert "Kick Level" in catalog.backend.vocabulary()
+    with Catalog.open(v1_catalogue, read_only=True) as again:
         assert again.migrated is None
+        assert everything_in(again) == expected
 
 
-def test_a_failed_upgrade_leaves_the_old_catalogue(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = stored(tmp_path / "c.sqlite")
+def test_an_upgraded_catalogue_has_exactly_the_tables_of_a_new_one(v1_catalogue: Path, tmp_path: Path) -> None:
+    SQLiteBackend(v1_catalogue).close()
+    SQLiteBackend(tmp_path / "new.sqlite").close()
 
-    def broken(conn: sqlite3.Connection) -> None:
-        _add_notes(conn)
-        raise RuntimeError("step 2 went wrong")
+    def layout(path: Path) -> set[tuple[str, ...]]:
+        conn = sqlite3.connect(path)
+        try:
+            return set(conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"))
+        finally:
+            conn.close()
 
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(schema.MIGRATIONS, 1, broken)
-    with pytest.raises(RuntimeError, match="went wrong"):
-        SQLiteBackend(path)
-    monkeypatch.undo()
-    with Catalog.open(path, read_only=True) as catalog:
-        assert catalog.count() == len(sample_plugins())
-    conn = sqlite3.connect(path)
-    tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
-    assert "notes" not in tables
+    assert layout(v1_catalogue) == layout(tmp_path / "new.sqlite")
+    conn = sqlite3.connect(v1_catalogue)
+    assert conn.execute("PRAGMA freelist_count").fetchone() == (0,)  # the dropped table's pages are given back
     conn.close()
 
 
-def test_the_tables_hold_every_field_of_the_models() -> None:
-    assert tuple(field.name for field in attrs.fields(Parameter)) == schema.PARAMETER_COLUMNS
+def test_a_first_schema_catalogue_opened_read_only_says_to_migrate_and_is_left_alone(v1_catalogue: Path) -> None:
+    before = v1_catalogue.read_bytes()
+    with pytest.raises(CatalogError, match=r"older Pluginary \(schema v1\).*db migrate"):
+        Catalog.open(v1_catalogue, read_only=True)
+    assert v1_catalogue.read_bytes() == before
+    assert files_in(v1_catalogue.parent) == ["catalog.sqlite"]
+
+
+def test_a_failed_upgrade_leaves_the_file_as_it_was(v1_catalogue: Path) -> None:
+    conn = sqlite3.connect(v1_catalogue)  # a value the upgrade cannot carry over, half way through
+    conn.execute("UPDATE parameters SET kind = 'wobbly' WHERE plugin_pk = (SELECT max(plugin_pk) FROM parameters)")
+    conn.commit()
+    conn.close()
+    before = v1_catalogue.read_bytes()
+    with pytest.raises(CatalogError, match=r"cannot upgrade the catalogue from schema v1 .*wobbly") as raised:
+        Catalog.open(v1_catalogue)
+    assert "\n" not in str(raised.value)
+    assert v1_catalogue.read_bytes() == before
+    assert files_in(v1_catalogue.parent) == ["catalog.sqlite"]
+
+
+def test_the_plugins_table_holds_fields_of_the_model() -> None:
     assert set(schema.PLUGIN_COLUMNS) <= {field.name for field in attrs.fields(Plugin)}
+
+
+def test_packed_parameters_keep_infinite_and_nan_numbers() -> None:
+    parameters = [Parameter(0, "Gain", default=math.nan, minimum=-math.inf, maximum=None)]
+    (parameter,) = schema.unpack_parameters(schema.pack_parameters(parameters))
+    assert math.isnan(parameter.default)  # type: ignore[arg-type]
+    assert (parameter.minimum, parameter.maximum) == (-math.inf, None)
+
+
+def test_packed_parameters_read_a_near_type_as_the_first_schema_did() -> None:
+    written = [Parameter(0, "Gain", "choice", default=1, choices=["Low", "High"], automatable=0)]  # type: ignore[arg-type]
+    assert schema.unpack_parameters(schema.pack_parameters(written)) == [
+        Parameter(0, "Gain", ParameterKind.CHOICE, default=1.0, choices=("Low", "High"), automatable=False)
+    ]
+
+
+# -- reading records back ----------------------------------------------------------------------
+# The backends build plugins from their rows directly (not through cattrs) and their
+# parameters with msgspec: any plugin must come back equal, whatever its fields hold.
+
+text = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=12)  # lone surrogates cannot be stored
+integers = st.integers(min_value=-(2**63), max_value=2**63 - 1)  # SQLite's INTEGER
+floats = st.floats(allow_nan=False)  # SQLite stores NaN as NULL
+
+
+def every_field(cls: type, **fields: st.SearchStrategy[object]) -> st.SearchStrategy[object]:
+    """`cls` built from a strategy for each of its fields: a new field fails here until it is given one."""
+    assert set(fields) == set(attrs.fields_dict(cls)), f"give every field of {cls.__name__} a strategy"
+    return st.builds(cls, **fields)
+
+
+parameters = every_field(
+    Parameter,
+    index=integers,
+    name=text,
+    kind=st.sampled_from(ParameterKind),
+    units=text,
+    default=st.none() | floats,
+    minimum=st.none() | floats,
+    maximum=st.none() | floats,
+    default_text=text,
+    minimum_text=text,
+    maximum_text=text,
+    num_steps=st.none() | integers,
+    choices=st.lists(text, max_size=3).map(tuple),
+    automatable=st.booleans(),
+)
+any_plugins = every_field(
+    Plugin,
+    id=text,
+    format=text,
+    name=text,
+    path=text,
+    vendor=text,
+    version=text,
+    native_categories=st.lists(text, max_size=2).map(tuple),
+    is_instrument=st.booleans(),
+    is_effect=st.booleans(),
+    # User categories and tags are kept in their own tables and come back merged
+    # and sorted (tested with the backend suite); one category per name.
+    categories=st.lists(
+        every_field(
+            Category,
+            name=text,
+            source=st.sampled_from([CategorySource.NATIVE, CategorySource.KEYWORDS]),
+            confidence=floats,
+        ),
+        max_size=3,
+        unique_by=lambda category: category.name.casefold(),
+    ).map(tuple),
+    tags=st.lists(st.from_regex("[a-z]{1,8}", fullmatch=True), max_size=3, unique=True).map(sorted).map(tuple),
+    io=every_field(
+        IO,
+        audio_inputs=st.none() | integers,
+        audio_outputs=st.none() | integers,
+        midi_inputs=st.none() | integers,
+        midi_outputs=st.none() | integers,
+    ),
+    latency=st.none() | integers,
+    sdk=text,
+    parameters=st.lists(parameters, max_size=4).map(tuple),
+    scanned_at=text,
+    scanner_version=text,
+    host=every_field(Host, name=text, os=text),
+)
+
+
+@pytest.mark.parametrize("backend_class", [SQLiteBackend, JSONBackend])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(plugin=any_plugins)
+def test_any_plugin_comes_back_equal(tmp_path: Path, backend_class: type[SQLiteBackend], plugin: Plugin) -> None:
+    path = tmp_path / f"catalog{len(list(tmp_path.iterdir()))}{'.json' if backend_class is JSONBackend else '.db'}"
+    backend = backend_class(path)
+    try:
+        backend.write([FileResult(file_for(plugin), plugins=(plugin,))])
+        assert backend.get(plugin.id) == plugin
+        assert list(backend.plugins()) == [plugin]
+    finally:
+        backend.close()
+    reopened = backend_class(path, read_only=True)  # the JSON file's own round trip
+    try:
+        assert reopened.get(plugin.id) == plugin
+    finally:
+        reopened.close()
 
 
 # -- search ------------------------------------------------------------------------------
@@ -458,6 +605,8 @@ def test_check_finds_orphans(tmp_path: Path) -> None:
     conn = _raw(path)  # foreign keys are off on a plain connection: orphans can be made
     conn.execute("INSERT INTO plugin_categories (plugin_pk, name, ancestor) VALUES (9999, 'Effect/Ghost', 0)")
     conn.execute("DELETE FROM plugin_records WHERE name = 'Pro-R'")
+    conn.execute("DELETE FROM plugin_parameters WHERE pk = (SELECT pk FROM plugins WHERE name = 'Diva')")
+    conn.execute("INSERT INTO parameter_names (plugin_pk, position, name) VALUES (9999, 0, 'Ghost Gain')")
     conn.execute("DELETE FROM files WHERE path = '/plugins/vst3/diva.vst3'")
     conn.close()
     with Catalog.open(path) as catalog:
@@ -466,11 +615,28 @@ def test_check_finds_orphans(tmp_path: Path) -> None:
         conn.execute("INSERT INTO files SELECT path, format, 1, 1, 'x' FROM failures")
         conn.close()
         problems = catalog.check()
+        with pytest.raises(CatalogError, match=r"damaged .*'vst3:u-he\.diva' is missing or unreadable"):
+            catalog.resolve("Diva")
     assert "1 categories of no plugin" in problems
+    assert "1 parameter names of no plugin" in problems
     assert "1 plugins without their record" in problems
+    assert "1 plugins without their parameters" in problems
     assert "1 plugins from no stored file" in problems
     assert "1 files both stored and quarantined" in problems
     assert any("plugin_categories" in problem for problem in problems)  # PRAGMA foreign_key_check
+
+
+@pytest.mark.parametrize("packed", [b"not compressed", zlib.compress(b"\x93not parameters")])
+def test_unreadable_parameters_are_reported_as_damage(tmp_path: Path, packed: bytes) -> None:
+    path = stored(tmp_path / "c.sqlite")
+    conn = _raw(path)
+    diva = "(SELECT pk FROM plugins WHERE name = 'Diva')"
+    conn.execute(f"UPDATE plugin_parameters SET packed = ? WHERE pk = {diva}", (packed,))
+    conn.close()
+    with Catalog.open(path, read_only=True) as catalog:
+        assert catalog.get("vst3:valhalla dsp.vintageverb") is not None  # the others still read
+        with pytest.raises(CatalogError, match=r"damaged .*'vst3:u-he\.diva' is missing or unreadable"):
+            catalog.search("diva")
 
 
 # -- the JSON file ------------------------------------------------------------------------
@@ -487,10 +653,13 @@ def test_json_and_sqlite_hold_the_same_content(tmp_path: Path) -> None:
 
     def content(backend: SQLiteBackend) -> tuple[object, ...]:
         stats = Catalog(backend).stats()
-        del stats["size_bytes"], stats["path"]
+        del stats["size_bytes"], stats["path"], stats["schema_version"]
         return list(backend.plugins()), backend.stored_files(), backend.failures(), stats
 
     assert content(backends[0]) == content(backends[1])
+    # Each file's own layout: the JSON document does not change with the tables.
+    versions = [Catalog(backend).stats()["schema_version"] for backend in backends]
+    assert versions == [schema.SCHEMA_VERSION, jsonfile.FORMAT_VERSION]
     for backend in backends:
         backend.close()
 
@@ -509,7 +678,7 @@ def test_the_json_file_is_readable_and_replaced_whole(tmp_path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     assert '\n "plugins": [' in text and "Réverbération" in text  # indented, unicode as itself
     document = json.loads(text)
-    assert (document["format"], document["schema_version"]) == ("pluginary-catalog", schema.SCHEMA_VERSION)
+    assert (document["format"], document["schema_version"]) == ("pluginary-catalog", jsonfile.FORMAT_VERSION)
     diva = next(plugin for plugin in document["plugins"] if plugin["name"] == "Diva")
     assert diva["tags"] == ["analog"]
     assert document["user_labels"][diva["id"]]["tags"] == ["analog"]

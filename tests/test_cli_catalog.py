@@ -19,6 +19,8 @@ from ruamel.yaml import YAML
 from typer.testing import CliRunner, Result
 
 from pluginary import Catalog
+from pluginary.backends.jsonfile import FORMAT_VERSION as JSON_FORMAT_VERSION
+from pluginary.backends.schema import SCHEMA_VERSION
 from pluginary.backends.sqlite import SQLiteBackend
 from pluginary.catalog import QueryError, UnknownPluginError
 from pluginary.core.cli_catalog import CATALOG_ENV, register
@@ -28,6 +30,7 @@ from pluginary.core.output import CSV_COLUMNS
 from pluginary.testing_backend import failure_at, results_for, sample_plugins
 
 PLUGINS = sample_plugins()
+DATA = Path(__file__).parent / "data"
 
 
 def make_app() -> typer.Typer:
@@ -224,12 +227,21 @@ def test_db_check(catalog_path: Path) -> None:
 
 def test_db_vacuum_migrate_backup(catalog_path: Path, tmp_path: Path) -> None:
     assert "bytes" in ok(catalog_path, "db", "vacuum").stdout
-    assert ok(catalog_path, "db", "migrate").stdout == f"{catalog_path}: already at schema v1\n"
+    assert ok(catalog_path, "db", "migrate").stdout == f"{catalog_path}: already at schema v{SCHEMA_VERSION}\n"
     copy = tmp_path / "backups" / "copy.sqlite"
     assert ok(catalog_path, "db", "backup", str(copy)).stdout == f"backed up to {copy}\n"
     with Catalog.open(copy, read_only=True) as catalog:
         assert catalog.count() == len(PLUGINS)
     assert isinstance(run(catalog_path, "db", "backup", str(copy)).exception, CatalogError)
+
+
+def test_db_migrate_upgrades_a_catalogue_of_the_first_schema(tmp_path: Path) -> None:
+    path = tmp_path / "catalog.sqlite"
+    shutil.copyfile(DATA / "catalog-v1.sqlite", path)  # see tests/data/make_catalog_v1.py
+    assert ok(path, "db", "migrate").stdout == f"{path}: schema v1 → v{SCHEMA_VERSION}\n"
+    assert ok(path, "db", "migrate").stdout == f"{path}: already at schema v{SCHEMA_VERSION}\n"
+    assert ok(path, "db", "check").stdout == f"{path}: ok\n"
+    assert ok(path, "search", "neoreverb").stdout.split("\t")[1] == "NeoReverb 2"
 
 
 # -- which catalogue ------------------------------------------------------------------------
@@ -251,6 +263,8 @@ def test_the_catalogue_can_come_from_the_environment(catalog_path: Path, tmp_pat
         catalog.backend.write(results_for(PLUGINS[:3]))
     result = CliRunner().invoke(make_app(), ["list"], env={CATALOG_ENV: str(json_catalog)})
     assert len(result.stdout.splitlines()) == 3
+    # A JSON catalogue numbers its versions apart from SQLite's schema.
+    assert ok(json_catalog, "db", "migrate").stdout == f"{json_catalog}: already at schema v{JSON_FORMAT_VERSION}\n"
 
 
 def test_registering_the_commands_imports_nothing_heavy() -> None:
@@ -264,10 +278,13 @@ def test_registering_the_commands_imports_nothing_heavy() -> None:
     assert done.stdout == "[]\n"
 
 
-@pytest.mark.skipif(
+real_command = pytest.mark.skipif(
     importlib.util.find_spec("pluginary.core.cli") is None or shutil.which("pluginary") is None,
     reason="the `pluginary` entry point (pluginary.core.cli, the lead's) is not there yet",
 )
+
+
+@real_command
 def test_the_real_command(catalog_path: Path) -> None:
     search = subprocess.run(
         ["pluginary", "search", "cutoff", "--catalog", str(catalog_path)], capture_output=True, text=True, timeout=60
@@ -282,3 +299,21 @@ def test_the_real_command(catalog_path: Path) -> None:
     )
     assert missing.returncode == 2
     assert missing.stderr.count("\n") == 1 and "no catalogue here" in missing.stderr
+
+
+@real_command
+def test_a_catalogue_of_a_newer_schema_is_refused_in_one_line_and_left_alone(catalog_path: Path) -> None:
+    conn = sqlite3.connect(catalog_path)
+    conn.execute("UPDATE metadata SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION + 1),))
+    conn.commit()
+    conn.close()
+    before = catalog_path.read_bytes()
+    for command in (["db", "migrate"], ["search", "reverb"], ["list"]):
+        done = subprocess.run(
+            ["pluginary", *command, "--catalog", str(catalog_path)], capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.count("\n") == 1, done.stderr
+        assert f"newer Pluginary (schema v{SCHEMA_VERSION + 1}" in done.stderr and "upgrade pluginary" in done.stderr
+    assert catalog_path.read_bytes() == before
+    assert sorted(entry.name for entry in catalog_path.parent.iterdir()) == [catalog_path.name]

@@ -26,6 +26,10 @@ from pluginary.core.models import Category, CategorySource, Plugin, PluginFile, 
 
 #: Tells a Pluginary catalogue from any other JSON document.
 FORMAT = "pluginary-catalog"
+#: The document's own version (written as `schema_version`), independent of the SQLite
+#: schema's: the document holds the models as the converter writes them, so a new table
+#: layout must not make an older Pluginary refuse it.
+FORMAT_VERSION = 1
 
 
 @attrs.frozen
@@ -53,6 +57,7 @@ class JSONBackend(SQLiteBackend):
     """A catalogue in one JSON file; see `pluginary.catalog.CatalogBackend`."""
 
     default_filename: ClassVar[str] = "catalog.json"
+    file_version: ClassVar[int] = FORMAT_VERSION
 
     def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
         snapshot = _read(Path(path))  # refuses a corrupt or foreign file before anything else
@@ -115,7 +120,7 @@ class JSONBackend(SQLiteBackend):
             labels[plugin_id] = attrs.evolve(found, categories=(*found.categories, category))
         return Snapshot(
             format=FORMAT,
-            schema_version=schema.SCHEMA_VERSION,
+            schema_version=FORMAT_VERSION,
             plugins=tuple(self.plugins()),
             files=tuple(sorted(self.stored_files().values(), key=lambda file: file.path)),
             failures=tuple(sorted(self.failures().values(), key=lambda failure: failure.path)),
@@ -193,7 +198,7 @@ def _read(path: Path) -> Snapshot | None:
     version = document.get("schema_version")
     if not isinstance(version, int):
         raise CatalogError("the catalogue has no schema_version", where=str(path), fix=schema.RECOVERY)
-    schema.check_version(version, path)
+    schema.check_version(version, path, newest=FORMAT_VERSION)
     try:
         return converter.structure(document, Snapshot)
     except cattrs.BaseValidationError as exc:

@@ -27,11 +27,12 @@ from pluginary.backends import schema
 from pluginary.catalog import Query, QueryError, writable
 from pluginary.core.errors import CatalogError
 from pluginary.core.models import (
+    IO,
     Category,
     CategorySource,
     FileResult,
+    Host,
     Parameter,
-    ParameterKind,
     Plugin,
     PluginFile,
     ScanFailure,
@@ -63,12 +64,7 @@ _SORT_COLUMNS: dict[str, tuple[str, ...]] = {
     "scanned": ("p.scanned_at", "p.name COLLATE NOCASE"),
 }
 
-_KINDS = {kind.value: kind for kind in ParameterKind}
-_PARAMETER_SELECT = ", ".join(f'"{column}"' for column in schema.PARAMETER_COLUMNS)
-_PARAMETER_INSERT = (
-    f"INSERT INTO parameters (plugin_pk, position, {_PARAMETER_SELECT}) "
-    f"VALUES ({', '.join('?' * (len(schema.PARAMETER_COLUMNS) + 2))})"
-)
+_SOURCES = {source.value: source for source in CategorySource}
 _plugin_columns = operator.attrgetter(*schema.PLUGIN_COLUMNS)
 _PLUGIN_INSERT = (
     f"INSERT INTO plugins ({', '.join(schema.PLUGIN_COLUMNS)}, category, param_count)"
@@ -80,24 +76,41 @@ _RECORD_INSERT = (
 )
 #: What `_hydrate` is given: the pk, then the PLUGIN_COLUMNS.
 _PLUGIN_SELECT = "p.pk, " + ", ".join(f"p.{column}" for column in schema.PLUGIN_COLUMNS)
-_parameter_values = operator.attrgetter(*schema.PARAMETER_COLUMNS[:-2])  # choices, automatable: below
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def _parameter(row: Sequence[Any]) -> Parameter:
-    # Positional, from `_PARAMETER_SELECT` after the plugin's pk: about three times
-    # faster than structuring a dict, and a search returns ~1,500 parameters.
-    (_, index, name, kind, units, default, minimum, maximum, default_text, minimum_text, maximum_text,
-     num_steps, choices, automatable) = row  # fmt: skip
-    return Parameter(
-        index, name, _KINDS[kind], units, default, minimum, maximum, default_text, minimum_text,
-        maximum_text, num_steps, tuple(json.loads(choices)) if choices else (), automatable == 1,
-    )  # fmt: skip
+def _plugin(
+    columns: Sequence[Any], data: str, parameters: list[Parameter], tags: list[str], user_categories: list[Category]
+) -> Plugin:
+    """A plugin from its `_PLUGIN_SELECT` row (after the pk), its `data` and what the other tables hold.
 
-
-#: The shared converter, told that a plugin's parameters arrive already built.
-_reader = converter.copy()
-_reader.register_structure_hook_func(lambda cls: cls == tuple[Parameter, ...], lambda parameters, _: parameters)
+    Built directly rather than structured by cattrs (which took twice as long):
+    `data` is `converter.unstructure` output written by `_insert_plugins`, so
+    only its nested records need building; its other fields pass through.
+    """
+    plugin_id, fmt, name, vendor, path, is_instrument, is_effect, scanned_at = columns
+    record = json.loads(data)
+    stored = [
+        Category(name=category["name"], source=_SOURCES[category["source"]], confidence=category["confidence"])
+        for category in record.pop("categories")
+    ]
+    return Plugin(
+        id=plugin_id,
+        format=fmt,
+        name=name,
+        vendor=vendor,
+        path=path,
+        is_instrument=is_instrument == 1,
+        is_effect=is_effect == 1,
+        scanned_at=scanned_at,
+        native_categories=tuple(record.pop("native_categories")),
+        categories=tuple(_user_first(user_categories, stored, _name)),
+        io=IO(**record.pop("io")),
+        host=Host(**record.pop("host")),
+        parameters=tuple(parameters),
+        tags=tuple(tags),
+        **record,
+    )
 
 
 def fts_query(text: str) -> str:
@@ -149,6 +162,8 @@ class SQLiteBackend:
     """
 
     default_filename: ClassVar[str] = "catalog.sqlite"
+    #: The version of the file's layout, as `stats` reports it.
+    file_version: ClassVar[int] = schema.SCHEMA_VERSION
 
     def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
         self.path = Path(path)
@@ -187,9 +202,21 @@ class SQLiteBackend:
                 with self._atomic():
                     schema.create(self._conn)
             elif found.version < schema.SCHEMA_VERSION:
-                with self._atomic():  # all steps or none: a failed upgrade leaves the old file as it was
-                    schema.migrate(self._conn, found.version)
+                try:
+                    with self._atomic():  # all steps or none: a failed upgrade leaves the old file as it was
+                        schema.migrate(self._conn, found.version)
+                except Exception as exc:
+                    raise CatalogError(
+                        f"cannot upgrade the catalogue from schema v{found.version} ({exc}); it is left as it was",
+                        where=str(self.path),
+                        fix=schema.RECOVERY,
+                    ) from exc
                 self.migrated = (found.version, schema.SCHEMA_VERSION)
+                # An upgrade may drop a whole table (1 → 2: every parameter row), whose pages
+                # would stay in the file as free space. If the disk is too full to rewrite it,
+                # the upgrade stands and `db vacuum` can reclaim the space later.
+                with contextlib.suppress(sqlite3.OperationalError):
+                    self._conn.execute("VACUUM")
         except BaseException:
             self._conn.close()
             raise
@@ -314,7 +341,8 @@ class SQLiteBackend:
         tags, user_categories = self._labels(list(by_id))
         self._conn.executemany("DELETE FROM plugins WHERE id = ?", [(plugin_id,) for plugin_id in by_id])
         record_rows: list[tuple[Any, ...]] = []
-        parameter_rows: list[tuple[Any, ...]] = []
+        packed_rows: list[tuple[int, bytes]] = []
+        name_rows: list[tuple[int, int, str]] = []
         category_rows: list[tuple[int, str, bool]] = []
         for plugin in by_id.values():
             others = tuple(c for c in plugin.categories if c.source is not CategorySource.USER)
@@ -339,18 +367,11 @@ class SQLiteBackend:
             )
             category_rows.extend((pk, name, False) for name in categories)
             category_rows.extend((pk, name, True) for name in _ancestors(categories))
-            parameter_rows.extend(
-                (
-                    pk,
-                    position,
-                    *_parameter_values(parameter),
-                    json.dumps(parameter.choices, ensure_ascii=False) if parameter.choices else None,
-                    parameter.automatable,
-                )
-                for position, parameter in enumerate(plugin.parameters)
-            )
+            packed_rows.append((pk, schema.pack_parameters(plugin.parameters)))
+            name_rows.extend((pk, position, parameter.name) for position, parameter in enumerate(plugin.parameters))
         self._conn.executemany(_RECORD_INSERT, record_rows)
-        self._conn.executemany(_PARAMETER_INSERT, parameter_rows)
+        self._conn.executemany("INSERT INTO plugin_parameters (pk, packed) VALUES (?, ?)", packed_rows)
+        self._conn.executemany("INSERT INTO parameter_names (plugin_pk, position, name) VALUES (?, ?, ?)", name_rows)
         # Own categories first, so an ancestor that is also one of them stays marked as its own.
         self._conn.executemany(
             "INSERT OR IGNORE INTO plugin_categories (plugin_pk, name, ancestor) VALUES (?, ?, ?)",
@@ -437,7 +458,7 @@ class SQLiteBackend:
         rows = self._conn.execute(
             "SELECT name FROM plugins UNION SELECT vendor FROM plugins"
             " UNION SELECT name FROM plugin_categories WHERE NOT ancestor"
-            " UNION SELECT tag FROM user_tags UNION SELECT name FROM parameters"
+            " UNION SELECT tag FROM user_tags UNION SELECT name FROM parameter_names"
         )
         return [word for (word,) in rows if word]
 
@@ -456,7 +477,7 @@ class SQLiteBackend:
         runs = self._conn.execute("SELECT data FROM runs ORDER BY started_at DESC, id DESC LIMIT 5")
         return {
             "path": str(self.path),
-            "schema_version": schema.SCHEMA_VERSION,
+            "schema_version": self.file_version,
             "size_bytes": self.path.stat().st_size,
             "plugins": len(param_counts),
             "files": one("SELECT count(*) FROM files"),
@@ -511,26 +532,27 @@ class SQLiteBackend:
         for start in range(0, len(rows), _BATCH):
             batch = rows[start : start + _BATCH]
             marks = ", ".join("?" * len(batch))
-            pks = [row[0] for row in batch]
-            data = dict(self._conn.execute(f"SELECT pk, data FROM plugin_records WHERE pk IN ({marks})", pks))
-            parameters: defaultdict[int, list[Parameter]] = defaultdict(list)
-            for row in self._conn.execute(
-                f"SELECT plugin_pk, {_PARAMETER_SELECT} FROM parameters WHERE plugin_pk IN ({marks})"
-                " ORDER BY plugin_pk, position",
-                pks,
-            ):
-                parameters[row[0]].append(_parameter(row))
+            records = {
+                pk: (data, packed)
+                for pk, data, packed in self._conn.execute(
+                    "SELECT pk, r.data, pp.packed FROM plugin_records r"
+                    f" JOIN plugin_parameters pp USING (pk) WHERE pk IN ({marks})",
+                    [row[0] for row in batch],
+                )
+            }
             tags, user_categories = self._labels([row[1] for row in batch])
             for pk, *columns in batch:
-                record = json.loads(data[pk])
-                record.update(zip(schema.PLUGIN_COLUMNS, columns, strict=True))
-                plugin_id = record["id"]
-                record["parameters"] = tuple(parameters[pk])
-                record["tags"] = tags[plugin_id]
-                if user_categories[plugin_id]:
-                    user = [converter.unstructure(category) for category in user_categories[plugin_id]]
-                    record["categories"] = _user_first(user, record["categories"], operator.itemgetter("name"))
-                plugins.append(_reader.structure(record, Plugin))
+                plugin_id = columns[0]
+                try:
+                    data, packed = records[pk]
+                    parameters = schema.unpack_parameters(packed)
+                except (KeyError, ValueError) as exc:
+                    raise CatalogError(
+                        f"the catalogue is damaged (the record of plugin {plugin_id!r} is missing or unreadable)",
+                        where=str(self.path),
+                        fix=schema.RECOVERY,
+                    ) from exc
+                plugins.append(_plugin(columns, data, parameters, tags[plugin_id], user_categories[plugin_id]))
         return plugins
 
     # -- maintenance ---------------------------------------------------------------------
@@ -567,8 +589,11 @@ class SQLiteBackend:
                     f"the search index does not match the plugins ({exc}); `pluginary db vacuum` rebuilds it"
                 )
         orphans = {
+            "parameter names of no plugin": (
+                "SELECT count(*) FROM parameter_names WHERE plugin_pk NOT IN (SELECT pk FROM plugins)"
+            ),
             "parameters of no plugin": (
-                "SELECT count(*) FROM parameters WHERE plugin_pk NOT IN (SELECT pk FROM plugins)"
+                "SELECT count(*) FROM plugin_parameters WHERE pk NOT IN (SELECT pk FROM plugins)"
             ),
             "categories of no plugin": (
                 "SELECT count(*) FROM plugin_categories WHERE plugin_pk NOT IN (SELECT pk FROM plugins)"
@@ -576,6 +601,9 @@ class SQLiteBackend:
             "records of no plugin": "SELECT count(*) FROM plugin_records WHERE pk NOT IN (SELECT pk FROM plugins)",
             "plugins without their record": (
                 "SELECT count(*) FROM plugins WHERE pk NOT IN (SELECT pk FROM plugin_records)"
+            ),
+            "plugins without their parameters": (
+                "SELECT count(*) FROM plugins WHERE pk NOT IN (SELECT pk FROM plugin_parameters)"
             ),
             "plugins from no stored file": "SELECT count(*) FROM plugins WHERE path NOT IN (SELECT path FROM files)",
             "files both stored and quarantined": "SELECT count(*) FROM files WHERE path IN (SELECT path FROM failures)",
@@ -688,6 +716,6 @@ def _filtered(query: Query) -> tuple[str, list[Any]]:
             clauses.append("p.param_count <= ?")
             args.append(query.params.high)
     if query.has_param is not None:
-        clauses.append("p.pk IN (SELECT plugin_pk FROM parameters WHERE name = ?)")
+        clauses.append("p.pk IN (SELECT plugin_pk FROM parameter_names WHERE name = ?)")
         args.append(query.has_param)
     return "".join(joins) + (" WHERE " + " AND ".join(clauses) if clauses else ""), args

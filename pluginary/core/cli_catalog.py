@@ -226,13 +226,11 @@ def db_vacuum(catalog: CatalogOption = None) -> None:
 
 def db_migrate(catalog: CatalogOption = None) -> None:
     """Upgrade a catalogue written by an older Pluginary (opening it for writing does this too)."""
-    from pluginary.backends.schema import SCHEMA_VERSION
-
     with _open(catalog) as cat:
         if cat.migrated:
             typer.echo(f"{cat.path}: schema v{cat.migrated[0]} → v{cat.migrated[1]}")
-        else:
-            typer.echo(f"{cat.path}: already at schema v{SCHEMA_VERSION}")
+        else:  # the file's own version: a JSON catalogue numbers its versions apart from SQLite's
+            typer.echo(f"{cat.path}: already at schema v{cat.stats()['schema_version']}")
 
 
 def db_backup(
