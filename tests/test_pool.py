@@ -31,11 +31,11 @@ from pluginary.core.protocol import (
     HEADER,
     Failed,
     FrameReader,
+    JobReader,
     ProtocolError,
     Result,
     Scan,
     encode,
-    read_job,
     write_message,
 )
 from tests.plugins import Misbehaviour, PluginSpec
@@ -151,13 +151,15 @@ def test_frames_reassemble_from_any_split() -> None:
 
 def test_blocking_reads_and_writes_over_a_pipe() -> None:
     read_fd, write_fd = os.pipe()
-    job = Scan(1, "vst3", "/a.vst3", ScanSettings(deep=True))
-    write_message(write_fd, job)
-    os.write(write_fd, encode(Scan(2, "vst3", "/b.vst3", ScanSettings()))[:-2])
+    queued = [Scan(1, "vst3", "/a.vst3", ScanSettings(deep=True)), Scan(2, "lv2", "/b.lv2", ScanSettings())]
+    for job in queued:  # both arrive before the first is read: one read takes both
+        write_message(write_fd, job)
+    os.write(write_fd, encode(Scan(3, "vst3", "/c.vst3", ScanSettings()))[:-2])
     os.close(write_fd)
-    assert read_job(read_fd) == job
+    jobs = JobReader(read_fd)
+    assert [jobs.next(), jobs.next()] == queued
     with pytest.raises(ProtocolError, match="stream ended inside"):
-        read_job(read_fd)
+        jobs.next()
     os.close(read_fd)
 
 

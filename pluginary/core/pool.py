@@ -58,7 +58,17 @@ from pluginary.core.interfaces import ScanSettings
 from pluginary.core.journal import Journal
 from pluginary.core.models import FailureKind, FileResult, Host, PluginFile, ScanFailure
 from pluginary.core.options import ScanOptions
-from pluginary.core.protocol import Failed, FrameReader, ProtocolError, Ready, Result, Scan, WorkerMessage, encode
+from pluginary.core.protocol import (
+    READ_SIZE,
+    Failed,
+    FrameReader,
+    ProtocolError,
+    Ready,
+    Result,
+    Scan,
+    WorkerMessage,
+    encode,
+)
 from pluginary.core.zygote import WorkerExit, Zygote
 
 __all__ = ["Journal", "PoolStats", "ScanJob", "WorkerPool"]
@@ -82,7 +92,6 @@ MAX_QUEUE = 16
 IDLE_HANG = 0.25
 #: Workers dying before they are ready, in a row, before the scan gives up.
 MAX_STARTUP_FAILURES = 3
-_READ_SIZE = 1 << 16  # below malloc's mmap threshold: a bigger buffer costs a mmap per read
 
 
 @attrs.frozen
@@ -385,7 +394,7 @@ class WorkerPool:
         self, worker: _Worker, again: deque[_Attempt], waiting: deque[_Attempt], outcomes: list[_Outcome]
     ) -> None:
         try:
-            data = worker.channel.recv(_READ_SIZE)
+            data = worker.channel.recv(READ_SIZE)
         except BlockingIOError:
             return
         except OSError:
@@ -513,7 +522,7 @@ class WorkerPool:
     def _drain(self, worker: _Worker, outcomes: list[_Outcome]) -> None:
         while self._alive(worker):
             try:
-                data = worker.channel.recv(_READ_SIZE)
+                data = worker.channel.recv(READ_SIZE)
                 messages = worker.reader.feed(data) if data else []
             except (OSError, ProtocolError):
                 return

@@ -26,7 +26,7 @@ from pathlib import Path
 from pluginary.core.components import instantiate
 from pluginary.core.interfaces import PluginFormat
 from pluginary.core.journal import Journal
-from pluginary.core.protocol import Failed, Ready, Result, Scan, encode, read_job, write_frame, write_message
+from pluginary.core.protocol import Failed, JobReader, Ready, Result, Scan, encode, write_frame, write_message
 
 log = logging.getLogger(__name__)
 
@@ -74,10 +74,12 @@ def _die_with_parent() -> None:
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
-def rss_mb() -> float:
-    """Peak resident memory of this process in MB: it only grows as plugins leak, and costs one syscall."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 1e6 if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB elsewhere
+def usage() -> tuple[float, float]:
+    """Peak resident memory of this process in MB (it only grows as plugins leak) and the CPU seconds
+    it has used, from one system call."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    peak = usage.ru_maxrss / 1e6 if sys.platform == "darwin" else usage.ru_maxrss / 1024  # bytes on macOS, else KiB
+    return peak, usage.ru_utime + usage.ru_stime
 
 
 class _Formats:
@@ -97,12 +99,12 @@ def answer(job: Scan, formats: _Formats) -> bytes:
     started = time.perf_counter()
     try:
         plugins = formats.get(job.format).scan(Path(job.path), job.settings)
-        return encode(Result(job.id, plugins, time.perf_counter() - started, rss_mb(), time.process_time()))
+        return encode(Result(job.id, plugins, time.perf_counter() - started, *usage()))
     except Exception as exc:  # the plugin refused to load, or described itself in invalid text: report it
         log.info("%s: %s: %s", job.path, type(exc).__name__, exc)
         message = str(exc).encode("utf-8", "backslashreplace").decode()  # no lone surrogates on the channel
         seconds = time.perf_counter() - started
-        return encode(Failed(job.id, type(exc).__name__, message, seconds, rss_mb(), time.process_time()))
+        return encode(Failed(job.id, type(exc).__name__, message, seconds, *usage()))
 
 
 def serve(
@@ -122,10 +124,11 @@ def serve(
             level=logging.INFO, stream=sys.stderr, force=True,
             format=f"%(asctime)s worker {os.getpid()} %(levelname)s %(name)s: %(message)s",
         )
-    write_message(fd, Ready(os.getpid(), rss_mb(), time.process_time()))
+    write_message(fd, Ready(os.getpid(), *usage()))
     journal = Journal(Path(journal_path)) if journal_path else None
     formats = _Formats()
-    while (job := read_job(fd)) is not None:
+    jobs = JobReader(fd)
+    while (job := jobs.next()) is not None:
         log.info("scanning %s", job.path)
         if journal:
             journal.start(job.path, token)
