@@ -5,9 +5,10 @@ its true reason (the signal of a segfault or abort, the status of an `exit()`,
 a timeout for a hang), and that the wall time stays within
 1.2 × (sum of good load times / workers + hangs × deadline / workers).
 The good load times are measured by loading the good bundles in one plain
-process. The test plugin's hangs block without using the CPU, so their retry (the
-default, one) runs in an extra worker beside the pool and the formula holds with it;
-the budget that counts every attempt of a hang is printed too.
+process. The test plugin's hangs block without using the CPU, so their workers
+move beside the pool once seen waiting, and so do their retries (the default, one):
+the scan goes on meanwhile. The budget that counts every attempt of a hang is
+printed too.
 
     python benchmarks/bench_misbehaving.py [--count 1000] [--workers 2] [--retries 1] [--seed 4]
 """

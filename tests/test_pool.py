@@ -275,13 +275,15 @@ def test_a_hang_times_out_and_the_scan_goes_on(make_vst3: MakeVst3) -> None:
 
 @pytest.mark.parametrize("busy", [False, True], ids=["idle hang", "busy hang"])
 def test_an_idle_hang_is_retried_beside_the_pool_a_busy_one_in_it(make_vst3: MakeVst3, busy: bool) -> None:
-    """A hang that leaves the CPU idle is retried in an extra worker while the scan goes on; a spinning
-    one takes a slot again (beside the pool it would take a core from the scan)."""
+    """A load that waits without using the CPU moves beside the pool and so does its retry, while the scan
+    goes on; a spinning one keeps its slot and is retried in one (beside the pool it would take a core)."""
     hang = make_vst3(PluginSpec(name="Hang", misbehaviour=Misbehaviour(hang_stage="load", hang_busy=busy)))
     good = [make_vst3(PluginSpec(name=f"After {i}")) for i in range(4)]
     with WorkerPool(1, retries=1) as pool:
         results = list(pool.run([job(hang, timeout=1.0), *(job(b) for b in good)]))
-        assert (pool.stats.timeouts, pool.stats.retries, pool.stats.retries_beside) == (2, 1, 0 if busy else 1)
+        stats = pool.stats
+        assert (stats.timeouts, stats.retries, stats.retries_beside, stats.moved_beside) == (2, 1, 0, 0) if busy else (
+            2, 1, 1, 1)
         assert pool.worker_pids() and len(pool.worker_pids()) == 1  # the extra worker is gone
     failure = results[-1 if not busy else 0].failure
     assert failure and failure.kind is FailureKind.TIMEOUT and failure.attempts == 2

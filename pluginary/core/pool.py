@@ -11,10 +11,14 @@ The scanner watches every worker's socket and the zygote's exit reports in one
 abort, `exit()` in a plugin) or passes its job's deadline (it is then
 SIGKILLed). Either way the slot gets a fresh worker. A crash or timeout is
 tried again in a fresh worker (`retries`); an exception raised by the format is
-deterministic and reported at once. A plugin that hung without using the CPU
-(a deadlock, a licence check waiting on the network) is retried in an extra
-worker beside the pool's: it takes no core from the scan, so a retried hang
-costs the scan one deadline, not two. Workers are SIGKILLed, never asked to
+deterministic and reported at once. A plugin that waits without using the CPU
+(a deadlock, a licence check waiting on the network, a slow disk) does not
+hold its slot: a quarter into its deadline (at most IDLE_CHECK seconds) its
+worker moves beside the pool, where it may still answer before its deadline,
+and a fresh worker takes its slot. Its retry, if it times out, runs beside the
+pool too. So a hang takes no core from the scan and costs it no deadline.
+Where the CPU time of a running worker cannot be read (no /proc), only the
+retry moves beside. Workers are SIGKILLed, never asked to
 stop: one is only retired while idle, and a plugin's exit handlers must not get
 a chance to hang.
 
@@ -87,9 +91,13 @@ PIPELINE_BELOW = 0.1
 NAP = 0.002
 #: The most jobs sent to one worker ahead of its answers.
 MAX_QUEUE = 16
-#: A timed-out job whose worker used less CPU than this share of the deadline hung idle:
-#: its retry runs beside the pool (at most `workers` such retries at once).
+#: A load that has used less CPU than this share of its time so far is waiting, not working.
 IDLE_HANG = 0.25
+#: When a load is checked for waiting: a quarter into its deadline, at most this many seconds in.
+IDLE_CHECK = 1.0
+#: Workers beside the pool (waiting loads and retries of idle hangs) per worker: they
+#: only wait, and with deadlines of a few seconds hangs can end faster than one per worker.
+BESIDE_PER_WORKER = 4
 #: Workers dying before they are ready, in a row, before the scan gives up.
 MAX_STARTUP_FAILURES = 3
 
@@ -129,6 +137,8 @@ class PoolStats:
     retries: int = 0
     #: Retries of idle hangs, run in extra workers beside the pool's.
     retries_beside: int = 0
+    #: Workers moved beside the pool because their load was waiting without using the CPU.
+    moved_beside: int = 0
 
 
 @attrs.define(eq=False)
@@ -152,6 +162,8 @@ class _Worker:
     assigned: int = 0
     last_load: float | None = None  # seconds its last answered job took
     cpu: float = 0.0  # CPU seconds it had used at its last message
+    loading_since: float | None = None  # when queue[0] started loading
+    idle_check: float | None = None  # when to look whether queue[0] is waiting rather than loading
     beside: bool = False  # an extra worker for one retry of an idle hang, outside the slots
     retiring: str | None = None  # why it takes no more jobs: "count" or "memory"
 
@@ -286,7 +298,7 @@ class WorkerPool:
 
     def _dispatch(self, ahead: _Lookahead, again: deque[_Attempt], waiting: deque[_Attempt]) -> None:
         """Give workers jobs while they have room: retries first, each to a fresh worker."""
-        for attempt in [a for a in again if a.beside][: self.size - len(self._beside)]:
+        for attempt in [a for a in again if a.beside][: BESIDE_PER_WORKER * self.size - len(self._beside)]:
             again.remove(attempt)
             self._send(self._spawn(None), attempt)
         while (retry := next((a for a in again if not a.beside), None)) and (worker := self._fresh_worker()):
@@ -365,16 +377,19 @@ class WorkerPool:
     def _start_clock(worker: _Worker, now: float) -> None:
         """The deadline of the job now at the head of the queue (a starting worker gets its start-up time too)."""
         if not worker.queue:
-            worker.deadline = None
+            worker.deadline = worker.loading_since = worker.idle_check = None
             return
-        worker.deadline = now + worker.queue[0].job.timeout + (0 if worker.ready else STARTUP_GRACE)
+        timeout = worker.queue[0].job.timeout
+        worker.deadline = now + timeout + (0 if worker.ready else STARTUP_GRACE)
+        worker.loading_since = now if worker.ready else None
+        worker.idle_check = now + min(timeout / 4, IDLE_CHECK) if worker.ready and not worker.beside else None
 
     # ------------------------------------------------------------------ events
 
     def _wait(self, again: deque[_Attempt], waiting: deque[_Attempt]) -> list[_Outcome]:
         """Wait for answers, deaths or the nearest deadline; return the finished attempts."""
-        deadlines = [w.deadline for w in self._workers() if w.deadline is not None]
-        timeout = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
+        wakes = [t for w in self._workers() for t in (w.deadline, w.idle_check) if t is not None]
+        timeout = max(0.0, min(wakes) - time.monotonic()) if wakes else None
         outcomes: list[_Outcome] = []
         for key, _ in self._selector.select(timeout):
             if key.data is None:  # the zygote reports ends: a worker may die with its socket held open
@@ -388,7 +403,27 @@ class WorkerPool:
         for worker in self._workers():
             if worker.deadline is not None and worker.deadline <= now:
                 self._on_deadline(worker, again, waiting, outcomes)
+            elif worker.idle_check is not None and worker.idle_check <= now:
+                worker.idle_check = None
+                self._move_beside_if_waiting(worker, now, waiting)
         return outcomes
+
+    def _move_beside_if_waiting(self, worker: _Worker, now: float, waiting: deque[_Attempt]) -> None:
+        """If the worker's load has barely used the CPU, let it wait beside the pool and free its slot."""
+        cpu = _process_cpu(worker.pid)
+        if cpu is None or worker.loading_since is None or len(self._beside) >= BESIDE_PER_WORKER * self.size:
+            return
+        if cpu - worker.cpu >= IDLE_HANG * (now - worker.loading_since):
+            return
+        log.info("%s waits without using the CPU; its worker %s moves beside the pool",
+                 worker.queue[0].job.file.path, worker.pid)
+        self.stats.moved_beside += 1
+        self._slots[self._slots.index(worker)] = None
+        worker.beside = True
+        self._beside.append(worker)
+        loading = worker.queue.popleft()
+        waiting.extendleft(reversed(worker.queue))  # the jobs queued behind it go to other workers
+        worker.queue = deque([loading])
 
     def _receive(
         self, worker: _Worker, again: deque[_Attempt], waiting: deque[_Attempt], outcomes: list[_Outcome]
@@ -596,6 +631,17 @@ def _queue_depth(last_load: float | None) -> int:
     if last_load is None or last_load >= PIPELINE_BELOW:
         return 1
     return min(MAX_QUEUE, 2 + int(3 * NAP / max(last_load, NAP / MAX_QUEUE)))
+
+
+def _process_cpu(pid: int) -> float | None:
+    """CPU seconds a running process has used, from Linux's /proc; None where that cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rpartition(b")")[2].split()  # after the command name, which may hold spaces
+    except OSError:
+        return None
+    # utime and stime, fields 14 and 15 of proc(5), in clock ticks; [0] here is field 3.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _describe_exit(code: int | None) -> str:
