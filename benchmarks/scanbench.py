@@ -42,7 +42,9 @@ def jobs(bundles: Iterable[Path], timeout: float) -> Iterable[ScanJob]:
 
 @attrs.define
 class PoolRun:
-    results: list[FileResult]
+    results: list[FileResult]  # empty unless kept
+    plugins: int  # found, over all results
+    failed: int  # files that failed
     wall: float  # pool created .. closed
     steady: float  # first result .. last result
     stats: PoolStats
@@ -53,19 +55,23 @@ def pool_scan(
     bundles: list[Path], workers: int, timeout: float = 30.0, *, journal: Path | None = None, retries: int = 1,
     keep: bool = True,
 ) -> PoolRun:
-    """Scan through a fresh pool; `keep=False` drops results as they come (for memory measurements)."""
+    """Scan through a fresh pool; `keep=False` counts results and drops them as they come, as the
+    in-process baseline does (and the pipeline, which stores them batch by batch)."""
     started = time.perf_counter()
     arrivals: list[float] = []
     results: list[FileResult] = []
+    plugins = failed = 0
     with WorkerPool(workers, retries=retries, journal=Journal(journal) if journal else None) as pool:
         for result in pool.run(jobs(bundles, timeout)):
             arrivals.append(time.perf_counter() - started)
+            plugins += len(result.plugins)
+            failed += result.failure is not None
             if keep:
                 results.append(result)
         stats = pool.stats
     wall = time.perf_counter() - started
     steady = arrivals[-1] - arrivals[0] if len(arrivals) > 1 else wall
-    return PoolRun(results, wall, steady, stats, arrivals)
+    return PoolRun(results, plugins, failed, wall, steady, stats, arrivals)
 
 
 IN_PROCESS = r"""
