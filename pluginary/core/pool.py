@@ -278,7 +278,7 @@ class WorkerPool:
         self._running = True
         ahead = _Lookahead(jobs, 2 * self.size + 1)
         again: deque[_Attempt] = deque()  # crashed or timed out: to be tried in a fresh worker
-        waiting: deque[_Attempt] = deque()  # were queued behind a job that killed its worker
+        waiting: deque[_Attempt] = deque()  # were queued behind a job that killed its worker or waits beside
         finished_cleanly = False
         try:
             self._dispatch(ahead, again, waiting)
