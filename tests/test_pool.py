@@ -126,6 +126,17 @@ class PidFormat(_Crafted):
         return [self.plugin(bundle)]
 
 
+class NotUnicodeFormat(_Crafted):
+    """Says things that are not valid Unicode: in an error message ("error…" bundles) or a plugin name."""
+
+    name = "not-unicode"
+
+    def scan(self, bundle: Path, settings: ScanSettings) -> list[Plugin]:
+        if bundle.name.startswith("error"):
+            raise OSError("cannot read caf\udce9")
+        return [Plugin(id=f"crafted:{bundle}", format="crafted", name="caf\udce9", path=str(bundle))]
+
+
 def crafted_bundles(root: Path, count: int) -> list[Path]:
     bundles = []
     for index in range(count):
@@ -177,9 +188,18 @@ def test_a_corrupt_frame_is_rejected() -> None:
         FrameReader().feed(HEADER.pack(len(broken)) + broken)
 
 
-def test_no_lone_surrogate_reaches_the_channel() -> None:
-    with pytest.raises(UnicodeEncodeError):
-        encode(Failed(1, "OSError", "caf\udce9", 0.0, 0.0, 0.0))
+def test_text_that_is_not_unicode_is_reported_and_the_worker_goes_on(tmp_path: Path) -> None:
+    error, named, fine = (tmp_path / name for name in ("error.crafted", "named.crafted", "fine.crafted"))
+    for bundle in (error, named, fine):
+        bundle.mkdir()
+    odd = "tests.test_pool:NotUnicodeFormat"
+    with WorkerPool(1) as pool:
+        jobs = [job(error, fmt=odd), job(named, fmt=odd), job(fine, fmt="tests.test_pool:PidFormat")]
+        results = by_stem(pool.run(jobs))
+        assert (pool.stats.crashes, pool.stats.workers_started) == (0, 1)
+    assert results["error"].failure and results["error"].failure.message == "OSError: cannot read caf\\udce9"
+    assert results["named"].failure and results["named"].failure.message.startswith("UnicodeEncodeError: ")
+    assert results["fine"].plugins
 
 
 def test_journal_tracks_what_is_in_flight(tmp_path: Path) -> None:
