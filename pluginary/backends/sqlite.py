@@ -696,18 +696,15 @@ def _filtered(query: Query) -> tuple[str, list[Any]]:
     if query.tag is not None:
         joins.append(" JOIN user_tags t ON t.plugin_id = p.id AND t.tag = ?")
         args.append(query.tag)
-    if query.format is not None:
-        clauses.append("p.format = ?")
-        args.append(query.format)
-    if query.vendor is not None:
-        clauses.append("p.vendor = ? COLLATE NOCASE")
-        args.append(query.vendor)
-    if query.instrument is not None:
-        clauses.append("p.is_instrument = ?")
-        args.append(query.instrument)
-    if query.effect is not None:
-        clauses.append("p.is_effect = ?")
-        args.append(query.effect)
+    for clause, value in (
+        ("p.format = ?", query.format),
+        ("p.vendor = ? COLLATE NOCASE", query.vendor),
+        ("p.is_instrument = ?", query.instrument),
+        ("p.is_effect = ?", query.effect),
+    ):
+        if value is not None:
+            clauses.append(clause)
+            args.append(value)
     if query.params is not None:
         if query.params.low is not None:
             clauses.append("p.param_count >= ?")

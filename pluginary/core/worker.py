@@ -77,9 +77,9 @@ def _die_with_parent() -> None:
 def usage() -> tuple[float, float]:
     """Peak resident memory of this process in MB (it only grows as plugins leak) and the CPU seconds
     it has used, from one system call."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    peak = usage.ru_maxrss / 1e6 if sys.platform == "darwin" else usage.ru_maxrss / 1024  # bytes on macOS, else KiB
-    return peak, usage.ru_utime + usage.ru_stime
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    peak = own.ru_maxrss / 1e6 if sys.platform == "darwin" else own.ru_maxrss / 1024  # bytes on macOS, else KiB
+    return peak, own.ru_utime + own.ru_stime
 
 
 class _Formats:
