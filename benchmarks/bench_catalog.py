@@ -63,7 +63,7 @@ def timed(function: Callable[[], Any], runs: int) -> tuple[float, float, float]:
 
 def command(*args: str) -> list[str]:
     found = shutil.which("pluginary")
-    return [found, *args] if found else [sys.executable, "-m", "pluginary.core.cli", *args]
+    return [found, *args] if found else [sys.executable, "-m", "pluginary.cli.app", *args]
 
 
 def process_ms(argv: list[str], runs: int, env: dict[str, str]) -> tuple[float, float]:

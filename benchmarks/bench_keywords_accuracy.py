@@ -28,9 +28,9 @@ from typing import Any, cast
 
 import attrs
 
-from pluginary.contrib import taxonomy
-from pluginary.contrib.categorize_keywords import KeywordCategorizer
-from pluginary.contrib.categorize_native import NativeCategorizer
+from pluginary.categorizers.keywords import KeywordCategorizer
+from pluginary.categorizers.native import NativeCategorizer
+from pluginary.core import taxonomy
 from pluginary.core.models import IO, Parameter, Plugin
 
 TARGET = 0.85

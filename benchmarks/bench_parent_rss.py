@@ -20,8 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import scanbench
 
-from pluginary.core.journal import Journal
-from pluginary.core.pool import WorkerPool
+from pluginary.scanning.journal import Journal
+from pluginary.scanning.pool import WorkerPool
 
 TARGET_MB = 150.0
 BATCH = 100

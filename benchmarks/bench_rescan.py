@@ -24,9 +24,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests package (test plugins)
 
 from pluginary.backends.sqlite import SQLiteBackend
-from pluginary.core.discovery import find_bundles, plugin_file
 from pluginary.core.models import FileResult, Plugin
 from pluginary.formats.vst3 import VST3Format
+from pluginary.scanning.discovery import find_bundles, plugin_file
 from tests.plugins import build_library, default_cache_dir
 from tests.plugins.generator import GeneratorOptions, make_plugins
 
@@ -34,7 +34,7 @@ from tests.plugins.generator import GeneratorOptions, make_plugins
 def timed_scan(folder: Path, catalog: Path) -> tuple[float, dict[str, object]]:
     start = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "pluginary.core.cli", "scan", str(folder), "--catalog", str(catalog), "--json"],
+        [sys.executable, "-m", "pluginary.cli.app", "scan", str(folder), "--catalog", str(catalog), "--json"],
         capture_output=True, text=True, check=True,
     )
     return time.perf_counter() - start, json.loads(done.stdout)

@@ -17,9 +17,9 @@ from pathlib import Path
 import attrs
 
 from pluginary.core.interfaces import ScanSettings
-from pluginary.core.journal import Journal
 from pluginary.core.models import FileResult, PluginFile
-from pluginary.core.pool import PoolStats, ScanJob, WorkerPool
+from pluginary.scanning.journal import Journal
+from pluginary.scanning.pool import PoolStats, ScanJob, WorkerPool
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -8,8 +8,9 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from pluginary.catalog import Catalog
+    from pluginary.core.hookspecs import hookimpl
 
-__all__ = ["Catalog", "__version__"]
+__all__ = ["Catalog", "__version__", "hookimpl"]
 
 
 def __getattr__(name: str) -> Any:
@@ -18,4 +19,8 @@ def __getattr__(name: str) -> Any:
         from pluginary.catalog import Catalog
 
         return Catalog
+    if name == "hookimpl":
+        from pluginary.core.hookspecs import hookimpl
+
+        return hookimpl
     raise AttributeError(name)

@@ -12,188 +12,32 @@ rapidfuzz) is imported when a catalogue is opened or a suggestion is asked for.
 
 from __future__ import annotations
 
-import os
-import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Protocol, Self, runtime_checkable
-
-import attrs
+from typing import Any, Self
 
 from pluginary.core.errors import PluginaryError
-from pluginary.core.interfaces import Backend
+from pluginary.core.interfaces import CatalogBackend
 from pluginary.core.models import Plugin, ScanFailure
+from pluginary.core.paths import writable
+from pluginary.core.query import SORT_KEYS, ParamRange, Query, QueryError
 
-#: What `sort=` accepts; every key breaks ties by name, then id.
-SORT_KEYS = ("name", "vendor", "format", "category", "params", "scanned")
-
-
-class QueryError(PluginaryError):
-    """A filter, sort key or raw search expression the catalogue cannot use."""
+# Re-exported: the query vocabulary lives in `pluginary.core.query` (the contract a backend sees).
+__all__ = [
+    "SORT_KEYS",
+    "Catalog",
+    "CatalogBackend",
+    "ParamRange",
+    "Query",
+    "QueryError",
+    "UnknownPluginError",
+    "writable",
+]
 
 
 class UnknownPluginError(PluginaryError):
     """No plugin (or more than one) has the id or name the user gave."""
-
-
-@attrs.frozen
-class ParamRange:
-    """An inclusive range of parameter counts; None is open on that side."""
-
-    low: int | None = None
-    high: int | None = None
-
-    _SPEC = re.compile(r"^\s*(?:(?P<low>\d+)?\s*\.\.\s*(?P<high>\d+)?|(?P<op>[<>]=?)\s*(?P<n>\d+)|(?P<exact>\d+))\s*$")
-
-    @classmethod
-    def parse(cls, spec: str | tuple[int | None, int | None] | ParamRange) -> ParamRange:
-        """`"10..50"`, `"10.."`, `"..50"`, `">20"`, `">=20"`, `"<10"`, `"<=10"`, `"12"` or a (low, high) tuple."""
-        if isinstance(spec, ParamRange):
-            return spec
-        if isinstance(spec, tuple):
-            return cls(*spec)
-        match = cls._SPEC.match(spec)
-        if match is None or spec.strip() == "..":
-            raise QueryError(
-                f"cannot read the parameter count range {spec!r}",
-                where="params",
-                fix="use 10..50, >20, <10 or an exact count",
-            )
-        if match["exact"]:
-            return cls(int(match["exact"]), int(match["exact"]))
-        if match["op"]:
-            n = int(match["n"])
-            return {
-                ">": cls(low=n + 1),
-                ">=": cls(low=n),
-                "<": cls(high=n - 1),
-                "<=": cls(high=n),
-            }[match["op"]]
-        low, high = match["low"], match["high"]
-        return cls(int(low) if low else None, int(high) if high else None)
-
-
-def _lower(value: str | None) -> str | None:
-    return None if value is None else value.lower()
-
-
-def _strip_slashes(value: str | None) -> str | None:
-    return None if value is None else value.strip("/")
-
-
-def _param_range(value: str | tuple[int | None, int | None] | ParamRange | None) -> ParamRange | None:
-    return None if value is None else ParamRange.parse(value)
-
-
-@attrs.frozen(kw_only=True)
-class Query:
-    """Filters, order and page of a plugin listing, checked once here for every backend.
-
-    Text filters ignore case; `category` matches the category itself and
-    everything under it ("Effect" matches "Effect/Reverb"); `has_param` is a
-    parameter name, matched whole.
-    """
-
-    format: str | None = attrs.field(default=None, converter=_lower)
-    vendor: str | None = None
-    category: str | None = attrs.field(default=None, converter=_strip_slashes)
-    tag: str | None = None
-    instrument: bool | None = None
-    effect: bool | None = None
-    params: ParamRange | None = attrs.field(default=None, converter=_param_range)
-    has_param: str | None = None
-    sort: str = attrs.field(default="name")
-    reverse: bool = False
-    limit: int | None = attrs.field(default=None)
-    offset: int = attrs.field(default=0)
-
-    @sort.validator
-    def _check_sort(self, _: attrs.Attribute[str], value: str) -> None:
-        if value not in SORT_KEYS:
-            raise QueryError(f"cannot sort by {value!r}", where="sort", fix=f"use one of {', '.join(SORT_KEYS)}")
-
-    @limit.validator
-    def _check_limit(self, _: attrs.Attribute[int | None], value: int | None) -> None:
-        if value is not None and value < 0:
-            raise QueryError(f"limit must be 0 or more, not {value}", where="limit", fix="pass --limit N")
-
-    @offset.validator
-    def _check_offset(self, _: attrs.Attribute[int], value: int) -> None:
-        if value < 0:
-            raise QueryError(f"offset must be 0 or more, not {value}", where="offset", fix="pass --offset N")
-
-
-@runtime_checkable
-class CatalogBackend(Backend, Protocol):
-    """A backend the query side can use: the pipeline's write side plus queries.
-
-    Every method returning plugins builds them with their user tags (sorted)
-    and user categories (first, then the others in stored order).
-    """
-
-    path: Path
-    read_only: bool
-    #: (old, new) schema version when opening upgraded the file, else None.
-    migrated: tuple[int, int] | None
-
-    def query(self, query: Query) -> Iterator[Plugin]:
-        """The plugins `query` selects, in its order and page, built as they are iterated."""
-        ...
-
-    def count(self, query: Query) -> int:
-        """How many plugins `query`'s filters select, ignoring its page."""
-        ...
-
-    def search(self, text: str, *, limit: int, raw: bool) -> list[Plugin]:
-        """Full-text search, best first. `text` is taken literally unless `raw`, when it is
-        the backend's own query syntax; a syntax error there is a QueryError."""
-        ...
-
-    def get(self, plugin_id: str) -> Plugin | None: ...
-
-    def named(self, name: str) -> list[Plugin]:
-        """Plugins whose name is `name`, ignoring case, by id."""
-        ...
-
-    def vocabulary(self) -> list[str]:
-        """Every distinct name, vendor, category, tag and parameter name (for suggestions)."""
-        ...
-
-    def stats(self) -> dict[str, Any]:
-        """See `Catalog.stats`."""
-        ...
-
-    def tag(self, plugin_id: str, tags: Sequence[str]) -> tuple[str, ...]:
-        """Add user tags to a plugin id; returns its tags afterwards."""
-        ...
-
-    def untag(self, plugin_id: str, tags: Sequence[str]) -> tuple[str, ...]:
-        """Remove user tags from a plugin id; returns its tags afterwards."""
-        ...
-
-    def check(self) -> list[str]:
-        """Problems found in the stored catalogue, one line each; empty when healthy."""
-        ...
-
-    def vacuum(self) -> None:
-        """Rebuild indexes and reclaim free space."""
-        ...
-
-    def backup(self, dest: Path) -> None:
-        """Write a consistent copy to `dest`, which must not exist yet."""
-        ...
-
-
-def writable(path: Path) -> bool:
-    """Whether a catalogue at `path` could be written: the file, if any, and its
-    folder (where SQLite keeps its journal and a JSON write its temporary file)."""
-    folder = path.parent
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
-    if path.exists() and not os.access(path, os.W_OK):
-        return False
-    return os.access(folder, os.W_OK)
 
 
 class Catalog:

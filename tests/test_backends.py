@@ -1,4 +1,4 @@
-"""The shared backend suite (`pluginary.testing_backend.BackendSuite`) against both built-in backends."""
+"""The shared backend suite (`pluginary.testing.backend_suite.BackendSuite`) against both built-in backends."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 
 from pluginary.backends.jsonfile import JSONBackend
 from pluginary.backends.sqlite import SQLiteBackend
-from pluginary.testing_backend import BackendFactory, BackendSuite
+from pluginary.testing.backend_suite import BackendFactory, BackendSuite
 
 
 class TestSQLiteBackend(BackendSuite):

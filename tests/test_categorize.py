@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 
-from pluginary.contrib import taxonomy
-from pluginary.contrib.categorize_keywords import PARAMETER_CUES, KeywordCategorizer, words
-from pluginary.contrib.categorize_native import (
+from pluginary.categorizers.keywords import PARAMETER_CUES, KeywordCategorizer, words
+from pluginary.categorizers.native import (
     AU_TYPES,
     CLAP_FEATURES,
     LV2_CLASSES,
@@ -20,9 +19,10 @@ from pluginary.contrib.categorize_native import (
     VST3_INSTRUMENT,
     NativeCategorizer,
 )
-from pluginary.contrib.taxonomy import merge_categories
+from pluginary.core import taxonomy
 from pluginary.core.interfaces import Categorizer
 from pluginary.core.models import IO, Category, CategorySource, Parameter, Plugin
+from pluginary.core.taxonomy import merge_categories
 
 NATIVE, KEYWORDS, USER = CategorySource.NATIVE, CategorySource.KEYWORDS, CategorySource.USER
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "taxonomy.md"

@@ -16,7 +16,7 @@ def pluginary(
     *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "pluginary.core.cli", *args],
+        [sys.executable, "-m", "pluginary.cli.app", *args],
         capture_output=True,
         text=True,
         timeout=120,
@@ -31,14 +31,14 @@ def test_fast_commands_import_nothing_heavy(args: list[str], tmp_path: Path) -> 
     code = (
         "import json, sys\n"
         f"sys.argv = ['pluginary', *{args!r}]\n"
-        "from pluginary.core.cli import main\n"
+        "from pluginary.cli.app import main\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         f"open({str(report)!r}, 'w').write(json.dumps(sorted(sys.modules)))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     loaded = json.loads(report.read_text())
-    assert "pluginary.core.cli" in loaded  # the check itself ran
+    assert "pluginary.cli.app" in loaded  # the check itself ran
     heavy = [m for m in loaded if m.split(".")[0] in HEAVY or m in HEAVY]
     assert heavy == [], f"`pluginary {' '.join(args)}` imported {heavy}"
 
@@ -66,7 +66,7 @@ def test_a_pipeline_error_is_one_line_and_exit_2(tmp_path: Path) -> None:
     done = pluginary("run", str(bad))
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
-        f"error: {bad}:2:25: unknown format 'vst4' — did you mean 'vst3'? installed: au, lv2, vst3"
+        f"error: {bad}:2:25: unknown format 'vst4' — did you mean 'vst3'? installed: au, clap, lv2, vst3"
     ]
     assert "Traceback" not in done.stderr
 

@@ -7,12 +7,14 @@ import csv
 import importlib.util
 import io
 import json
+import math
 import shutil
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+import attrs
 import pytest
 import typer
 from ruamel.yaml import YAML
@@ -20,14 +22,15 @@ from typer.testing import CliRunner, Result
 
 from pluginary import Catalog
 from pluginary.backends.jsonfile import FORMAT_VERSION as JSON_FORMAT_VERSION
-from pluginary.backends.schema import SCHEMA_VERSION
 from pluginary.backends.sqlite import SQLiteBackend
+from pluginary.backends.sqlite_schema import SCHEMA_VERSION
 from pluginary.catalog import QueryError, UnknownPluginError
-from pluginary.core.cli_catalog import CATALOG_ENV, register
+from pluginary.cli.catalog_commands import CATALOG_ENV, register
 from pluginary.core.errors import CatalogError, PluginaryError
-from pluginary.core.models import FailureKind
-from pluginary.core.output import CSV_COLUMNS
-from pluginary.testing_backend import failure_at, results_for, sample_plugins
+from pluginary.core.models import FailureKind, Parameter
+from pluginary.exporters.csv import PLUGIN_COLUMNS as CSV_EXPORT_COLUMNS
+from pluginary.exporters.json import JSONExporter
+from pluginary.testing.backend_suite import failure_at, results_for, sample_plugins
 
 PLUGINS = sample_plugins()
 DATA = Path(__file__).parent / "data"
@@ -99,16 +102,34 @@ def test_list_passes_every_filter_and_order_to_the_catalogue(catalog_path: Path)
 
 
 def test_list_json_is_the_whole_record(catalog_path: Path) -> None:
-    records = json.loads(ok(catalog_path, "list", "-o", "json").stdout)
+    text = ok(catalog_path, "list", "-o", "json").stdout
+    # Strict JSON: an open parameter bound is null, as in the json export, never Infinity.
+    records = json.loads(text, parse_constant=lambda name: pytest.fail(f"{name} is not JSON"))
     diva = next(record for record in records if record["name"] == "Diva")
     assert len(diva["parameters"]) == 31
     assert diva["categories"] == [{"name": "Instrument/Synth", "source": "native", "confidence": 0.9}]
 
 
+def test_list_json_and_the_json_export_agree_on_an_open_bound(tmp_path: Path) -> None:
+    open_ended = attrs.evolve(PLUGINS[0], parameters=(Parameter(0, "Gain", maximum=math.inf, default=math.nan),))
+    path = tmp_path / "catalog.sqlite"
+    backend = SQLiteBackend(path)
+    backend.write(results_for([open_ended]))
+    backend.close()
+    [listed] = json.loads(ok(path, "list", "-o", "json").stdout, parse_constant=lambda name: pytest.fail(name))
+    exported = JSONExporter().render([open_ended], tmp_path / "x.json", {})[0].content
+    in_export = json.loads(exported)["plugins"][open_ended.id]
+    assert listed["parameters"] == in_export["parameters"]
+    assert listed["parameters"][0]["maximum"] is None and listed["parameters"][0]["default"] is None
+
+
 def test_list_csv_and_yaml(catalog_path: Path) -> None:
     rows = list(csv.reader(io.StringIO(ok(catalog_path, "list", "-o", "csv").stdout)))
-    assert tuple(rows[0]) == CSV_COLUMNS
+    # The csv export's columns (one renderer for both), with the scan time a listing keeps.
+    assert tuple(rows[0]) == (*CSV_EXPORT_COLUMNS, "scanned_at")
     assert len(rows) == len(PLUGINS) + 1
+    diva = dict(zip(rows[0], next(row for row in rows if "Diva" in row), strict=True))
+    assert diva["parameter_count"] == "31" and diva["vendor"] == "u-he"
     documents = YAML(typ="safe").load(ok(catalog_path, "list", "-o", "yaml", "--vendor", "u-he").stdout)
     assert [document["name"] for document in documents] == ["Diva"]
     assert documents[0]["parameters"][0]["kind"] == "float"
@@ -270,7 +291,7 @@ def test_the_catalogue_can_come_from_the_environment(catalog_path: Path, tmp_pat
 def test_registering_the_commands_imports_nothing_heavy() -> None:
     code = (
         "import sys, typer\n"
-        "from pluginary.core.cli_catalog import register\n"
+        "from pluginary.cli.catalog_commands import register\n"
         "register(typer.Typer())\n"
         "print(sorted({'sqlite_utils', 'rich', 'rapidfuzz', 'ruamel', 'pluginary.catalog'} & set(sys.modules)))\n"
     )
@@ -279,8 +300,8 @@ def test_registering_the_commands_imports_nothing_heavy() -> None:
 
 
 real_command = pytest.mark.skipif(
-    importlib.util.find_spec("pluginary.core.cli") is None or shutil.which("pluginary") is None,
-    reason="the `pluginary` entry point (pluginary.core.cli, the lead's) is not there yet",
+    importlib.util.find_spec("pluginary.cli.app") is None or shutil.which("pluginary") is None,
+    reason="the `pluginary` entry point (pluginary.cli.app, the lead's) is not there yet",
 )
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pluginary.core.discovery import find_bundles
+from pluginary.scanning.discovery import find_bundles
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -60,7 +60,7 @@ def test_a_bundle_whose_name_is_not_utf8_is_reported_not_scanned(tmp_path: Path)
 UNPRIVILEGED_WALK = """
 import os, sys
 from pathlib import Path
-from pluginary.core.discovery import find_bundles
+from pluginary.scanning.discovery import find_bundles
 os.setgid(65534); os.setuid(65534)  # nobody, after the imports: permissions apply again
 warnings = []
 found = [p.name for p in find_bundles([Path(sys.argv[1])], (".vst3",), warnings.append)]

@@ -23,17 +23,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from pluginary.contrib.export_ardour import ArdourExporter
-from pluginary.contrib.export_csv import CSVExporter
-from pluginary.contrib.export_json import JSONExporter, load_schema
-from pluginary.contrib.export_logic import LogicExporter
-from pluginary.contrib.export_reaper import ReaperExporter, vst_file_key
-from pluginary.contrib.export_yaml import YAMLExporter
-from pluginary.contrib.exporting import single_line, xml_safe
 from pluginary.core.errors import PipelineError, StageError
 from pluginary.core.interfaces import Exporter, OutputFile
 from pluginary.core.models import IO, Category, CategorySource, Host, Parameter, ParameterKind, Plugin
-from pluginary.core.outputs import KEEP_BACKUPS, backups, write_outputs
+from pluginary.exporters.ardour import ArdourExporter
+from pluginary.exporters.common import single_line, xml_safe
+from pluginary.exporters.csv import CSVExporter
+from pluginary.exporters.json import JSONExporter, load_schema
+from pluginary.exporters.logic import LogicExporter
+from pluginary.exporters.reaper import ReaperExporter, vst_file_key
+from pluginary.exporters.writer import KEEP_BACKUPS, backups, write_outputs
+from pluginary.exporters.yaml import YAMLExporter
 
 EXPORTERS: dict[str, Exporter] = {
     "json": JSONExporter(), "csv": CSVExporter(), "yaml": YAMLExporter(),

@@ -12,7 +12,7 @@ import pytest
 
 from pluginary.core.models import FileResult, Plugin, PluginFile
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "contrib" / "pluginary-example"
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "pluginary-example"
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,7 @@ def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def run_cli(site: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     environ = {**os.environ, "PYTHONPATH": str(site), **env}
     return subprocess.run(
-        [sys.executable, "-m", "pluginary.core.cli", *args],
+        [sys.executable, "-m", "pluginary.cli.app", *args],
         capture_output=True,
         text=True,
         timeout=120,

@@ -8,16 +8,17 @@ from typing import Any
 
 import pytest
 
-from pluginary.core import hookspecs, runner
+from pluginary.core import hookspecs
 from pluginary.core.errors import ComponentError, StageError
-from pluginary.core.hooks import (
+from pluginary.core.hookspecs import hookimpl
+from pluginary.core.options import Pipeline
+from pluginary.pipeline import runner
+from pluginary.pipeline.hooks import (
     BUILTIN_STAGES,
     builtin_stage_plugins,
     installed_extensions,
     make_plugin_manager,
 )
-from pluginary.core.hookspecs import hookimpl
-from pluginary.core.pipeline import Pipeline
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "extending.md"
 

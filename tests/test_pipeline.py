@@ -7,9 +7,9 @@ from pathlib import Path
 import attrs
 import pytest
 
-from pluginary.core import pipeline
 from pluginary.core.errors import PipelineError
 from pluginary.core.options import ScanOptions
+from pluginary.pipeline import loader as pipeline
 
 
 def load_text(tmp_path: Path, text: str, **kwargs: object) -> pipeline.Pipeline:

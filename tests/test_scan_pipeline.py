@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import shutil
 import signal
 import sqlite3
@@ -16,6 +17,7 @@ from typing import Any
 
 import pytest
 
+import pluginary
 from pluginary.catalog import Catalog
 from tests.plugins import BundleSpec, Misbehaviour, ParamSpec, PluginSpec
 from tests.support import need
@@ -25,7 +27,7 @@ EG_AMP = Path("/usr/lib/lv2/eg-amp.lv2")
 
 def cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "pluginary.core.cli", *args],
+        [sys.executable, "-m", "pluginary.cli.app", *args],
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -75,6 +77,9 @@ def test_scan_rescan_change_remove_and_quarantine(plugin_folder: Path, tmp_path:
         assert names == ["Good Comp", "Good Synth", "Noisy", "Shell One", "Shell Two", "Simple Amplifier"]
         comp = cat.find("Good Comp")[0]
         assert comp.vendor == "Acme" and [p.name for p in comp.parameters] == ["Gain", "Mode"]
+        # Provenance, stamped by the scan stage: when, by which version, on which machine.
+        assert comp.scanner_version == pluginary.__version__ and comp.scanned_at.endswith("+00:00")
+        assert comp.host.name == platform.node() and comp.host.os
         assert comp.parameters[1].choices == ("Clean", "Warm", "Hot")
         assert any(c.name.startswith("Effect/Dynamics") for c in comp.categories)
         failures = {Path(f.path).name: f for f in cat.failures()}
@@ -149,7 +154,7 @@ def slow_folder(tmp_path: Path, make_vst3: Any) -> Path:
 
 def _start_scan(folder: Path, catalog: Path) -> tuple[subprocess.Popen[str], set[int]]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "pluginary.core.cli", "scan", str(folder), "--catalog", str(catalog), "--json",
+        [sys.executable, "-m", "pluginary.cli.app", "scan", str(folder), "--catalog", str(catalog), "--json",
          "--set", "scan.workers=1", "--set", "scan.batch_size=1"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

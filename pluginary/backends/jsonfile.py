@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 import attrs
 import cattrs
 
-from pluginary.backends import schema
+from pluginary.backends import sqlite_schema as schema
 from pluginary.backends.sqlite import SQLiteBackend, reserve_backup
 from pluginary.core.errors import CatalogError
 from pluginary.core.models import Category, CategorySource, Plugin, PluginFile, ScanFailure, converter

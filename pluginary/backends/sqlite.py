@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, ParamSpec, TypeVar
 
 import attrs
+import msgspec
 
-from pluginary.backends import schema
-from pluginary.catalog import Query, QueryError, writable
+from pluginary.backends import sqlite_schema as schema
 from pluginary.core.errors import CatalogError
 from pluginary.core.models import (
     IO,
@@ -38,6 +38,8 @@ from pluginary.core.models import (
     ScanFailure,
     converter,
 )
+from pluginary.core.paths import writable
+from pluginary.core.query import Query, QueryError
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -108,6 +110,7 @@ def _plugin(
         io=IO(**record.pop("io")),
         host=Host(**record.pop("host")),
         parameters=tuple(parameters),
+        outputs=tuple(msgspec.convert(record.pop("outputs", ()), list[Parameter])),
         tags=tuple(tags),
         **record,
     )

@@ -10,9 +10,8 @@ import attrs
 from pluginary.core.models import PluginFile
 
 if TYPE_CHECKING:
-    from pluginary.core.hooks import Hooks
     from pluginary.core.interfaces import Backend
-    from pluginary.core.pipeline import Pipeline
+    from pluginary.core.options import Pipeline
 
 
 @attrs.define
@@ -59,18 +58,21 @@ class RunSummary:
 
 @attrs.define
 class RunContext:
-    """One pipeline run: its settings, its plugin manager, and what the stages produced."""
+    """One pipeline run: its settings and what the stages produced."""
 
     pipeline: Pipeline
-    hooks: Hooks
     backend: Backend | None = None
     catalog_path: Path | None = None
+    #: Where the scan stage journals each load (set with the backend); None: the user data dir's.
+    journal_path: Path | None = None
     found: list[PluginFile] = attrs.Factory(list)
     #: Folders discover searched completely; only files under them can be "removed".
     searched_roots: list[Path] = attrs.Factory(list)
+    #: Formats discover searched for; a stored file of another format is not "removed".
+    searched_formats: set[str] = attrs.Factory(set)
     diff: Diff | None = None
     summary: RunSummary = attrs.Factory(RunSummary)
-    #: What export wrote or, in a dry run, would write (pluginary.core.outputs.OutputChange).
+    #: What export wrote or, in a dry run, would write (pluginary.exporters.writer.OutputChange).
     outputs: list[Any] = attrs.Factory(list)
 
     def warn(self, message: str) -> None:

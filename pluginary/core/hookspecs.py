@@ -19,6 +19,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from pluginary.core.context import Diff, RunContext, RunSummary
+    from pluginary.core.interfaces import Backend
     from pluginary.core.models import FileResult, Plugin, PluginFile, ScanFailure
     from pluginary.core.options import (
         CategorizeOptions,
@@ -35,6 +36,18 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
 # -- stages ------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def pluginary_open_store(context: RunContext, options: StoreOptions) -> Backend | None:
+    """Open the catalogue the store stage writes (and diff compares with).
+
+    Called once per run, before the first stage, when the pipeline has a store
+    stage. `context.catalog_path` is the path the user gave (`--catalog`), or
+    None for the options' or the default one. Returns the open backend and sets
+    `context.catalog_path` and `context.journal_path` (where the scan stage
+    journals its loads, so each catalogue resumes its own interrupted scan).
+    """
 
 
 @hookspec(firstresult=True)

@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 import attrs
 
 from pluginary.core.models import Category, FileResult, Plugin, PluginFile, ScanFailure
+from pluginary.core.query import Query
 
 
 @attrs.frozen
@@ -22,6 +23,7 @@ class ScanSettings:
 
     deep: bool = False  # probe every parameter's value texts (slow: ~1000 probes each)
     warmup: bool = False  # let instruments warm up (pedalboard's initialization_timeout)
+    metadata_only: bool = False  # read what the bundle declares; instantiate nothing
 
 
 @runtime_checkable
@@ -57,7 +59,7 @@ class PluginFormat(Protocol):
 @runtime_checkable
 class Backend(Protocol):
     """Catalogue storage. The write side below is what the pipeline needs;
-    query methods are in `pluginary.catalog`'s backend protocol."""
+    `CatalogBackend` adds the queries."""
 
     #: File name used in the user data dir when the pipeline gives no path.
     default_filename: ClassVar[str]
@@ -92,6 +94,67 @@ class Backend(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class CatalogBackend(Backend, Protocol):
+    """A backend the query side can use: the pipeline's write side plus queries.
+
+    Every method returning plugins builds them with their user tags (sorted)
+    and user categories (first, then the others in stored order).
+    """
+
+    path: Path
+    read_only: bool
+    #: (old, new) schema version when opening upgraded the file, else None.
+    migrated: tuple[int, int] | None
+
+    def query(self, query: Query) -> Iterator[Plugin]:
+        """The plugins `query` selects, in its order and page, built as they are iterated."""
+        ...
+
+    def count(self, query: Query) -> int:
+        """How many plugins `query`'s filters select, ignoring its page."""
+        ...
+
+    def search(self, text: str, *, limit: int, raw: bool) -> list[Plugin]:
+        """Full-text search, best first. `text` is taken literally unless `raw`, when it is
+        the backend's own query syntax; a syntax error there is a QueryError."""
+        ...
+
+    def get(self, plugin_id: str) -> Plugin | None: ...
+
+    def named(self, name: str) -> list[Plugin]:
+        """Plugins whose name is `name`, ignoring case, by id."""
+        ...
+
+    def vocabulary(self) -> list[str]:
+        """Every distinct name, vendor, category, tag and parameter name (for suggestions)."""
+        ...
+
+    def stats(self) -> dict[str, Any]:
+        """See `Catalog.stats`."""
+        ...
+
+    def tag(self, plugin_id: str, tags: Sequence[str]) -> tuple[str, ...]:
+        """Add user tags to a plugin id; returns its tags afterwards."""
+        ...
+
+    def untag(self, plugin_id: str, tags: Sequence[str]) -> tuple[str, ...]:
+        """Remove user tags from a plugin id; returns its tags afterwards."""
+        ...
+
+    def check(self) -> list[str]:
+        """Problems found in the stored catalogue, one line each; empty when healthy."""
+        ...
+
+    def vacuum(self) -> None:
+        """Rebuild indexes and reclaim free space."""
+        ...
+
+    def backup(self, dest: Path) -> None:
+        """Write a consistent copy to `dest`, which must not exist yet."""
+        ...
 
 
 @runtime_checkable

@@ -27,6 +27,14 @@ class FailureKind(enum.StrEnum):
     ERROR = "error"  # the plugin refused to load with a message
 
 
+class ParameterFlag(enum.StrEnum):
+    """What a parameter is for, beyond its value range."""
+
+    BYPASS = "bypass"  # the plugin's own bypass switch
+    PROGRAM_CHANGE = "program-change"  # selects a factory program
+    PERIODIC = "periodic"  # wraps around (a phase, an angle)
+
+
 class CategorySource(enum.StrEnum):
     NATIVE = "native"
     KEYWORDS = "keywords"
@@ -71,16 +79,26 @@ class Parameter:
     num_steps: int | None = None
     choices: tuple[str, ...] = ()
     automatable: bool = True
+    #: The format's own stable id: VST3 ParamID, CLAP param id, LV2 port symbol ("" if none).
+    id: str = ""
+    flags: tuple[ParameterFlag, ...] = ()
 
 
 @attrs.frozen
 class IO:
-    """Audio and MIDI connections; None where the format does not tell."""
+    """Audio and MIDI connections; None where the format does not tell.
+
+    Audio counts are channels on the main buses; `aux_*` are channels on the
+    other audio buses (side-chain inputs, extra outputs). MIDI counts are
+    event buses or note ports.
+    """
 
     audio_inputs: int | None = None
     audio_outputs: int | None = None
     midi_inputs: int | None = None
     midi_outputs: int | None = None
+    aux_inputs: int | None = None
+    aux_outputs: int | None = None
 
 
 @attrs.frozen
@@ -127,6 +145,12 @@ class Plugin:
     scanned_at: str = ""
     scanner_version: str = ""
     host: Host = Host()
+    #: Read-only parameters: what the plugin reports (meters, gain reduction), not controls.
+    outputs: tuple[Parameter, ...] = ()
+    #: Which reader produced this record, e.g. "vst3-native", "pedalboard", "turtle".
+    reader: str = ""
+    url: str = ""
+    description: str = ""
 
 
 @attrs.frozen

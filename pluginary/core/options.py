@@ -44,6 +44,8 @@ class ScanOptions:
     retries: int = 1
     #: Probe every parameter's value texts (slow; the cheap scan reads min/max/default text).
     deep: bool = False
+    #: Read only what a bundle declares (factory class info, descriptors, Turtle); instantiate nothing.
+    metadata_only: bool = False
     #: Let instruments warm up after loading (pedalboard's initialization_timeout).
     warmup: bool = False
     #: Replace a worker after this many plugins (plugins leak).
@@ -88,3 +90,16 @@ STAGE_OPTIONS: dict[str, type] = {
     "export": ExportTarget,  # the export stage takes a list of these
 }
 STAGE_ORDER: tuple[str, ...] = tuple(STAGE_OPTIONS)
+
+
+@attrs.frozen
+class Pipeline:
+    """A loaded pipeline: its stages' typed options in run order, and where each value came from."""
+
+    name: str
+    path: Path
+    description: str = ""
+    #: stage name → its options object (the export stage: a tuple of ExportTarget), in run order.
+    stages: dict[str, Any] = attrs.Factory(dict)
+    #: stage name → option → where its value came from (for `pluginary config show`).
+    origins: dict[str, dict[str, str]] = attrs.Factory(dict)

@@ -28,3 +28,14 @@ def user_config_dir() -> Path:
 
 def default_catalog_path(filename: str = "catalog.sqlite") -> Path:
     return user_data_dir() / filename
+
+
+def writable(path: Path) -> bool:
+    """Whether a catalogue at `path` could be written: the file, if any, and its
+    folder (where SQLite keeps its journal and a JSON write its temporary file)."""
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if path.exists() and not os.access(path, os.W_OK):
+        return False
+    return os.access(folder, os.W_OK)

@@ -21,7 +21,7 @@ def _categorizer(name: str) -> Categorizer:
 
 @hookimpl(trylast=True)
 def pluginary_categorize(context: RunContext, options: CategorizeOptions, plugins: list[Plugin]) -> list[Plugin]:
-    from pluginary.contrib.taxonomy import merge_categories
+    from pluginary.core.taxonomy import merge_categories
 
     categorizers = [_categorizer(name) for name in options.using]
     return [

@@ -40,7 +40,7 @@ def _removed(context: RunContext, found: list[PluginFile], known: list) -> list[
     an extra path given once) says nothing about what is gone.
     """
     found_paths = {file.path for file in found}
-    formats = {file.format for file in found} | _searched_formats(context)
+    formats = {file.format for file in found} | context.searched_formats
     roots = context.searched_roots
     return sorted(
         {
@@ -51,8 +51,3 @@ def _removed(context: RunContext, found: list[PluginFile], known: list) -> list[
             and any(Path(item.path).is_relative_to(root) for root in roots)
         }
     )
-
-
-def _searched_formats(context: RunContext) -> set[str]:
-    options = context.pipeline.stages.get("discover")
-    return set(options.formats) if options else set()

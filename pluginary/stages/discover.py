@@ -6,11 +6,11 @@ from pathlib import Path
 
 from pluginary.core import components
 from pluginary.core.context import RunContext
-from pluginary.core.discovery import find_bundles, plugin_file
 from pluginary.core.hookspecs import hookimpl
 from pluginary.core.interfaces import PluginFormat
 from pluginary.core.models import PluginFile
 from pluginary.core.options import DiscoverOptions
+from pluginary.scanning.discovery import find_bundles, plugin_file
 
 
 @hookimpl(trylast=True)
@@ -25,6 +25,7 @@ def pluginary_discover(context: RunContext, options: DiscoverOptions) -> list[Pl
             if root not in roots and root.exists():
                 roots.append(root)
     context.searched_roots.extend(roots)
+    context.searched_formats.update(formats)
     # One walk for every format: a bundle belongs to the format its name ends with,
     # and no walk descends into another format's bundles.
     owner = {suffix.lower(): name for name, fmt in formats.items() for suffix in fmt.bundle_suffixes}

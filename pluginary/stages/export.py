@@ -11,7 +11,7 @@ from pluginary.core.options import ExportTarget
 
 @hookimpl(trylast=True)
 def pluginary_export(context: RunContext, targets: list[ExportTarget]) -> int:
-    from pluginary.core.outputs import write_outputs
+    from pluginary.exporters.writer import write_outputs
 
     backend = context.backend
     if backend is None:

@@ -6,26 +6,22 @@ plugins never hold finished results back from the catalogue.
 
 from __future__ import annotations
 
+import platform
 import time
 from collections.abc import Iterator
-from pathlib import Path
+from datetime import UTC, datetime
 
+import attrs
+
+import pluginary
 from pluginary.core.context import RunContext
 from pluginary.core.hookspecs import hookimpl
-from pluginary.core.interfaces import ScanSettings
-from pluginary.core.models import FileResult, PluginFile
+from pluginary.core.models import FileResult, Host, PluginFile
 from pluginary.core.options import ScanOptions
 from pluginary.core.paths import user_data_dir
 
 #: Longest a finished result waits before its batch is stored.
 FLUSH_SECONDS = 2.0
-
-
-def journal_path(context: RunContext) -> Path:
-    """Beside the catalogue, so each catalogue resumes its own interrupted scan."""
-    if context.catalog_path is not None:
-        return context.catalog_path.with_name(context.catalog_path.name + ".journal")
-    return user_data_dir() / "scan.journal"
 
 
 @hookimpl(trylast=True)
@@ -34,22 +30,14 @@ def pluginary_scan(context: RunContext, options: ScanOptions, files: list[Plugin
 
 
 def _scan(context: RunContext, options: ScanOptions, files: list[PluginFile]) -> Iterator[list[FileResult]]:
-    from pluginary.core.journal import Journal
-    from pluginary.core.pool import ScanJob, WorkerPool
+    from pluginary.scanning.journal import Journal
+    from pluginary.scanning.pool import ScanJob, WorkerPool
 
-    journal = Journal(journal_path(context))
+    journal = Journal(context.journal_path or user_data_dir() / "scan.journal")
     for path in journal.in_flight():
         context.warn(f"the previous scan stopped while loading {path}; scanning it again")
-    settings = ScanSettings(deep=options.deep, warmup=options.warmup)
-    jobs = [
-        ScanJob(
-            file=file,
-            format=file.format,
-            settings=settings,
-            timeout=options.timeouts.get(file.format, options.timeout),
-        )
-        for file in files
-    ]
+    jobs = [ScanJob.from_options(file, options) for file in files]
+    host = this_host()
     batch: list[FileResult] = []
     flushed = time.monotonic()
     with WorkerPool(
@@ -60,10 +48,27 @@ def _scan(context: RunContext, options: ScanOptions, files: list[PluginFile]) ->
         journal=journal,
     ) as pool:
         for result in pool.run(jobs):
-            batch.append(result)
+            batch.append(_stamped(result, host))
             if len(batch) >= options.batch_size or time.monotonic() - flushed > FLUSH_SECONDS:
                 yield batch
                 batch, flushed = [], time.monotonic()
     if batch:
         yield batch
     journal.clear()
+
+
+def this_host() -> Host:
+    """This machine, as every record scanned here names it."""
+    return Host(name=platform.node(), os=platform.platform())
+
+
+def _stamped(result: FileResult, host: Host) -> FileResult:
+    """The result with when, where and by which version each plugin was scanned."""
+    if not result.plugins:
+        return result
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    plugins = tuple(
+        attrs.evolve(plugin, scanned_at=now, scanner_version=pluginary.__version__, host=host)
+        for plugin in result.plugins
+    )
+    return attrs.evolve(result, plugins=plugins)

@@ -20,11 +20,11 @@ from pathlib import Path
 
 from attrs import evolve
 
-from pluginary.backends import schema
+from pluginary.backends import sqlite_schema as schema
 from pluginary.backends.sqlite import SQLiteBackend
 from pluginary.catalog import Catalog
 from pluginary.core.models import Category, CategorySource, FailureKind, converter
-from pluginary.testing_backend import failure_at
+from pluginary.testing.backend_suite import failure_at
 from tests.catalog_data import batches, iter_plugins, iter_results
 
 HERE = Path(__file__).parent

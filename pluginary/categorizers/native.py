@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import ClassVar
 
-from pluginary.contrib import taxonomy
+from pluginary.core import taxonomy
 from pluginary.core.models import Category, CategorySource, Plugin
 
 INSTRUMENT = "Instrument"

@@ -2,7 +2,7 @@
 
 Starting a Python interpreter and importing pedalboard costs ~0.3 s of CPU; a
 scan that meets crashing and hanging plugins replaces a worker for each one.
-So the scanner starts one zygote process (`python -m pluginary.core.zygote`)
+So the scanner starts one zygote process (`python -m pluginary.scanning.zygote`)
 that imports the worker module and pedalboard once and then forks a worker on
 request, in a few milliseconds. The zygote loads no plugin, so every fork is
 a fresh worker.
@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 #: Imported by the zygote so forked workers start with them loaded. pedalboard
 #: is what the built-in formats load plugins with; it is not imported on macOS,
 #: where system frameworks must not be initialised before a fork.
-PRELOAD = ("pluginary.core.worker", "pedalboard") if sys.platform.startswith("linux") else ("pluginary.core.worker",)
+PRELOAD = ("pluginary.scanning.worker", "pedalboard") if sys.platform.startswith("linux") else ("pluginary.scanning.worker",)
 #: The first spawn waits for the zygote to start and import PRELOAD.
 START_TIMEOUT = 60.0
 _MAX_DATAGRAM = 4096
@@ -133,7 +133,7 @@ class Zygote:
             config = {"sys_path": sys.path, "preload": PRELOAD}
             env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}  # no threads to fork
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "pluginary.core.zygote", str(theirs.fileno()), json.dumps(config)],
+                [sys.executable, "-m", "pluginary.scanning.zygote", str(theirs.fileno()), json.dumps(config)],
                 pass_fds=[theirs.fileno()], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, env=env,
             )
             theirs.close()
@@ -157,7 +157,7 @@ class Zygote:
         code = self._process.poll() if self._process else None
         return StageError(
             f"the scan's worker zygote stopped working ({cause}; exit status {code})",
-            fix="run with -v to see its output; check that `python -m pluginary.core.zygote` can start",
+            fix="run with -v to see its output; check that `python -m pluginary.scanning.zygote` can start",
         )
 
 
@@ -177,7 +177,7 @@ def _fork_worker(control: socket.socket, wakeup: tuple[int, int], request: dict[
         control.close()
         for end in wakeup:
             os.close(end)
-        from pluginary.core.worker import serve
+        from pluginary.scanning.worker import serve
 
         serve(socket.socket(fileno=fd), **request)
         code = 0

@@ -16,7 +16,7 @@ the attrs fields directly: the models have no validators or converters to
 skip. MessagePack rather than JSON: it keeps infinite and NaN floats.
 
 Strings must be valid Unicode (no lone surrogates): discover leaves out paths
-that are not (`pluginary.core.discovery`) and the worker cleans the messages
+that are not (`pluginary.scanning.discovery`) and the worker cleans the messages
 of exceptions it reports.
 """
 

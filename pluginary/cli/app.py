@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import typer
 
 from pluginary import __version__
-from pluginary.core.cli_catalog import register as register_catalog_commands
+from pluginary.cli.catalog_commands import register as register_catalog_commands
 from pluginary.core.errors import PluginaryError
 
 app = typer.Typer(
@@ -72,7 +72,7 @@ def run_command(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what exports would change; write none.")] = False,
 ) -> None:
     """Run a pipeline: discover → diff → scan → categorize → store → export, as the YAML says."""
-    from pluginary.core import pipeline as pipelines
+    from pluginary.pipeline import loader as pipelines
 
     loaded = pipelines.load(pipeline, overrides=set_ or [])
     _run_and_report(loaded, catalog=catalog, as_json=json_, strict=strict, dry_run=dry_run)
@@ -89,7 +89,7 @@ def scan_command(
     strict: StrictOption = False,
 ) -> None:
     """Bring the catalogue up to date (the built-in `scan` pipeline: no export)."""
-    from pluginary.core import pipeline as pipelines
+    from pluginary.pipeline import loader as pipelines
 
     overrides = [f"diff.full={str(full).lower()}", f"diff.retry_failed={str(retry_failed).lower()}"]
     if paths:
@@ -111,9 +111,9 @@ def export_command(
     json_: JsonOption = False,
 ) -> None:
     """Write one plugin list from the stored catalogue, without scanning."""
-    from pluginary.core.options import ExportTarget, StoreOptions
-    from pluginary.core.pipeline import Pipeline, check_exporter
-    from pluginary.core.settings import parse_scalar
+    from pluginary.core.options import ExportTarget, Pipeline, StoreOptions
+    from pluginary.pipeline.loader import check_exporter
+    from pluginary.pipeline.settings import parse_scalar
 
     check_exporter(format_, where="FORMAT")
     options: dict[str, Any] = {}
@@ -129,8 +129,8 @@ def export_command(
 
 
 def _run_and_report(pipeline: Any, *, catalog: Path | None, as_json: bool, strict: bool, dry_run: bool) -> None:
-    from pluginary.core import runner
-    from pluginary.core.progress import ScanProgress
+    from pluginary.cli.progress import ScanProgress
+    from pluginary.pipeline import runner
 
     progress = ScanProgress()
     observers = [progress] if sys.stderr.isatty() and not as_json else []
@@ -188,7 +188,7 @@ def _report(context: Any, *, as_json: bool) -> None:
 @app.command("pipelines")
 def pipelines_command() -> None:
     """List the built-in pipelines (usable by name with `pluginary run NAME`)."""
-    from pluginary.core.pipeline import builtin_pipelines, describe
+    from pluginary.pipeline.loader import builtin_pipelines, describe
 
     for name, path in builtin_pipelines().items():
         typer.echo(f"{name:<12} {describe(path)}")
@@ -201,7 +201,7 @@ def plugins_command(
     """List installed extensions (read from package metadata; nothing is imported)."""
     import attrs
 
-    from pluginary.core.hooks import installed_extensions
+    from pluginary.pipeline.hooks import installed_extensions
 
     extensions = installed_extensions()
     if json_:
@@ -218,8 +218,8 @@ def config_show(
     set_: SetOption = None,
 ) -> None:
     """Print every stage option's effective value and where it came from."""
-    from pluginary.core import pipeline as pipelines
     from pluginary.core.paths import user_config_dir
+    from pluginary.pipeline import loader as pipelines
 
     loaded = pipelines.load(pipeline, overrides=set_ or [])
     typer.echo(f"# pipeline {loaded.name}: {loaded.path}")

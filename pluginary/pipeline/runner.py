@@ -16,27 +16,16 @@ from typing import Any
 
 import attrs
 
-from pluginary.core import components
 from pluginary.core.context import RunContext
 from pluginary.core.errors import CatalogError, PluginaryError, StageError
-from pluginary.core.hooks import Hooks, make_plugin_manager
-from pluginary.core.interfaces import Backend
 from pluginary.core.models import FileResult
-from pluginary.core.options import StoreOptions
-from pluginary.core.paths import default_catalog_path
-from pluginary.core.pipeline import Pipeline
+from pluginary.core.options import Pipeline
+from pluginary.pipeline.hooks import Hooks, make_plugin_manager
 
 log = logging.getLogger(__name__)
 
 #: Stages that run per scan batch when the pipeline scans.
 STREAMED = ("categorize", "store")
-
-
-def open_backend(options: StoreOptions, catalog: Path | None = None) -> tuple[Backend, Path]:
-    """The catalogue the store stage names: `catalog` (from `--catalog`) wins over the pipeline."""
-    backend_class = components.load("backend", options.backend)
-    path = catalog or options.path or default_catalog_path(backend_class.default_filename)
-    return backend_class(path), path
 
 
 def run(
@@ -58,27 +47,28 @@ def run(
     if dry_run and "export" in pipeline.stages:
         targets = tuple(attrs.evolve(t, dry_run=True) for t in pipeline.stages["export"])
         pipeline = attrs.evolve(pipeline, stages={**pipeline.stages, "export": targets})
-    context = RunContext(pipeline=pipeline, hooks=Hooks(pm))
+    hooks = Hooks(pm)
+    context = RunContext(pipeline=pipeline, catalog_path=catalog)
     context.summary.pipeline = pipeline.name
     started, started_at = time.monotonic(), _now()
     try:
         if "store" in pipeline.stages:
-            context.backend, context.catalog_path = open_backend(pipeline.stages["store"], catalog)
+            context.backend = _required(hooks.open_store(context, pipeline.stages["store"]), "store")
         for stage in pipeline.stages:
             if stage in STREAMED and "scan" in pipeline.stages:
                 continue  # they ran batch by batch inside the scan stage
-            _run_stage(context, stage)
+            _run_stage(hooks, context, stage)
     except KeyboardInterrupt:
         context.summary.interrupted = True
         raise
     finally:
         context.summary.seconds = round(time.monotonic() - started, 3)
-        _finish(context, started_at)
+        _finish(hooks, context, started_at)
     return context
 
 
-def _run_stage(context: RunContext, stage: str) -> None:
-    hooks, stages = context.hooks, context.pipeline.stages
+def _run_stage(hooks: Hooks, context: RunContext, stage: str) -> None:
+    stages = context.pipeline.stages
     hooks.before_stage(context, stage)
     try:
         if stage == "discover":
@@ -91,7 +81,7 @@ def _run_stage(context: RunContext, stage: str) -> None:
             summary.removed, summary.unchanged = len(diff.removed), diff.unchanged
             summary.quarantined = diff.quarantined
         elif stage == "scan":
-            _scan_and_store(context)
+            _scan_and_store(hooks, context)
         elif stage == "store":
             removed = context.diff.removed if context.diff else []
             context.summary.stored += _required(hooks.store(context, stages[stage], [], removed), stage)
@@ -105,8 +95,8 @@ def _run_stage(context: RunContext, stage: str) -> None:
     hooks.after_stage(context, stage)
 
 
-def _scan_and_store(context: RunContext) -> None:
-    hooks, stages, summary = context.hooks, context.pipeline.stages, context.summary
+def _scan_and_store(hooks: Hooks, context: RunContext) -> None:
+    stages, summary = context.pipeline.stages, context.summary
     files = context.diff.to_scan if context.diff else context.found
     batches = _required(hooks.scan(context, stages["scan"], files), "scan")
     streamed = [stage for stage in STREAMED if stage in stages]
@@ -128,20 +118,20 @@ def _scan_and_store(context: RunContext) -> None:
                 for plugin in result.plugins:
                     hooks.plugin_scanned(context, plugin)
         if "categorize" in stages:
-            batch = _categorized(context, batch)
+            batch = _categorized(hooks, context, batch)
         if "store" in stages:
             summary.stored += _required(hooks.store(context, stages["store"], batch, []), "store")
     for stage in streamed:
         hooks.after_stage(context, stage)
 
 
-def _categorized(context: RunContext, batch: list[FileResult]) -> list[FileResult]:
+def _categorized(hooks: Hooks, context: RunContext, batch: list[FileResult]) -> list[FileResult]:
     """The batch with each result's plugins replaced by their categorized copies (same order)."""
     plugins = [plugin for result in batch for plugin in result.plugins]
     if not plugins:
         return batch
     categorized = _required(
-        context.hooks.categorize(context, context.pipeline.stages["categorize"], plugins), "categorize"
+        hooks.categorize(context, context.pipeline.stages["categorize"], plugins), "categorize"
     )
     if len(categorized) != len(plugins):
         raise StageError("categorize returned a different number of plugins than it was given")
@@ -162,7 +152,7 @@ def _required(value: Any, stage: str) -> Any:
     return value
 
 
-def _finish(context: RunContext, started_at: str) -> None:
+def _finish(hooks: Hooks, context: RunContext, started_at: str) -> None:
     backend = context.backend
     if backend is not None:
         try:
@@ -172,7 +162,7 @@ def _finish(context: RunContext, started_at: str) -> None:
             context.warn(f"run history not recorded: {exc}")
         finally:
             backend.close()
-    context.hooks.run_finished(context, context.summary)
+    hooks.run_finished(context, context.summary)
 
 
 def _now() -> str:

@@ -32,8 +32,11 @@ from typing import Any, ClassVar
 
 import attrs
 
-from pluginary.contrib import taxonomy
-from pluginary.contrib.exporting import (
+from pluginary.core import taxonomy
+from pluginary.core.errors import StageError
+from pluginary.core.interfaces import OutputFile
+from pluginary.core.models import Plugin
+from pluginary.exporters.common import (
     au_codes,
     folder_target,
     parse_options,
@@ -42,9 +45,6 @@ from pluginary.contrib.exporting import (
     stable,
     xml_safe,
 )
-from pluginary.core.errors import StageError
-from pluginary.core.interfaces import OutputFile
-from pluginary.core.models import Plugin
 
 TAGPOOL_FILE = "MusicApps.tagpool"
 PROPERTIES_FILE = "MusicApps.properties"

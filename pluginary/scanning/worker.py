@@ -1,7 +1,7 @@
 """The worker process: loads plugins one after another for the scanner.
 
-The scanner (`pluginary.core.pool`) starts this as a child process and speaks
-`pluginary.core.protocol` with it over a private socket. The worker is where
+The scanner (`pluginary.scanning.pool`) starts this as a child process and speaks
+`pluginary.scanning.protocol` with it over a private socket. The worker is where
 plugin code runs: a plugin may print, crash, call `exit()` or hang here, and
 the scanner only sees the socket close or the deadline pass.
 
@@ -25,8 +25,8 @@ from pathlib import Path
 
 from pluginary.core.components import instantiate
 from pluginary.core.interfaces import PluginFormat
-from pluginary.core.journal import Journal
-from pluginary.core.protocol import Failed, JobReader, Ready, Result, Scan, encode, write_frame, write_message
+from pluginary.scanning.journal import Journal
+from pluginary.scanning.protocol import Failed, JobReader, Ready, Result, Scan, encode, write_frame, write_message
 
 log = logging.getLogger(__name__)
 

@@ -22,6 +22,7 @@ from pluginary.core.errors import ComponentError
 
 if TYPE_CHECKING:
     from pluginary.core.context import Diff, RunContext, RunSummary
+    from pluginary.core.interfaces import Backend
     from pluginary.core.models import FileResult, Plugin, PluginFile, ScanFailure
     from pluginary.core.options import (
         CategorizeOptions,
@@ -83,6 +84,9 @@ class Hooks:
 
     def __init__(self, pm: pluggy.PluginManager) -> None:
         self.pm = pm
+
+    def open_store(self, context: RunContext, options: StoreOptions) -> Backend | None:
+        return self.pm.hook.pluginary_open_store(context=context, options=options)
 
     def discover(self, context: RunContext, options: DiscoverOptions) -> list[PluginFile] | None:
         return self.pm.hook.pluginary_discover(context=context, options=options)

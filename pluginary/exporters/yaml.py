@@ -20,10 +20,10 @@ from ruamel.yaml import YAML
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.representer import SafeRepresenter
 
-from pluginary.contrib.export_json import catalog_document
-from pluginary.contrib.exporting import parse_options
 from pluginary.core.interfaces import OutputFile
 from pluginary.core.models import Plugin
+from pluginary.exporters.common import parse_options
+from pluginary.exporters.json import catalog_document
 
 #: Line breaks ruamel.yaml writes raw inside a single-quoted scalar, where a reader folds them to spaces.
 _UNSAFE_BREAKS = ("\x85", "\u2028", "\u2029")
@@ -42,16 +42,22 @@ class YAMLOptions:
     timestamps: bool = False
 
 
+def make_yaml() -> YAML:
+    """The one YAML emitter: the export and every command's `--output yaml` write with it."""
+    yaml = YAML(typ="safe", pure=True)
+    yaml.default_flow_style = False
+    yaml.allow_unicode = True
+    yaml.width = 4096  # long names stay on one line instead of folding at 80 columns
+    yaml.representer.add_representer(str, _represent_str)
+    return yaml
+
+
 class YAMLExporter:
     name: ClassVar[str] = "yaml"
 
     def render(self, plugins: Iterable[Plugin], path: Path, options: dict[str, Any]) -> list[OutputFile]:
         opts = parse_options(self.name, options, YAMLOptions)
-        yaml = YAML(typ="safe", pure=True)
-        yaml.default_flow_style = False
-        yaml.allow_unicode = True
-        yaml.width = 4096  # long names stay on one line instead of folding at 80 columns
-        yaml.representer.add_representer(str, _represent_str)
+        yaml = make_yaml()
         buffer = io.StringIO()
         yaml.dump(catalog_document(plugins, timestamps=opts.timestamps), buffer)
         return [OutputFile(path, buffer.getvalue().encode("utf-8"))]

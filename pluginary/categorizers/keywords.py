@@ -28,7 +28,7 @@ from typing import ClassVar
 
 from rapidfuzz import fuzz, process
 
-from pluginary.contrib import taxonomy
+from pluginary.core import taxonomy
 from pluginary.core.models import Category, CategorySource, Plugin
 
 #: Weight of a name word that names a category; the head noun gets up to 1.5 times as much.

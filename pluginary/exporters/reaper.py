@@ -42,10 +42,10 @@ from typing import Any, ClassVar
 
 import attrs
 
-from pluginary.contrib import taxonomy
-from pluginary.contrib.exporting import folder_target, parse_options, read_existing, single_line, stable
+from pluginary.core import taxonomy
 from pluginary.core.interfaces import OutputFile
 from pluginary.core.models import Plugin
+from pluginary.exporters.common import folder_target, parse_options, read_existing, single_line, stable
 
 TAGS_FILE = "reaper-fxtags.ini"
 FOLDERS_FILE = "reaper-fxfolders.ini"

@@ -17,9 +17,9 @@ import attrs
 
 from pluginary.core import components
 from pluginary.core.errors import PipelineError
-from pluginary.core.options import STAGE_OPTIONS, STAGE_ORDER, ExportTarget
+from pluginary.core.options import STAGE_OPTIONS, STAGE_ORDER, ExportTarget, Pipeline
 from pluginary.core.paths import user_config_dir
-from pluginary.core.settings import (
+from pluginary.pipeline.settings import (
     Layered,
     Setting,
     default_values,
@@ -44,17 +44,6 @@ COMPONENT_OPTIONS = {
     ("categorize", "using"): "categorizer",
     ("store", "backend"): "backend",
 }
-
-
-@attrs.frozen
-class Pipeline:
-    name: str
-    path: Path
-    description: str = ""
-    #: stage name → its options object (the export stage: a tuple of ExportTarget), in run order.
-    stages: dict[str, Any] = attrs.Factory(dict)
-    #: stage name → option → where its value came from (for `pluginary config show`).
-    origins: dict[str, dict[str, str]] = attrs.Factory(dict)
 
 
 def builtin_dir() -> Path:

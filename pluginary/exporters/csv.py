@@ -13,13 +13,13 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TextIO
 
 import attrs
 
-from pluginary.contrib.exporting import parse_options, plugin_data, stable
 from pluginary.core.interfaces import OutputFile
 from pluginary.core.models import Plugin
+from pluginary.exporters.common import parse_options, plugin_data, stable
 
 LIST_SEPARATOR = "|"
 PLUGIN_COLUMNS = (
@@ -60,11 +60,16 @@ def plugin_row(data: dict[str, Any]) -> dict[str, str]:
     return {column: cell(flat[column]) for column in columns}
 
 
-def _table(columns: Sequence[str], rows: Iterable[dict[str, str]]) -> bytes:
-    buffer = io.StringIO()
+def csv_writer(stream: TextIO, columns: Sequence[str]) -> csv.DictWriter[str]:
+    """The one CSV dialect: the export and `pluginary list -o csv` write with it."""
     # RFC 4180 "\r\n" rows: the csv module quotes a cell holding any character of the line terminator,
     # so with "\r\n" a lone "\r" in a name is quoted too (with "\n" alone it would end the row).
-    writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\r\n")
+    return csv.DictWriter(stream, fieldnames=list(columns), lineterminator="\r\n")
+
+
+def _table(columns: Sequence[str], rows: Iterable[dict[str, str]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv_writer(buffer, columns)
     writer.writeheader()
     writer.writerows(rows)
     return buffer.getvalue().encode("utf-8")

@@ -1,6 +1,10 @@
 """How the catalogue commands print: a table for people, plain lines for pipes,
 JSON, CSV or YAML for programs.
 
+JSON, CSV and YAML come from the exporters' own renderers (`plugin_data`,
+`plugin_row`, `make_yaml`), so `pluginary list -o json` and the json export
+give each plugin the same shape: no second copy to drift.
+
 Without `--output`, a terminal gets a rich `table` and a pipe gets `plain`
 text: one record per line, tab-separated, no header, no colour, no summary,
 ready for `cut`, `sort` and `grep`. Plugin lists in json, csv, yaml and plain
@@ -39,13 +43,6 @@ class Output(enum.StrEnum):
 #: A table shows this many plugins unless --limit says otherwise.
 TABLE_LIMIT = 50
 
-#: The CSV columns of a plugin list.
-CSV_COLUMNS = (
-    "id", "name", "vendor", "format", "version", "category", "categories", "tags",
-    "instrument", "effect", "params", "path", "scanned_at",
-)  # fmt: skip
-
-
 def choose(output: Output | None, stream: TextIO | None = None) -> Output:
     """The format asked for; else a table on a terminal and plain text in a pipe."""
     if output is not None:
@@ -71,11 +68,10 @@ def showing(offset: int, shown: int, total: int) -> str:
 
 
 def record(plugin: Plugin) -> dict[str, Any]:
-    """A plugin as plain JSON-able data (the same shape as the JSON catalogue)."""
-    from pluginary.core.models import converter
+    """A plugin as plain JSON-able data: the json export's shape, scan time included."""
+    from pluginary.exporters.common import plugin_data
 
-    data: dict[str, Any] = converter.unstructure(plugin)
-    return data
+    return plugin_data(plugin, timestamps=True)
 
 
 def write_plugins(plugins: Iterable[Plugin], output: Output, stream: TextIO) -> int:
@@ -102,21 +98,17 @@ def _json_list(plugins: Iterable[Plugin], stream: TextIO) -> None:
     stream.write("[")
     for index, plugin in enumerate(plugins):
         stream.write(",\n" if index else "\n")
-        stream.write(json.dumps(record(plugin), ensure_ascii=False))
+        stream.write(json.dumps(record(plugin), ensure_ascii=False, allow_nan=False))
     stream.write("\n]\n")
 
 
 def _csv_list(plugins: Iterable[Plugin], stream: TextIO) -> None:
-    writer = csv.writer(stream, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    from pluginary.exporters.csv import PLUGIN_COLUMNS, csv_writer, plugin_row
+
+    writer = csv_writer(stream, (*PLUGIN_COLUMNS, "scanned_at"))
+    writer.writeheader()
     for plugin in plugins:
-        writer.writerow(
-            [
-                plugin.id, plugin.name, plugin.vendor, plugin.format, plugin.version, _category(plugin),
-                ";".join(c.name for c in plugin.categories), ";".join(plugin.tags),
-                plugin.is_instrument, plugin.is_effect, len(plugin.parameters), plugin.path, plugin.scanned_at,
-            ]
-        )  # fmt: skip
+        writer.writerow(plugin_row(record(plugin)))
 
 
 def _yaml_list(plugins: Iterable[Plugin], stream: TextIO) -> None:
@@ -135,7 +127,7 @@ def write_plugin(plugin: Plugin, output: Output, stream: TextIO) -> None:
     """One plugin's whole record, with its parameters."""
     require(output, (Output.TABLE, Output.PLAIN, Output.JSON, Output.YAML), "a plugin's record")
     if output is Output.JSON:
-        stream.write(json.dumps(record(plugin), ensure_ascii=False, indent=2) + "\n")
+        stream.write(json.dumps(record(plugin), ensure_ascii=False, indent=2, allow_nan=False) + "\n")
         return
     if output is Output.YAML:
         _yaml().dump(record(plugin), stream)
@@ -237,7 +229,7 @@ def write_failures(failures: list[ScanFailure], output: Output, stream: TextIO) 
     elif output is Output.YAML:
         _yaml().dump(converter.unstructure(failures), stream)
     elif output is Output.CSV:
-        writer = csv.writer(stream, lineterminator="\n")
+        writer = csv.writer(stream, lineterminator="\r\n")
         writer.writerow(("path", "format", "reason", "attempts", "first_seen", "last_seen", "fingerprint"))
         for failure in failures:
             writer.writerow(
@@ -397,15 +389,6 @@ def _console(stream: TextIO) -> Console:
 
 
 def _yaml() -> Any:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.representer import SafeRepresenter
+    from pluginary.exporters.yaml import make_yaml
 
-    class Representer(SafeRepresenter):
-        """Writes the models' enums (str subclasses) as their plain value."""
-
-    Representer.add_multi_representer(enum.Enum, lambda dumper, value: dumper.represent_str(value.value))
-    yaml = YAML(typ="safe", pure=True)
-    yaml.Representer = Representer
-    yaml.default_flow_style = False
-    yaml.allow_unicode = True
-    return yaml
+    return make_yaml()

@@ -1,6 +1,6 @@
 """The test suite every catalogue backend must pass, built-in or third-party.
 
-    from pluginary.testing_backend import BackendSuite
+    from pluginary.testing.backend_suite import BackendSuite
 
     class TestMyBackend(BackendSuite):
         @pytest.fixture

@@ -6,7 +6,7 @@
 - `pluginary_run`: run a pipeline given as YAML text (or a path) with that
   manager and catalogue; returns the run context (`.summary`, `.outputs`, …).
 
-Backend authors subclass `pluginary.testing_backend.BackendSuite` to run the
+Backend authors subclass `pluginary.testing.backend_suite.BackendSuite` to run the
 same tests the built-in backends pass.
 """
 
@@ -21,7 +21,7 @@ import pytest
 
 @pytest.fixture
 def pluginary_plugin_manager() -> Any:
-    from pluginary.core.hooks import builtin_stage_plugins, make_plugin_manager
+    from pluginary.pipeline.hooks import builtin_stage_plugins, make_plugin_manager
 
     return make_plugin_manager(entry_points=False, plugins=builtin_stage_plugins(), disabled=())
 
@@ -33,7 +33,8 @@ def pluginary_catalog_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def pluginary_run(pluginary_plugin_manager: Any, pluginary_catalog_path: Path, tmp_path: Path) -> Callable[..., Any]:
-    from pluginary.core import pipeline, runner
+    from pluginary.pipeline import loader as pipeline
+    from pluginary.pipeline import runner
 
     def run(yaml_or_path: str | Path, *, overrides: tuple[str, ...] = (), dry_run: bool = False) -> Any:
         path = Path(yaml_or_path)

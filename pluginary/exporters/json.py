@@ -1,6 +1,6 @@
 """`json`: the whole catalogue as one JSON document, keyed by stable plugin id.
 
-The document follows `pluginary/schemas/catalog-v1.json` (JSON Schema 2020-12,
+The document follows `pluginary/schemas/catalog-v2.json` (JSON Schema 2020-12,
 shipped in the package); `schema` and `version` name it so a reader can refuse
 a version it does not know. Plugins are in id order and each plugin's fields in
 model order, and `scanned_at` is left out unless `timestamps: true`, so the
@@ -20,13 +20,13 @@ from typing import Any, ClassVar
 
 import attrs
 
-from pluginary.contrib.exporting import parse_options, plugin_data, stable
 from pluginary.core.interfaces import OutputFile
 from pluginary.core.models import Plugin
+from pluginary.exporters.common import parse_options, plugin_data, stable
 
-SCHEMA_ID = "urn:pluginary:schema:catalog:1"
-SCHEMA_VERSION = 1
-SCHEMA_FILE = "catalog-v1.json"
+SCHEMA_ID = "urn:pluginary:schema:catalog:2"
+SCHEMA_VERSION = 2
+SCHEMA_FILE = "catalog-v2.json"
 
 
 def load_schema() -> dict[str, Any]:

@@ -1,10 +1,10 @@
 """The isolated scan: worker processes load plugins, the scanner never does.
 
 `WorkerPool.run` streams one `FileResult` per `ScanJob` as jobs complete. Each
-worker is a long-lived process (`pluginary.core.worker`) that loads bundles one
-after another and answers over a private socket (`pluginary.core.protocol`).
+worker is a long-lived process (`pluginary.scanning.worker`) that loads bundles one
+after another and answers over a private socket (`pluginary.scanning.protocol`).
 Workers are forked by a zygote that has the worker module and pedalboard
-imported (`pluginary.core.zygote`), so replacing one costs milliseconds.
+imported (`pluginary.scanning.zygote`), so replacing one costs milliseconds.
 
 The scanner watches every worker's socket and the zygote's exit reports in one
 `selectors` loop, so it notices at once when a worker answers, dies (segfault,
@@ -43,7 +43,6 @@ from __future__ import annotations
 import datetime
 import logging
 import os
-import platform
 import secrets
 import selectors
 import signal
@@ -56,13 +55,12 @@ from types import TracebackType
 
 import attrs
 
-import pluginary
 from pluginary.core.errors import StageError
 from pluginary.core.interfaces import ScanSettings
-from pluginary.core.journal import Journal
-from pluginary.core.models import FailureKind, FileResult, Host, PluginFile, ScanFailure
+from pluginary.core.models import FailureKind, FileResult, PluginFile, ScanFailure
 from pluginary.core.options import ScanOptions
-from pluginary.core.protocol import (
+from pluginary.scanning.journal import Journal
+from pluginary.scanning.protocol import (
     READ_SIZE,
     Failed,
     FrameReader,
@@ -73,7 +71,7 @@ from pluginary.core.protocol import (
     WorkerMessage,
     encode,
 )
-from pluginary.core.zygote import WorkerExit, Zygote
+from pluginary.scanning.zygote import WorkerExit, Zygote
 
 __all__ = ["Journal", "PoolStats", "ScanJob", "WorkerPool"]
 
@@ -117,7 +115,7 @@ class ScanJob:
         return cls(
             file=file,
             format=file.format,
-            settings=ScanSettings(deep=options.deep, warmup=options.warmup),
+            settings=ScanSettings(deep=options.deep, warmup=options.warmup, metadata_only=options.metadata_only),
             timeout=options.timeouts.get(file.format, options.timeout),
         )
 
@@ -231,17 +229,6 @@ class WorkerPool:
         self._next_id = 0
         self._startup_failures = 0
         self._running = False
-        self._host = Host(name=platform.node(), os=platform.platform())
-
-    @classmethod
-    def from_options(cls, options: ScanOptions, *, journal: Journal | None = None) -> WorkerPool:
-        return cls(
-            options.workers,
-            retries=options.retries,
-            recycle_after=options.recycle_after,
-            max_rss_mb=options.max_rss_mb,
-            journal=journal,
-        )
 
     def __enter__(self) -> WorkerPool:
         return self
@@ -517,7 +504,7 @@ class WorkerPool:
             if self._startup_failures >= MAX_STARTUP_FAILURES:
                 raise StageError(
                     f"scan workers fail to start ({_describe_exit(code)}, {self._startup_failures} in a row)",
-                    fix="check that `python -m pluginary.core.zygote` can import pluginary and pedalboard",
+                    fix="check that `python -m pluginary.scanning.zygote` can import pluginary and pedalboard",
                 )
             return
         if loading is None:
@@ -608,12 +595,7 @@ class WorkerPool:
         if isinstance(outcome, Failed):
             return self._error(attempt, f"{outcome.error}: {outcome.message}")
         assert isinstance(outcome, Result)  # _on_message passes on nothing else
-        scanned_at = _now_iso()
-        plugins = tuple(
-            attrs.evolve(plugin, scanned_at=scanned_at, scanner_version=pluginary.__version__, host=self._host)
-            for plugin in outcome.plugins
-        )
-        return FileResult(file=job.file, plugins=plugins)
+        return FileResult(file=job.file, plugins=tuple(outcome.plugins))
 
     def _error(self, attempt: _Attempt, message: str) -> FileResult:
         now = _now_iso()

@@ -1,7 +1,7 @@
 """The catalogue commands: list, search, info, stats, failures, tag, untag and db.
 
 Thin on purpose: each parses its options, calls `pluginary.Catalog`, and hands
-the result to `pluginary.core.output`. Both are imported inside the commands,
+the result to `pluginary.cli.render`. Both are imported inside the commands,
 so registering these costs `pluginary --help` nothing.
 """
 
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from pluginary.core.output import Output
+from pluginary.cli.render import Output
 
 if TYPE_CHECKING:
     from pluginary.catalog import Catalog
@@ -83,7 +83,7 @@ def list_plugins(
     catalog: CatalogOption = None,
 ) -> None:
     """List catalogued plugins, filtered and sorted."""
-    from pluginary.core import output as out
+    from pluginary.cli import render as out
 
     chosen = out.choose(output)
     if limit is None and chosen is Output.TABLE:
@@ -120,7 +120,7 @@ def search(
     When nothing matches, the closest names are suggested and the best one searched instead.
     Exits with 1 when nothing is found at all.
     """
-    from pluginary.core import output as out
+    from pluginary.cli import render as out
 
     text = " ".join(words)
     with _open(catalog) as cat:
@@ -145,7 +145,7 @@ def info(
 
     A name several plugins share lists them instead; an unknown one suggests the closest.
     """
-    from pluginary.core import output as out
+    from pluginary.cli import render as out
 
     chosen = out.choose(output)
     with _open(catalog) as cat:
@@ -162,7 +162,7 @@ def info(
 
 def stats(output: OutputOption = None, catalog: CatalogOption = None) -> None:
     """Counts by format, vendor and category; parameters; size; the last runs."""
-    from pluginary.core import output as out
+    from pluginary.cli import render as out
 
     with _open(catalog) as cat:
         out.write_stats(cat.stats(), out.choose(output), sys.stdout)
@@ -170,7 +170,7 @@ def stats(output: OutputOption = None, catalog: CatalogOption = None) -> None:
 
 def failures(output: OutputOption = None, catalog: CatalogOption = None) -> None:
     """Quarantined files: why (crash and signal, timeout, error), attempts, first and last seen."""
-    from pluginary.core import output as out
+    from pluginary.cli import render as out
 
     with _open(catalog) as cat:
         quarantined = cat.failures()

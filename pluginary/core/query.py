@@ -1,0 +1,107 @@
+"""One definition of a plugin listing: filters, order and page, checked once for every backend.
+
+The CLI, `pluginary.Catalog`, the HTTP API and every backend take a `Query`;
+a backend translates it into its own SQL (or loop) and nothing else.
+"""
+
+from __future__ import annotations
+
+import re
+
+import attrs
+
+from pluginary.core.errors import PluginaryError
+
+#: What `sort=` accepts; every key breaks ties by name, then id.
+SORT_KEYS = ("name", "vendor", "format", "category", "params", "scanned")
+
+
+class QueryError(PluginaryError):
+    """A filter, sort key or raw search expression the catalogue cannot use."""
+
+
+@attrs.frozen
+class ParamRange:
+    """An inclusive range of parameter counts; None is open on that side."""
+
+    low: int | None = None
+    high: int | None = None
+
+    _SPEC = re.compile(r"^\s*(?:(?P<low>\d+)?\s*\.\.\s*(?P<high>\d+)?|(?P<op>[<>]=?)\s*(?P<n>\d+)|(?P<exact>\d+))\s*$")
+
+    @classmethod
+    def parse(cls, spec: str | tuple[int | None, int | None] | ParamRange) -> ParamRange:
+        """`"10..50"`, `"10.."`, `"..50"`, `">20"`, `">=20"`, `"<10"`, `"<=10"`, `"12"` or a (low, high) tuple."""
+        if isinstance(spec, ParamRange):
+            return spec
+        if isinstance(spec, tuple):
+            return cls(*spec)
+        match = cls._SPEC.match(spec)
+        if match is None or spec.strip() == "..":
+            raise QueryError(
+                f"cannot read the parameter count range {spec!r}",
+                where="params",
+                fix="use 10..50, >20, <10 or an exact count",
+            )
+        if match["exact"]:
+            return cls(int(match["exact"]), int(match["exact"]))
+        if match["op"]:
+            n = int(match["n"])
+            return {
+                ">": cls(low=n + 1),
+                ">=": cls(low=n),
+                "<": cls(high=n - 1),
+                "<=": cls(high=n),
+            }[match["op"]]
+        low, high = match["low"], match["high"]
+        return cls(int(low) if low else None, int(high) if high else None)
+
+
+def _lower(value: str | None) -> str | None:
+    return None if value is None else value.lower()
+
+
+def _strip_slashes(value: str | None) -> str | None:
+    return None if value is None else value.strip("/")
+
+
+def _param_range(value: str | tuple[int | None, int | None] | ParamRange | None) -> ParamRange | None:
+    return None if value is None else ParamRange.parse(value)
+
+
+@attrs.frozen(kw_only=True)
+class Query:
+    """Filters, order and page of a plugin listing, checked once here for every backend.
+
+    Text filters ignore case; `category` matches the category itself and
+    everything under it ("Effect" matches "Effect/Reverb"); `has_param` is a
+    parameter name, matched whole.
+    """
+
+    format: str | None = attrs.field(default=None, converter=_lower)
+    vendor: str | None = None
+    category: str | None = attrs.field(default=None, converter=_strip_slashes)
+    tag: str | None = None
+    instrument: bool | None = None
+    effect: bool | None = None
+    params: ParamRange | None = attrs.field(default=None, converter=_param_range)
+    has_param: str | None = None
+    sort: str = attrs.field(default="name")
+    reverse: bool = False
+    limit: int | None = attrs.field(default=None)
+    offset: int = attrs.field(default=0)
+
+    @sort.validator
+    def _check_sort(self, _: attrs.Attribute[str], value: str) -> None:
+        if value not in SORT_KEYS:
+            raise QueryError(f"cannot sort by {value!r}", where="sort", fix=f"use one of {', '.join(SORT_KEYS)}")
+
+    @limit.validator
+    def _check_limit(self, _: attrs.Attribute[int | None], value: int | None) -> None:
+        if value is not None and value < 0:
+            raise QueryError(f"limit must be 0 or more, not {value}", where="limit", fix="pass --limit N")
+
+    @offset.validator
+    def _check_offset(self, _: attrs.Attribute[int], value: int) -> None:
+        if value < 0:
+            raise QueryError(f"offset must be 0 or more, not {value}", where="offset", fix="pass --offset N")
