@@ -1,8 +1,10 @@
-"""The VST3 format, scanning real plugins through the worker pool.
+"""The VST3 format, scanning real plugins through the worker pool: which reader reads what.
 
 Test plugins (`tests.plugins`) have known names, parameters and misbehaviour;
 Debian's zam-plugins are compared with what plain pedalboard reports about
-them in a separate process.
+them in a separate process. What the native reader itself gets right (buses,
+parameter flags, programs, agreement with Ardour's scanner) is in
+tests/test_vst3_native.py.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import signal
 import subprocess
 import sys
 import time
@@ -17,27 +20,28 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 from pluginary.core.components import instantiate
-from pluginary.core.discovery import plugin_file
 from pluginary.core.interfaces import PluginFormat, ScanSettings
-from pluginary.core.models import FailureKind, FileResult, ParameterKind, PluginFile
-from pluginary.core.pool import ScanJob, WorkerPool
+from pluginary.core.models import IO, FailureKind, FileResult, ParameterKind, PluginFile
 from pluginary.formats import vst3_moduleinfo
 from pluginary.formats.pedalboard_params import CONTINUOUS_STEPS
 from pluginary.formats.vst3 import VST3Format, binary_files, standard_roots
-from tests.plugins import BundleSpec, ParamSpec, PluginSpec, binary_path, resources_path
+from pluginary.scanning.discovery import plugin_file
+from pluginary.scanning.pool import ScanJob, WorkerPool
+from tests.plugins import BundleSpec, Misbehaviour, ParamSpec, PluginSpec, binary_path, resources_path
 from tests.plugins.fixtures import MakeVst3
 
 ZAMVERB = "ZamVerb"  # its plain pedalboard load probes for minutes: compared structurally only
 
 
-def scan(bundles: Iterable[Path], *, deep: bool = False, timeout: float = 5.0, workers: int = 2) -> list[FileResult]:
-    jobs = [
-        ScanJob(PluginFile(str(b), "vst3", 0, 0, f"fp:{b.name}"), "vst3", ScanSettings(deep=deep), timeout)
-        for b in bundles
-    ]
+def scan(
+    bundles: Iterable[Path], *, deep: bool = False, metadata_only: bool = False, timeout: float = 5.0, workers: int = 2
+) -> list[FileResult]:
+    settings = ScanSettings(deep=deep, metadata_only=metadata_only)
+    jobs = [ScanJob(PluginFile(str(b), "vst3", 0, 0, f"fp:{b.name}"), "vst3", settings, timeout) for b in bundles]
     with WorkerPool(workers) as pool:
         return sorted(pool.run(jobs), key=lambda r: r.file.path)
 
@@ -165,21 +169,38 @@ def test_malformed_moduleinfo_is_an_error_the_scan_survives(make_vst3: MakeVst3)
     with pytest.raises(vst3_moduleinfo.ModuleInfoError):
         vst3_moduleinfo.read(bundle)
     (plugin,) = scan_one(bundle).plugins
-    assert plugin.id == f"vst3:{bundle}#Garbled"
+    assert plugin.id == f"vst3:{PluginSpec(name='Garbled').class_id}" and plugin.reader == "vst3-native"
 
 
-def test_moduleinfo_gives_the_class_id_and_sub_categories(make_vst3: MakeVst3) -> None:
-    known = PluginSpec(name="Identified", subcategories="Fx|Reverb|Stereo")
-    unknown = PluginSpec(name="Anonymous", subcategories="Fx|Reverb|Stereo")
+def test_metadata_only_reads_moduleinfo_without_loading_the_binary(make_vst3: MakeVst3) -> None:
+    # Both crash as soon as their binary is loaded: only a reader that never loads it gets anything.
+    dies = Misbehaviour(crash="segv", crash_stage="dlopen")
+    known = PluginSpec(name="Identified", subcategories="Fx|Reverb|Stereo", misbehaviour=dies)
+    unknown = PluginSpec(name="Anonymous", subcategories="Fx|Reverb|Stereo", misbehaviour=dies)
     bundles = [make_vst3(BundleSpec.of(known, moduleinfo=True)), make_vst3(unknown)]
-    results = {Path(r.file.path).stem: r.plugins for r in scan(bundles)}
-    (plugin,) = results["Identified"]
-    assert plugin.id == f"vst3:{known.class_id}"
-    assert plugin.native_categories == ("Fx", "Reverb", "Stereo")
-    assert plugin.sdk == "VST 3.7.9"
-    (other,) = results["Anonymous"]
-    assert other.id == f"vst3:{bundles[1]}#Anonymous"
-    assert other.native_categories == ("Fx", "Reverb", "Stereo")  # from the loaded plugin's category
+    results = {Path(r.file.path).stem: r for r in scan(bundles, metadata_only=True)}
+    (plugin,) = results["Identified"].plugins
+    assert (plugin.id, plugin.reader) == (f"vst3:{known.class_id}", "vst3-moduleinfo")
+    assert (plugin.native_categories, plugin.sdk) == (("Fx", "Reverb", "Stereo"), "VST 3.7.9")
+    assert plugin.io == IO() and plugin.parameters == ()  # what only a loaded plugin tells
+    failure = results["Anonymous"].failure
+    assert failure and failure.kind is FailureKind.CRASH and failure.signal == signal.SIGSEGV
+
+
+def test_metadata_only_stops_at_the_factory(make_vst3: MakeVst3) -> None:
+    """No moduleinfo.json: the factory's class info, and nothing is instantiated (this one dies if it is)."""
+    spec = PluginSpec(
+        name="Listed",
+        subcategories="Fx|Delay",
+        params=(ParamSpec("Time"),),
+        misbehaviour=Misbehaviour(crash="segv", crash_stage="factory"),
+    )
+    (plugin,) = scan_one(make_vst3(spec), metadata_only=True).plugins
+    assert (plugin.id, plugin.name, plugin.reader) == (f"vst3:{spec.class_id}", "Listed", "vst3-native")
+    assert (plugin.native_categories, plugin.version, plugin.sdk) == (("Fx", "Delay"), "1.0.0", "VST 3.7.9")
+    assert plugin.io == IO() and plugin.parameters == () and plugin.latency is None
+    failure = scan_one(make_vst3(attrs.evolve(spec, name="Listed Too"))).failure
+    assert failure and failure.kind is FailureKind.CRASH
 
 
 # ---------------------------------------------------------------- what a loaded plugin tells
@@ -252,23 +273,51 @@ def test_a_shell_yields_one_plugin_per_class(make_vst3: MakeVst3) -> None:
         assert [p.name for p in plugin.parameters] == [p.name for p in member.params]
 
 
-def test_a_shell_member_that_fails_is_left_out(make_vst3: MakeVst3) -> None:
-    members = (PluginSpec(name="Works"), PluginSpec(name="Mute", audio_out=0))
-    (plugin,) = scan_one(make_vst3(BundleSpec(name="Mixed", plugins=members))).plugins
-    assert plugin.name == "Works"
-    dead = make_vst3(
-        BundleSpec(
-            name="Dead", plugins=(PluginSpec(name="Mute A", audio_out=0), PluginSpec(name="Mute B", audio_out=0))
-        )
+def test_plugins_pedalboard_refuses_are_read_natively(make_vst3: MakeVst3) -> None:
+    """MIDI-only, 1-in/2-out and output-less plugins: pedalboard refuses them, Ardour and the native reader do not."""
+    specs = (
+        PluginSpec(name="Midi Only", audio_in=0, audio_out=0, midi_in=True, midi_out=True, subcategories="Fx|Tools"),
+        PluginSpec(name="Mono To Stereo", audio_in=1, audio_out=2),
+        PluginSpec(name="Mute", audio_out=0),
     )
-    failure = scan_one(dead).failure
-    assert failure and failure.kind is FailureKind.ERROR and "does not produce audio output" in failure.message
+    results = {r.plugins[0].name: r.plugins[0] for r in scan(make_vst3(spec) for spec in specs)}
+    assert results["Midi Only"].io == IO(0, 0, 1, 1, 0, 0)
+    assert results["Mono To Stereo"].io == IO(1, 2, 0, 0, 0, 0)
+    assert results["Mute"].io == IO(2, 0, 0, 0, 0, 0)
+    assert {p.reader for p in results.values()} == {"vst3-native"}
 
 
-def test_a_plugin_that_refuses_to_load_is_an_error_not_a_crash(make_vst3: MakeVst3) -> None:
-    failure = scan_one(make_vst3(PluginSpec(name="Mute", audio_out=0))).failure
+REFUSES_US = "Pluginary"  # the name our host context gives; pedalboard's (JUCE's) is another
+
+
+def test_pedalboard_reads_what_the_native_reader_cannot(make_vst3: MakeVst3) -> None:
+    """A component that refuses our host falls back to pedalboard, keeping the class id the factory gave."""
+    spec = PluginSpec(name="Picky", refuse_host=REFUSES_US, params=(ParamSpec("Gain", units="dB"),))
+    (plugin,) = scan_one(make_vst3(spec)).plugins
+    assert (plugin.id, plugin.reader) == (f"vst3:{spec.class_id}", "pedalboard")
+    assert [p.name for p in plugin.parameters] == ["Gain"]
+
+
+def test_a_shell_member_pedalboard_cannot_load_is_left_out(make_vst3: MakeVst3) -> None:
+    members = (PluginSpec(name="Works", refuse_host=REFUSES_US), PluginSpec(name="Mute", audio_out=0))
+    (plugin,) = scan_one(make_vst3(BundleSpec(name="Mixed", plugins=members))).plugins
+    assert (plugin.name, plugin.reader) == ("Works", "pedalboard")
+
+
+def test_a_plugin_no_reader_can_read_is_an_error_not_a_crash(make_vst3: MakeVst3) -> None:
+    """The native reader's reason is reported: it names the file and what refused."""
+    bundle = make_vst3(PluginSpec(name="Mute", audio_out=0, refuse_host=REFUSES_US))
+    failure = scan_one(bundle).failure
     assert failure and failure.kind is FailureKind.ERROR and failure.signal is None
-    assert failure.message == "ValueError: Plugin 'Mute' does not produce audio output."
+    assert failure.message == f"Unsupported: {binary_path(bundle)}: 'Mute': the component refuses to initialize"
+
+
+def test_a_bundle_without_a_binary_says_which_one_is_missing(tmp_path: Path) -> None:
+    bundle = tmp_path / "Hollow.vst3"
+    (bundle / "Contents" / "Resources").mkdir(parents=True)
+    failure = scan_one(bundle).failure
+    assert failure and failure.kind is FailureKind.ERROR
+    assert failure.message == f"FileNotFoundError: no binary for {platform.machine()}-linux in {bundle}/Contents"
 
 
 # ---------------------------------------------------------------- Debian's zam-plugins
@@ -314,9 +363,11 @@ def test_every_zam_plugin_scans_within_the_default_deadline(zam_results: dict[st
     for stem, result in zam_results.items():
         assert result.failure is None, (stem, result.failure)
         (plugin,) = result.plugins
-        assert plugin.parameters, stem
-        assert plugin.id == f"vst3:{result.file.path}#{plugin.name}"
+        assert plugin.reader == "vst3-native", stem
+        assert plugin.id.startswith("vst3:") and len(plugin.id) == 5 + 32, stem
+        assert plugin.parameters or stem == "ZamAutoSat", stem  # ZamAutoSat has no controls
     assert zam_results[ZAMVERB].plugins[0].parameters
+    assert len({r.plugins[0].id for r in zam_results.values()}) == len(zam_results)
 
 
 def test_zam_plugins_match_plain_pedalboard(
@@ -329,9 +380,16 @@ def test_zam_plugins_match_plain_pedalboard(
         assert plugin.native_categories == tuple(expected["category"].split("|"))
         assert (plugin.is_instrument, plugin.is_effect) == (expected["is_instrument"], expected["is_effect"])
         assert plugin.latency == expected["latency"]
-        assert len(plugin.parameters) >= expected["python_names"]
-        for param, plain in zip(plugin.parameters, expected["params"], strict=True):
-            assert (param.name, param.units, param.automatable) == (plain["name"], plain["label"], plain["automatable"])
+        # pedalboard lists every parameter, hidden ones too; ours are the visible ones, in the same order
+        plain_params = {plain["name"]: plain for plain in expected["params"]}
+        ours = [*plugin.parameters, *plugin.outputs]
+        assert [p.name for p in sorted(ours, key=lambda p: p.index)] == [
+            name for name in plain_params if name in {p.name for p in ours}
+        ]
+        assert len(plain_params) > len(ours), stem  # DPF's hidden "Buffer Size", "Sample Rate", "Current Program"
+        for param in ours:
+            plain = plain_params[param.name]
+            assert (param.units, param.automatable) == (plain["label"], plain["automatable"])
             assert (param.minimum_text, param.maximum_text) == (plain["min"], plain["max"])
             discrete = 2 <= plain["steps"] < CONTINUOUS_STEPS
             assert param.num_steps == (plain["steps"] if discrete else None)

@@ -1,6 +1,6 @@
 """The VST3 format: where bundles live, what identifies a version, and how to read one.
 
-`scan` runs in a worker process (see `pluginary.core.pool`): it loads the
+`scan` runs in a worker process (see `pluginary.scanning.pool`): it loads the
 bundle with pedalboard, which may crash or hang there. The bundle's
 moduleinfo.json, when present, supplies the class id (the stable plugin id
 `vst3:<CID>`) and sub-categories; pedalboard supplies everything else,
@@ -21,8 +21,8 @@ from typing import Any, ClassVar
 
 from pluginary.core.interfaces import ScanSettings
 from pluginary.core.models import Plugin
-from pluginary.formats import pedalboard_params, vst3_moduleinfo
-from pluginary.formats.vst3_moduleinfo import ModuleInfo, ModuleInfoError
+from pluginary.formats import pedalboard_params, vst3_moduleinfo, vst3_native
+from pluginary.formats.vst3_moduleinfo import ModuleClass, ModuleInfo, ModuleInfoError
 
 log = logging.getLogger(__name__)
 
@@ -44,18 +44,26 @@ def standard_roots(system: str, env: Mapping[str, str], home: Path) -> list[Path
     return [home / ".vst3", Path("/usr/lib/vst3"), Path("/usr/local/lib/vst3")]
 
 
+def binary_folder(system: str | None = None, machine: str | None = None) -> str:
+    """The folder under a bundle's Contents that holds the binary for a platform and architecture."""
+    system = system or sys.platform
+    machine = machine or platform.machine()
+    if system == "darwin":
+        return "MacOS"
+    if system == "win32":
+        return _WINDOWS_ARCH.get(machine.lower(), f"{machine.lower()}-win")
+    return f"{machine}-linux"
+
+
 def binary_files(bundle: Path, system: str | None = None, machine: str | None = None) -> list[Path]:
     """The loadable binaries of a bundle folder for a platform and architecture (default: this one)."""
     system = system or sys.platform
-    machine = machine or platform.machine()
-    contents = bundle / "Contents"
+    folder = bundle / "Contents" / binary_folder(system, machine)
     if system == "darwin":
-        folder = contents / "MacOS"
         return sorted(p for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
     if system == "win32":
-        folder = contents / _WINDOWS_ARCH.get(machine.lower(), f"{machine.lower()}-win")
         return sorted(folder.glob("*.vst3"))
-    binary = contents / f"{machine}-linux" / f"{bundle.stem}.so"
+    binary = folder / f"{bundle.stem}.so"
     return [binary] if binary.is_file() else []
 
 
@@ -82,30 +90,49 @@ class VST3Format:
         return [*binary_files(bundle), *moduleinfo]
 
     def scan(self, bundle: Path, settings: ScanSettings) -> list[Plugin]:
-        """Load every plugin class of the bundle and describe it.
-
-        In a shell, a class that fails to load is left out (and logged) so its
-        siblings are still catalogued; if every class fails, the first error is
-        raised.
-        """
-        from pedalboard import VST3Plugin
-
+        """Every plugin class of the bundle, described by the first reader that applies (see the module doc)."""
         info = _moduleinfo(bundle)
-        names = VST3Plugin.get_plugin_names_for_file(str(bundle))
-        plugins: list[Plugin] = []
-        errors: list[Exception] = []
-        for name in names:
+        if settings.metadata_only and info is not None and info.classes:
+            return [_from_moduleinfo(bundle, cls, info) for cls in info.classes]
+        binaries = binary_files(bundle)
+        if not binaries:
+            raise FileNotFoundError(f"no binary for {binary_folder()} in {bundle / 'Contents'}")
+        try:
+            return [reading.plugin for reading in vst3_native.read(bundle, binaries[0], settings)]
+        except vst3_native.Unsupported as refused:
+            log.warning("%s; reading the bundle with pedalboard instead", refused)
             try:
-                loaded = pedalboard_params.load(VST3Plugin, bundle, name, warmup=settings.warmup)
-                plugins.append(_describe(loaded, bundle, name, info, settings))
-            except Exception as exc:
-                if len(names) == 1:
-                    raise
-                log.warning("%s: plugin %r of the shell fails: %s: %s", bundle, name, type(exc).__name__, exc)
-                errors.append(exc)
-        if errors and not plugins:
-            raise errors[0]
-        return plugins
+                return _scan_with_pedalboard(bundle, settings, info, refused.ids)
+            except Exception as also:
+                raise refused from also
+
+
+def _scan_with_pedalboard(
+    bundle: Path, settings: ScanSettings, info: ModuleInfo | None, ids: Mapping[str, str]
+) -> list[Plugin]:
+    """Load every plugin class with pedalboard and describe it.
+
+    In a shell, a class that fails to load is left out (and logged) so its
+    siblings are still catalogued; if every class fails, the first error is
+    raised.
+    """
+    from pedalboard import VST3Plugin
+
+    names = VST3Plugin.get_plugin_names_for_file(str(bundle))
+    plugins: list[Plugin] = []
+    errors: list[Exception] = []
+    for name in names:
+        try:
+            loaded = pedalboard_params.load(VST3Plugin, bundle, name, warmup=settings.warmup)
+            plugins.append(_describe(loaded, bundle, name, info, settings, ids))
+        except Exception as exc:
+            if len(names) == 1:
+                raise
+            log.warning("%s: plugin %r of the shell fails: %s: %s", bundle, name, type(exc).__name__, exc)
+            errors.append(exc)
+    if errors and not plugins:
+        raise errors[0]
+    return plugins
 
 
 def _moduleinfo(bundle: Path) -> ModuleInfo | None:
@@ -116,20 +143,42 @@ def _moduleinfo(bundle: Path) -> ModuleInfo | None:
         return None
 
 
-def _describe(loaded: Any, bundle: Path, name: str, info: ModuleInfo | None, settings: ScanSettings) -> Plugin:
+def _describe(
+    loaded: Any, bundle: Path, name: str, info: ModuleInfo | None, settings: ScanSettings, ids: Mapping[str, str]
+) -> Plugin:
+    """A pedalboard-loaded plugin; its id from moduleinfo.json, else the class ids the native reader did read."""
     cls = info.find(name) if info else None
-    category = str(loaded.category)
+    # JUCE reports the class category ("Audio Module Class") when a class declares no sub-categories
+    category = [c for c in str(loaded.category).split("|") if c and c != vst3_moduleinfo.AUDIO_MODULE_CLASS]
     return Plugin(
-        id=f"vst3:{cls.cid}" if cls else f"vst3:{bundle}#{name}",
+        id=f"vst3:{cls.cid}" if cls else ids.get(name, f"vst3:{bundle}#{name}"),
         format=VST3Format.name,
         name=str(loaded.name) or name,
         path=str(bundle),
         vendor=str(loaded.manufacturer_name) or (cls.vendor if cls else "") or (info.vendor if info else ""),
         version=str(loaded.version) or (cls.version if cls else ""),
-        native_categories=cls.sub_categories if cls else tuple(c for c in category.split("|") if c),
+        native_categories=cls.sub_categories if cls else tuple(category),
         is_instrument=bool(loaded.is_instrument),
         is_effect=bool(loaded.is_effect),
         latency=int(loaded.reported_latency_samples),
         sdk=cls.sdk_version if cls else "",
         parameters=pedalboard_params.read_parameters(loaded, deep=settings.deep),
+        reader="pedalboard",
+    )
+
+
+def _from_moduleinfo(bundle: Path, cls: ModuleClass, info: ModuleInfo) -> Plugin:
+    """What moduleinfo.json alone says about one class (a metadata-only scan)."""
+    return Plugin(
+        id=f"vst3:{cls.cid}",
+        format=VST3Format.name,
+        name=cls.name,
+        path=str(bundle),
+        vendor=cls.vendor or info.vendor,
+        version=cls.version,
+        native_categories=cls.sub_categories,
+        is_instrument="Instrument" in cls.sub_categories,
+        is_effect="Instrument" not in cls.sub_categories,
+        sdk=cls.sdk_version,
+        reader="vst3-moduleinfo",
     )

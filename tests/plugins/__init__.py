@@ -19,14 +19,23 @@ lines and lines starting with `#` are ignored. Section lines switch what the
 keys describe: `[module]` (factory: `vendor`, `url`, `email`), `[class]` (starts
 the next plugin class: `cid` 32 hex digits, `name`, `vendor`, `version`,
 `subcategories`, `sdk_version`, `instrument`, `audio_in`, `audio_out`,
-`midi_in`, `silent`, `latency`, and misbehaviour: `crash` segv|abort|exit,
+`aux_in` (channels of a side-chain input bus after the main one), `midi_in`,
+`midi_out` (one event bus each), `silent`, `latency`, `split_controller` with
+`controller_cid` (the edit controller is a class of its own, listed after every
+plugin class as a "Component Controller Class", reporting parameters only once
+connected to its component), `needs_host` (initialize fails unless the context
+answers IHostApplication with a name), `refuse_host` (initialize fails for the
+host of that name, as licence-checking plugins refuse unknown hosts), `program_list` and one `program` line per
+program (IUnitInfo), and misbehaviour: `crash` segv|abort|exit,
 `crash_stage`, `exit_code`, `hang_stage`, `hang_busy` (spin instead of
 blocking), `sleep_ms`, `alloc_mb`,
 `stdout_bytes`, `stderr_bytes`) and `[param]` (the next parameter of the
 current class: `id`, `title`, `short_title`, `units`, `default` normalized,
-`steps`, `min`, `max` display range, `decimals`, `automatable`, and one `text`
-line per choice). Stages are dlopen (ELF constructor, inside the dynamic
-loader), load (ModuleEntry/GetPluginFactory), factory (createInstance), params
+`steps`, `min`, `max` display range, `decimals`, `automatable`, the flags
+`hidden`, `read_only`, `bypass`, `program_change`, and one `text` line per
+choice). Stages are dlopen (ELF constructor, inside the dynamic
+loader), load (ModuleEntry/GetPluginFactory), classinfo (any getClassInfo*
+call), factory (createInstance), params
 (first getParameterInfo; so only with at least one parameter), process (first
 process call; pedalboard processes while loading an effect, not an instrument
 when `initialization_timeout=0`). Sleep, allocation and garbage output happen at
@@ -55,7 +64,7 @@ from typing import Any, Literal
 
 import attrs
 
-Stage = Literal["dlopen", "load", "factory", "params", "process"]
+Stage = Literal["dlopen", "load", "classinfo", "factory", "params", "process"]
 Crash = Literal["segv", "abort", "exit"]
 LinkMode = Literal["copy", "hardlink", "symlink"]
 
@@ -77,7 +86,7 @@ CFLAGS = (
     "-Wl,-z,noseparate-code",
     "-Wl,--build-id=none",
 )
-STAGES: tuple[Stage, ...] = ("dlopen", "load", "factory", "params", "process")
+STAGES: tuple[Stage, ...] = ("dlopen", "load", "classinfo", "factory", "params", "process")
 CRASHES: tuple[Crash, ...] = ("segv", "abort", "exit")
 
 
@@ -111,6 +120,11 @@ def _fits(size: int) -> Any:
 
 def _texts(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(values)
+
+
+def _lines(_: object, attribute: attrs.Attribute[Any], values: tuple[str, ...]) -> None:
+    for value in values:
+        _one_line(_, attribute, value)
 
 
 def _param_specs(values: Iterable[ParamSpec]) -> tuple[ParamSpec, ...]:
@@ -171,6 +185,11 @@ class ParamSpec:
     short_name: str = attrs.field(default="", validator=_one_line)
     automatable: bool = True
     id: int | None = None
+    #: VST3 parameter flags: hidden ones are no user parameters, read-only ones are outputs (meters).
+    hidden: bool = False
+    read_only: bool = False
+    bypass: bool = False
+    program_change: bool = False
 
     @texts.validator
     def _check_texts(self, attribute: attrs.Attribute[Any], texts: tuple[str, ...]) -> None:
@@ -213,14 +232,29 @@ class PluginSpec:
     )
     audio_in: int = attrs.field(default=attrs.Factory(lambda s: 0 if s.instrument else 2, takes_self=True))
     audio_out: int = 2
+    aux_in: int = 0  # channels of a side-chain input bus (after the main input bus)
     midi_in: bool = attrs.field(default=attrs.Factory(lambda s: s.instrument, takes_self=True))
+    midi_out: bool = False
     latency: int = 0
+    #: The edit controller is a class of its own (getControllerClassId), connected through IConnectionPoint.
+    split_controller: bool = False
+    #: initialize fails unless the host context answers IHostApplication.
+    needs_host: bool = False
+    #: initialize fails for the host that gives this name (e.g. "Pluginary"; pedalboard's host gives another).
+    refuse_host: str = attrs.field(default="", validator=_fits(128))
+    programs: tuple[str, ...] = attrs.field(default=(), converter=_texts, validator=_lines)
+    program_list: str = attrs.field(default="Factory", validator=_fits(128))
     silent: bool = False  # an instrument that stays silent makes pedalboard wait its full initialization_timeout
     params: tuple[ParamSpec, ...] = attrs.field(default=(), converter=_param_specs)
     misbehaviour: Misbehaviour = Misbehaviour()
     class_id: str = attrs.field(
         default=attrs.Factory(lambda s: derive_class_id(s.vendor, s.name), takes_self=True), converter=_class_id
     )
+
+    @property
+    def controller_id(self) -> str:
+        """The class id of the split edit controller: the plugin's own with its last byte flipped."""
+        return self.class_id[:30] + f"{int(self.class_id[30:], 16) ^ 0xFF:02X}"
 
     def __attrs_post_init__(self) -> None:
         bad = self.misbehaviour
@@ -282,10 +316,18 @@ def _class_lines(plugin: PluginSpec) -> list[str]:
         f"instrument={_flag(plugin.instrument)}",
         f"audio_in={plugin.audio_in}",
         f"audio_out={plugin.audio_out}",
+        f"aux_in={plugin.aux_in}",
         f"midi_in={_flag(plugin.midi_in)}",
+        f"midi_out={_flag(plugin.midi_out)}",
         f"silent={_flag(plugin.silent)}",
         f"latency={plugin.latency}",
+        f"needs_host={_flag(plugin.needs_host)}",
+        f"refuse_host={plugin.refuse_host}",
     ]
+    if plugin.split_controller:
+        lines += ["split_controller=1", f"controller_cid={plugin.controller_id}"]
+    if plugin.programs:
+        lines += [f"program_list={plugin.program_list}", *(f"program={name}" for name in plugin.programs)]
     if bad.crash:
         lines += [f"crash={bad.crash}", f"crash_stage={bad.crash_stage}", f"exit_code={bad.exit_code}"]
     if bad.hang_stage:
@@ -306,6 +348,10 @@ def _class_lines(plugin: PluginSpec) -> list[str]:
             f"max={param.max!r}",
             f"decimals={param.decimals}",
             f"automatable={_flag(param.automatable)}",
+            f"hidden={_flag(param.hidden)}",
+            f"read_only={_flag(param.read_only)}",
+            f"bypass={_flag(param.bypass)}",
+            f"program_change={_flag(param.program_change)}",
         ]
         lines += [f"text={text}" for text in param.texts]
     return lines

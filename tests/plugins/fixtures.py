@@ -65,3 +65,15 @@ def debian_lv2_dir() -> Path:
         f"needs Debian's LV2 plugins in {DEBIAN_LV2_DIR} (apt-get install lsp-plugins-lv2 lv2-examples zam-plugins)",
     )
     return DEBIAN_LV2_DIR
+
+
+#: Where Debian's `ardour` package puts Ardour's VST3 scanner, beside the private libraries it links.
+ARDOUR_VST3_SCANNER = "usr/lib/ardour*/ardour-vst3-scanner"
+
+
+@pytest.fixture(scope="session")
+def ardour_vst3_scanner() -> Path:
+    """Ardour's own VST3 scanner, `ardour-vst3-scanner`: what a real host reads from a VST3 bundle."""
+    found = sorted(Path("/").glob(ARDOUR_VST3_SCANNER))
+    need(found, "needs Ardour's VST3 scanner (apt-get install --no-install-recommends ardour)")
+    return found[-1]

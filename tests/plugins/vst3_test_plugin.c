@@ -26,8 +26,9 @@ typedef uint16_t char16;
 typedef uint64_t SpeakerArrangement;
 
 enum { kNoInterface = -1, kResultOk = 0, kResultFalse = 1, kInvalidArgument = 2 };
-enum { kAudio = 0, kEvent = 1, kInput = 0, kOutput = 1 };
-enum { kCanAutomate = 1, kIsList = 8, kUnicodeFactory = 16, kManyInstances = 0x7FFFFFFF };
+enum { kAudio = 0, kEvent = 1, kInput = 0, kOutput = 1, kMain = 0, kAux = 1 };
+enum { kCanAutomate = 1, kIsReadOnly = 2, kIsList = 8, kIsHidden = 16, kIsProgramChange = 1 << 15, kIsBypass = 1 << 16 };
+enum { kUnicodeFactory = 16, kManyInstances = 0x7FFFFFFF };
 
 /* ---------------------------------------------------------------- interface IDs */
 /* Non-COM order: each 32-bit word big-endian, as INLINE_UID lays it out off Windows. */
@@ -41,6 +42,9 @@ IID(PLUGINBASE_IID, 0x22888DDB, 0x156E45AE, 0x8358B348, 0x08190625);
 IID(COMPONENT_IID, 0xE831FF31, 0xF2D54301, 0x928EBBEE, 0x25697802);
 IID(PROCESSOR_IID, 0x42043F99, 0xB7DA453C, 0xA569E79D, 0x9AAEC33D);
 IID(CONTROLLER_IID, 0xDCD7BBE3, 0x7742448D, 0xA874AACC, 0x979C759E);
+IID(UNIT_INFO_IID, 0x3D4BD6B5, 0x913A4FD2, 0xA886E768, 0xA5EB92C1);
+IID(CONNECTION_IID, 0x70A4156F, 0x6E6E4026, 0x989148BF, 0xAA60D8D1);
+IID(HOST_APP_IID, 0x58E595CC, 0xDB2D4969, 0x8B6AAF8C, 0x36A664E5);
 
 static int same_iid(const void *a, const unsigned char *b) { return a && memcmp(a, b, 16) == 0; }
 
@@ -63,6 +67,7 @@ typedef struct {
     int32_t stepCount; double defaultNormalizedValue; int32_t unitId; int32_t flags;
 } ParameterInfo;
 typedef struct { int32_t processMode, symbolicSampleSize, maxSamplesPerBlock; double sampleRate; } ProcessSetup;
+typedef struct { int32_t id; char16 name[128]; int32_t programCount; } ProgramListInfo;
 typedef struct { int32_t numChannels; uint64_t silenceFlags; float **channelBuffers32; } AudioBusBuffers;
 typedef struct {
     int32_t processMode, symbolicSampleSize, numSamples, numInputs, numOutputs;
@@ -138,8 +143,37 @@ typedef struct {
     int32_t (*getEventCount)(void *self); /* (getEvent and addEvent follow; unused here) */
 } EventListVtbl;
 
+typedef struct {
+    UNKNOWN_METHODS
+    int32_t (*getUnitCount)(void *self);
+    tresult (*getUnitInfo)(void *self, int32_t index, void *info);
+    int32_t (*getProgramListCount)(void *self);
+    tresult (*getProgramListInfo)(void *self, int32_t index, ProgramListInfo *info);
+    tresult (*getProgramName)(void *self, int32_t list, int32_t index, char16 *name);
+    tresult (*getProgramInfo)(void *self, int32_t list, int32_t index, const char *attribute, char16 *value);
+    tresult (*hasProgramPitchNames)(void *self, int32_t list, int32_t index);
+    tresult (*getProgramPitchName)(void *self, int32_t list, int32_t index, int16_t pitch, char16 *name);
+    int32_t (*getSelectedUnit)(void *self);
+    tresult (*selectUnit)(void *self, int32_t unit);
+    tresult (*getUnitByBus)(void *self, int32_t type, int32_t dir, int32_t bus, int32_t channel, int32_t *unit);
+    tresult (*setUnitProgramData)(void *self, int32_t list_or_unit, int32_t index, void *data);
+} UnitInfoVtbl;
+
+typedef struct {
+    UNKNOWN_METHODS
+    tresult (*connect)(void *self, void *other);
+    tresult (*disconnect)(void *self, void *other);
+    tresult (*notify)(void *self, void *message);
+} ConnectionVtbl;
+
+typedef struct {
+    UNKNOWN_METHODS
+    tresult (*getName)(void *self, char16 *name);
+    tresult (*createInstance)(void *self, const char *cid, const char *iid, void **obj);
+} HostAppVtbl;
+
 /* ---------------------------------------------------------------- configuration */
-enum Stage { STAGE_NONE, STAGE_DLOPEN, STAGE_LOAD, STAGE_FACTORY, STAGE_PARAMS, STAGE_PROCESS };
+enum Stage { STAGE_NONE, STAGE_DLOPEN, STAGE_LOAD, STAGE_FACTORY, STAGE_PARAMS, STAGE_PROCESS, STAGE_CLASSINFO };
 enum Crash { CRASH_NONE, CRASH_SEGV, CRASH_ABORT, CRASH_EXIT };
 
 typedef struct {
@@ -150,16 +184,21 @@ typedef struct {
 typedef struct {
     uint32_t id;
     char title[128], short_title[128], units[128];
-    int steps, decimals, automatable;
+    int steps, decimals, automatable, flags; /* flags: kIsHidden, kIsReadOnly, kIsBypass, kIsProgramChange */
     double def, min, max;
     char **texts;
     int ntexts;
 } Param;
 
 typedef struct {
-    unsigned char cid[16];
-    char name[64], vendor[64], version[64], subcategories[128], sdk_version[64];
-    int audio_in, audio_out, midi_in, instrument, silent;
+    unsigned char cid[16], controller_cid[16];
+    char name[64], vendor[64], version[64], subcategories[128], sdk_version[64], program_list[128];
+    int audio_in, audio_out, aux_in, midi_in, midi_out, instrument, silent;
+    int split;      /* the edit controller is a class of its own, found through getControllerClassId */
+    int needs_host; /* initialize fails without a host context that answers IHostApplication */
+    char refuse_host[128]; /* initialize fails when the host says this is its name */
+    char **programs;
+    int nprograms;
     uint32_t latency;
     Misbehaviour mb;
     Param *params;
@@ -177,8 +216,8 @@ static void copy_str(char *dst, size_t size, const char *src) { snprintf(dst, si
 
 static int parse_stage(const char *v)
 {
-    static const char *names[] = {"none", "dlopen", "load", "factory", "params", "process"};
-    for (int i = 0; i < 6; i++)
+    static const char *names[] = {"none", "dlopen", "load", "factory", "params", "process", "classinfo"};
+    for (int i = 0; i < 7; i++)
         if (strcmp(v, names[i]) == 0) return i;
     return STAGE_NONE;
 }
@@ -210,6 +249,17 @@ static void set_class_key(ClassSpec *c, const char *k, const char *v)
     else if (!strcmp(k, "audio_in")) c->audio_in = atoi(v);
     else if (!strcmp(k, "audio_out")) c->audio_out = atoi(v);
     else if (!strcmp(k, "midi_in")) c->midi_in = atoi(v);
+    else if (!strcmp(k, "midi_out")) c->midi_out = atoi(v);
+    else if (!strcmp(k, "aux_in")) c->aux_in = atoi(v);
+    else if (!strcmp(k, "split_controller")) c->split = atoi(v);
+    else if (!strcmp(k, "controller_cid")) parse_cid(c->controller_cid, v);
+    else if (!strcmp(k, "needs_host")) c->needs_host = atoi(v);
+    else if (!strcmp(k, "refuse_host")) copy_str(c->refuse_host, sizeof c->refuse_host, v);
+    else if (!strcmp(k, "program_list")) copy_str(c->program_list, sizeof c->program_list, v);
+    else if (!strcmp(k, "program")) {
+        c->programs = realloc(c->programs, sizeof(char *) * (size_t)(c->nprograms + 1));
+        c->programs[c->nprograms++] = strdup(v);
+    }
     else if (!strcmp(k, "instrument")) c->instrument = atoi(v);
     else if (!strcmp(k, "silent")) c->silent = atoi(v);
     else if (!strcmp(k, "latency")) c->latency = (uint32_t)strtoul(v, NULL, 10);
@@ -234,6 +284,10 @@ static void set_param_key(Param *p, const char *k, const char *v)
     else if (!strcmp(k, "steps")) p->steps = atoi(v);
     else if (!strcmp(k, "decimals")) p->decimals = atoi(v);
     else if (!strcmp(k, "automatable")) p->automatable = atoi(v);
+    else if (!strcmp(k, "hidden")) p->flags |= atoi(v) ? kIsHidden : 0;
+    else if (!strcmp(k, "read_only")) p->flags |= atoi(v) ? kIsReadOnly : 0;
+    else if (!strcmp(k, "bypass")) p->flags |= atoi(v) ? kIsBypass : 0;
+    else if (!strcmp(k, "program_change")) p->flags |= atoi(v) ? kIsProgramChange : 0;
     else if (!strcmp(k, "default")) p->def = strtod(v, NULL);
     else if (!strcmp(k, "min")) p->min = strtod(v, NULL);
     else if (!strcmp(k, "max")) p->max = strtod(v, NULL);
@@ -383,12 +437,13 @@ static void to_utf16(char16 *dst, size_t cap, const char *src)
 {
     const unsigned char *s = (const unsigned char *)src;
     size_t n = 0;
-    while (*s && n + 2 < cap) {
+    while (*s && n + 1 < cap) { /* the last unit is the NUL */
         uint32_t cp = *s++;
         int more = cp >= 0xF0 ? 3 : cp >= 0xE0 ? 2 : cp >= 0xC0 ? 1 : 0;
         if (more) cp &= 0x3Fu >> more;
         for (; more > 0 && (*s & 0xC0) == 0x80; more--) cp = (cp << 6) | (*s++ & 0x3Fu);
         if (cp >= 0x10000) {
+            if (n + 2 >= cap) break; /* no room for both halves of the surrogate pair */
             cp -= 0x10000;
             dst[n++] = (char16)(0xD800 + (cp >> 10));
             dst[n++] = (char16)(0xDC00 + (cp & 0x3FF));
@@ -412,13 +467,20 @@ static void from_utf16(char *dst, size_t cap, const char16 *src)
 }
 
 /* ---------------------------------------------------------------- the plugin object */
-/* One object is component, audio processor and edit controller; each interface is a vtable slot. */
+/* One object is component, audio processor, edit controller, unit info and connection point; each
+ * interface is a vtable slot. A class with a split controller makes two objects: the component
+ * (which then denies IEditController) and the controller (created from the controller class id). */
+enum Role { ROLE_BOTH, ROLE_COMPONENT, ROLE_CONTROLLER };
 typedef struct {
     const ComponentVtbl *component;
     const ProcessorVtbl *processor;
     const ControllerVtbl *controller;
+    const UnitInfoVtbl *units;
+    const ConnectionVtbl *connection;
     int32_t refs;
     ClassSpec *spec;
+    int role;
+    void *peer; /* the connection point this object is connected to, if any */
     double *values;
     int params_reached, process_reached;
     uint32_t phase;
@@ -428,13 +490,19 @@ typedef struct {
 static const ComponentVtbl component_vtbl;
 static const ProcessorVtbl processor_vtbl;
 static const ControllerVtbl controller_vtbl;
+static const UnitInfoVtbl units_vtbl;
+static const ConnectionVtbl connection_vtbl;
 
 static tresult plugin_query(Plugin *p, const char *iid, void **obj)
 {
-    if (same_iid(iid, FUNKNOWN_IID) || same_iid(iid, PLUGINBASE_IID) || same_iid(iid, COMPONENT_IID))
-        *obj = &p->component;
-    else if (same_iid(iid, PROCESSOR_IID)) *obj = &p->processor;
-    else if (same_iid(iid, CONTROLLER_IID)) *obj = &p->controller;
+    int component = p->role != ROLE_CONTROLLER, controller = p->role != ROLE_COMPONENT;
+    if (same_iid(iid, FUNKNOWN_IID) || same_iid(iid, PLUGINBASE_IID))
+        *obj = component ? (void *)&p->component : (void *)&p->controller;
+    else if (component && same_iid(iid, COMPONENT_IID)) *obj = &p->component;
+    else if (component && same_iid(iid, PROCESSOR_IID)) *obj = &p->processor;
+    else if (controller && same_iid(iid, CONTROLLER_IID)) *obj = &p->controller;
+    else if (controller && same_iid(iid, UNIT_INFO_IID) && p->spec->nprograms) *obj = &p->units;
+    else if (p->role != ROLE_BOTH && same_iid(iid, CONNECTION_IID)) *obj = &p->connection;
     else { *obj = NULL; return kNoInterface; }
     p->refs++;
     return kResultOk;
@@ -455,16 +523,21 @@ static uint32_t plugin_release(Plugin *p)
 UNKNOWN_THUNKS(comp, component)
 UNKNOWN_THUNKS(proc, processor)
 UNKNOWN_THUNKS(ctrl, controller)
+UNKNOWN_THUNKS(units, units)
+UNKNOWN_THUNKS(conn, connection)
 
-static Plugin *plugin_new(ClassSpec *spec)
+static Plugin *plugin_new(ClassSpec *spec, int role)
 {
     Plugin *p = calloc(1, sizeof *p);
     if (!p) return NULL;
     p->component = &component_vtbl;
     p->processor = &processor_vtbl;
     p->controller = &controller_vtbl;
+    p->units = &units_vtbl;
+    p->connection = &connection_vtbl;
     p->refs = 1;
     p->spec = spec;
+    p->role = role;
     p->values = calloc((size_t)spec->nparams + 1, sizeof(double));
     for (int i = 0; i < spec->nparams; i++) p->values[i] = spec->params[i].def;
     return p;
@@ -477,33 +550,76 @@ static tresult ok_stream(void *s, void *stream) { (void)s; (void)stream; return 
 static tresult ok_int(void *s, int32_t v) { (void)s; (void)v; return kResultOk; }
 static tresult ok_bool(void *s, uint8_t v) { (void)s; (void)v; return kResultOk; }
 
-/* No separate controller class: hosts then ask the component itself for IEditController. */
-static tresult comp_controller_cid(void *s, char *cid) { (void)s; memset(cid, 0, 16); return kResultFalse; }
+/* A component with needs_host or refuse_host checks its context the way SDK plugins do: ask it for
+ * IHostApplication and the host's name. */
+static tresult comp_initialize(void *s, void *context)
+{
+    const ClassSpec *c = FROM(s, component)->spec;
+    if (!c->needs_host && !c->refuse_host[0]) return kResultOk;
+    void *app = NULL;
+    if (!context) return kResultFalse;
+    const HostAppVtbl *host = *(const HostAppVtbl **)context;
+    if (host->queryInterface(context, (const char *)HOST_APP_IID, &app) != kResultOk || !app) return kResultFalse;
+    char16 name[128] = {0};
+    tresult named = (*(const HostAppVtbl **)app)->getName(app, name);
+    (*(const HostAppVtbl **)app)->release(app);
+    char utf8[512];
+    from_utf16(utf8, sizeof utf8, name);
+    if (c->refuse_host[0] && named == kResultOk && !strcmp(utf8, c->refuse_host)) return kResultFalse;
+    return named == kResultOk && name[0] ? kResultOk : kResultFalse;
+}
+
+/* Without a separate controller class, hosts ask the component itself for IEditController. */
+static tresult comp_controller_cid(void *s, char *cid)
+{
+    const ClassSpec *c = FROM(s, component)->spec;
+    if (!c->split) { memset(cid, 0, 16); return kResultFalse; }
+    memcpy(cid, c->controller_cid, 16);
+    return kResultOk;
+}
+
+/* Buses, in order: audio inputs main (audio_in channels) then aux (aux_in, a side-chain); one main
+ * audio output; one event bus per direction with midi_in/midi_out. A zero count means no such bus. */
+static int bus_at(const ClassSpec *c, int32_t type, int32_t dir, int32_t index, int *bus_type)
+{
+    int channels[2] = {0, 0}, types[2] = {kMain, kAux}, n = 0;
+    if (type == kEvent) {
+        if (dir == kInput ? c->midi_in : c->midi_out) channels[n++] = 16;
+    } else if (dir == kInput) {
+        if (c->audio_in > 0) channels[n++] = c->audio_in;
+        if (c->aux_in > 0) { types[n] = kAux; channels[n++] = c->aux_in; }
+    } else if (c->audio_out > 0) {
+        channels[n++] = c->audio_out;
+    }
+    if (index < 0) return n;
+    if (index >= n) return -1;
+    if (bus_type) *bus_type = types[index];
+    return channels[index];
+}
 
 static int bus_channels(const ClassSpec *c, int32_t type, int32_t dir, int32_t index)
 {
-    if (index != 0) return -1;
-    if (type == kEvent) return dir == kInput && c->midi_in ? 16 : -1;
-    int n = dir == kInput ? c->audio_in : c->audio_out;
-    return n > 0 ? n : -1;
+    return bus_at(c, type, dir, index, NULL);
 }
 
 static int32_t comp_bus_count(void *s, int32_t type, int32_t dir)
 {
-    return bus_channels(FROM(s, component)->spec, type, dir, 0) > 0 ? 1 : 0;
+    return bus_at(FROM(s, component)->spec, type, dir, -1, NULL);
 }
 
 static tresult comp_bus_info(void *s, int32_t type, int32_t dir, int32_t index, BusInfo *bus)
 {
-    int n = bus_channels(FROM(s, component)->spec, type, dir, index);
+    int bus_type = kMain;
+    int n = bus_at(FROM(s, component)->spec, type, dir, index, &bus_type);
     if (n < 0 || !bus) return kInvalidArgument;
     memset(bus, 0, sizeof *bus);
     bus->mediaType = type;
     bus->direction = dir;
     bus->channelCount = n;
-    to_utf16(bus->name, 128, type == kEvent ? "MIDI In" : dir == kInput ? "Input" : "Output");
-    bus->busType = 0; /* main */
-    bus->flags = 1;   /* active by default */
+    to_utf16(bus->name, 128, type == kEvent ? (dir == kInput ? "MIDI In" : "MIDI Out")
+                             : bus_type == kAux ? "Sidechain" : dir == kInput ? "Input" : "Output");
+    bus->busType = bus_type;
+    bus->flags = 1; /* active by default */
     return kResultOk;
 }
 
@@ -515,7 +631,7 @@ static tresult comp_activate_bus(void *s, int32_t t, int32_t d, int32_t i, uint8
 }
 
 static const ComponentVtbl component_vtbl = {
-    comp_query, comp_add_ref, comp_release, ok_context, ok_void, comp_controller_cid, ok_int,
+    comp_query, comp_add_ref, comp_release, comp_initialize, ok_void, comp_controller_cid, ok_int,
     comp_bus_count, comp_bus_info, comp_routing, comp_activate_bus, ok_bool, ok_stream, ok_stream,
 };
 
@@ -529,10 +645,10 @@ static SpeakerArrangement layout_for(int channels)
 static tresult proc_set_arrangements(void *s, SpeakerArrangement *ins, int32_t n_ins, SpeakerArrangement *outs, int32_t n_outs)
 {
     const ClassSpec *c = FROM(s, processor)->spec;
-    int want_in = c->audio_in > 0, want_out = c->audio_out > 0;
-    if (n_ins != want_in || n_outs != want_out) return kResultFalse;
-    if (want_in && ins[0] != layout_for(c->audio_in)) return kResultFalse;
-    if (want_out && outs[0] != layout_for(c->audio_out)) return kResultFalse;
+    if (n_ins != bus_at(c, kAudio, kInput, -1, NULL) || n_outs != bus_at(c, kAudio, kOutput, -1, NULL)) return kResultFalse;
+    for (int i = 0; i < n_ins; i++) /* an aux bus may also be switched off (an empty arrangement) */
+        if (ins[i] != layout_for(bus_channels(c, kAudio, kInput, i)) && !(i > 0 && ins[i] == 0)) return kResultFalse;
+    if (n_outs && outs[0] != layout_for(c->audio_out)) return kResultFalse;
     return kResultOk;
 }
 
@@ -607,7 +723,12 @@ static double to_normalized(const Param *q, double plain)
     return q->steps > 0 ? (double)step_of(q, v) / q->steps : v;
 }
 
-static int32_t ctrl_param_count(void *s) { return FROM(s, controller)->spec->nparams; }
+/* A split controller learns nothing until the host connects it to its component, as SDK plugins do. */
+static int32_t ctrl_param_count(void *s)
+{
+    Plugin *p = FROM(s, controller);
+    return p->role == ROLE_CONTROLLER && !p->peer ? 0 : p->spec->nparams;
+}
 
 static tresult ctrl_param_info(void *s, int32_t index, ParameterInfo *info)
 {
@@ -622,7 +743,7 @@ static tresult ctrl_param_info(void *s, int32_t index, ParameterInfo *info)
     to_utf16(info->units, 128, q->units);
     info->stepCount = q->steps;
     info->defaultNormalizedValue = q->def;
-    info->flags = (q->automatable ? kCanAutomate : 0) | (q->ntexts ? kIsList : 0);
+    info->flags = (q->automatable ? kCanAutomate : 0) | (q->ntexts ? kIsList : 0) | q->flags;
     return kResultOk;
 }
 
@@ -690,6 +811,79 @@ static const ControllerVtbl controller_vtbl = {
     ctrl_to_normalized, ctrl_get_normalized, ctrl_set_normalized, ctrl_set_handler, ctrl_create_view,
 };
 
+/* --- IUnitInfo: one root unit with one program list, when the class has programs */
+static int32_t units_count(void *s) { (void)s; return 1; }
+static tresult units_info(void *s, int32_t index, void *info) { (void)s; (void)index; (void)info; return kResultFalse; }
+static int32_t units_list_count(void *s) { (void)s; return 1; }
+
+static tresult units_list_info(void *s, int32_t index, ProgramListInfo *info)
+{
+    const ClassSpec *c = FROM(s, units)->spec;
+    if (index != 0 || !info) return kInvalidArgument;
+    memset(info, 0, sizeof *info);
+    info->id = 1;
+    to_utf16(info->name, 128, c->program_list[0] ? c->program_list : "Factory");
+    info->programCount = c->nprograms;
+    return kResultOk;
+}
+
+static tresult units_program_name(void *s, int32_t list, int32_t index, char16 *name)
+{
+    const ClassSpec *c = FROM(s, units)->spec;
+    if (list != 1 || index < 0 || index >= c->nprograms || !name) return kInvalidArgument;
+    to_utf16(name, 128, c->programs[index]);
+    return kResultOk;
+}
+
+/* What a scanner never asks: pitch names, unit selection, program data. */
+static tresult units_program_info(void *s, int32_t l, int32_t i, const char *a, char16 *v)
+{
+    (void)s; (void)l; (void)i; (void)a; (void)v;
+    return kResultFalse;
+}
+static tresult units_has_pitch(void *s, int32_t l, int32_t i) { (void)s; (void)l; (void)i; return kResultFalse; }
+static tresult units_pitch_name(void *s, int32_t l, int32_t i, int16_t pitch, char16 *name)
+{
+    (void)s; (void)l; (void)i; (void)pitch; (void)name;
+    return kResultFalse;
+}
+static int32_t units_selected(void *s) { (void)s; return 0; }
+static tresult units_select(void *s, int32_t unit) { (void)s; (void)unit; return kResultFalse; }
+static tresult units_by_bus(void *s, int32_t t, int32_t d, int32_t b, int32_t ch, int32_t *unit)
+{
+    (void)s; (void)t; (void)d; (void)b; (void)ch; (void)unit;
+    return kResultFalse;
+}
+static tresult units_set_data(void *s, int32_t l, int32_t i, void *data) { (void)s; (void)l; (void)i; (void)data; return kResultFalse; }
+
+static const UnitInfoVtbl units_vtbl = {
+    units_query, units_add_ref, units_release, units_count, units_info, units_list_count, units_list_info,
+    units_program_name, units_program_info, units_has_pitch, units_pitch_name, units_selected, units_select,
+    units_by_bus, units_set_data,
+};
+
+/* --- IConnectionPoint (split classes only) */
+static tresult conn_connect(void *s, void *other)
+{
+    if (!other) return kInvalidArgument;
+    FROM(s, connection)->peer = other;
+    return kResultOk;
+}
+
+static tresult conn_disconnect(void *s, void *other)
+{
+    Plugin *p = FROM(s, connection);
+    if (p->peer != other) return kResultFalse;
+    p->peer = NULL;
+    return kResultOk;
+}
+
+static tresult conn_notify(void *s, void *message) { (void)s; (void)message; return kResultOk; }
+
+static const ConnectionVtbl connection_vtbl = {
+    conn_query, conn_add_ref, conn_release, conn_connect, conn_disconnect, conn_notify,
+};
+
 /* ---------------------------------------------------------------- the factory */
 static const FactoryVtbl *g_factory;
 
@@ -717,26 +911,47 @@ static tresult fact_info(void *s, PFactoryInfo *info)
     return kResultOk;
 }
 
-static int32_t fact_count(void *s) { (void)s; return g.nclasses; }
+/* Factory class indexes: every configured class, then one controller class per split class. */
+static int32_t fact_count(void *s)
+{
+    (void)s;
+    int n = g.nclasses;
+    for (int i = 0; i < g.nclasses; i++) n += g.classes[i].split;
+    return n;
+}
 
-static ClassSpec *class_at(int32_t index) { return index >= 0 && index < g.nclasses ? &g.classes[index] : NULL; }
+/* The class at a factory index; *controller says whether it is that class's controller class. */
+static ClassSpec *class_at(int32_t index, int *controller)
+{
+    *controller = 0;
+    if (index < 0) return NULL;
+    if (index < g.nclasses) return &g.classes[index];
+    for (int i = 0, k = g.nclasses; i < g.nclasses; i++)
+        if (g.classes[i].split && k++ == index) { *controller = 1; return &g.classes[i]; }
+    return NULL;
+}
+
+static const char *category_of(int controller) { return controller ? "Component Controller Class" : "Audio Module Class"; }
 
 static tresult fact_class_info(void *s, int32_t index, PClassInfo *info)
 {
-    ClassSpec *c = class_at(index);
+    int controller;
+    ClassSpec *c = class_at(index, &controller);
     (void)s;
     if (!c || !info) return kInvalidArgument;
+    reach_stage(c, STAGE_CLASSINFO);
     memset(info, 0, sizeof *info);
-    memcpy(info->cid, c->cid, 16);
+    memcpy(info->cid, controller ? c->controller_cid : c->cid, 16);
     info->cardinality = kManyInstances;
-    copy_str(info->category, sizeof info->category, "Audio Module Class");
+    copy_str(info->category, sizeof info->category, category_of(controller));
     copy_str(info->name, sizeof info->name, c->name);
     return kResultOk;
 }
 
 static tresult fact_class_info2(void *s, int32_t index, PClassInfo2 *info)
 {
-    ClassSpec *c = class_at(index);
+    int controller;
+    ClassSpec *c = class_at(index, &controller);
     if (!c || !info) return kInvalidArgument;
     memset(info, 0, sizeof *info);
     fact_class_info(s, index, (PClassInfo *)info); /* PClassInfo2 starts with a PClassInfo */
@@ -749,13 +964,15 @@ static tresult fact_class_info2(void *s, int32_t index, PClassInfo2 *info)
 
 static tresult fact_class_info_w(void *s, int32_t index, PClassInfoW *info)
 {
-    ClassSpec *c = class_at(index);
+    int controller;
+    ClassSpec *c = class_at(index, &controller);
     (void)s;
     if (!c || !info) return kInvalidArgument;
+    reach_stage(c, STAGE_CLASSINFO);
     memset(info, 0, sizeof *info);
-    memcpy(info->cid, c->cid, 16);
+    memcpy(info->cid, controller ? c->controller_cid : c->cid, 16);
     info->cardinality = kManyInstances;
-    copy_str(info->category, sizeof info->category, "Audio Module Class");
+    copy_str(info->category, sizeof info->category, category_of(controller));
     to_utf16(info->name, 64, c->name);
     copy_str(info->subCategories, sizeof info->subCategories, c->subcategories);
     to_utf16(info->vendor, 64, c->vendor[0] ? c->vendor : g.vendor);
@@ -770,9 +987,10 @@ static tresult fact_create(void *s, const char *cid, const char *iid, void **obj
     *obj = NULL;
     for (int i = 0; i < g.nclasses; i++) {
         ClassSpec *c = &g.classes[i];
-        if (memcmp(cid, c->cid, 16) != 0) continue;
+        int role = !c->split ? ROLE_BOTH : memcmp(cid, c->cid, 16) == 0 ? ROLE_COMPONENT : ROLE_CONTROLLER;
+        if (memcmp(cid, c->cid, 16) != 0 && !(c->split && memcmp(cid, c->controller_cid, 16) == 0)) continue;
         reach_stage(c, STAGE_FACTORY);
-        Plugin *p = plugin_new(c);
+        Plugin *p = plugin_new(c, role);
         if (!p) return kResultFalse;
         tresult r = plugin_query(p, iid, obj);
         plugin_release(p); /* the reference queryInterface added is the caller's */
