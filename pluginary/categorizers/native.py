@@ -12,7 +12,7 @@ Sources of the format vocabularies (the data below is written from them):
 - AU: the component type codes of AudioToolbox (`AUComponent.h`): `aumu`,
   `aufx`, `aumf`, `augn`, `aumi`, … plus Apple's free-text component tags.
 - CLAP: the plugin features of `clap/plugin-features.h` (`instrument`,
-  `audio-effect`, `reverb`, …), ready for when a CLAP format lands.
+  `audio-effect`, `reverb`, …), as the CLAP reader (`formats/clap.py`) gives them.
 
 A string no table knows is looked up among the taxonomy's synonyms, with a
 lower confidence.
@@ -191,7 +191,7 @@ CLAP_FEATURES: dict[str, str] = {
     "filter": _fx("Filter"),
     "phaser": _fx("Modulation"),
     "equalizer": _fx("EQ"),
-    "deesser": _fx("Dynamics"),
+    "de-esser": _fx("Dynamics"),
     "phase-vocoder": EFFECT,
     "granular": EFFECT,
     "frequency-shifter": _fx("Modulation"),

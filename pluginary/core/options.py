@@ -18,7 +18,7 @@ WorkerCount = NewType("WorkerCount", int)
 
 @attrs.frozen
 class DiscoverOptions:
-    formats: tuple[str, ...] = ("vst3", "au", "lv2")
+    formats: tuple[str, ...] = ("vst3", "clap", "au", "lv2")
     extra_paths: tuple[Path, ...] = ()
     #: Search the platform's standard folders (off: only `extra_paths`).
     standard_paths: bool = True
