@@ -57,7 +57,7 @@ def main() -> None:
         library = build_library(default_cache_dir())
         make_plugins(root, library, GeneratorOptions(count=args.count, seed=1, max_params=5), link="hardlink")
         fmt = VST3Format()
-        files = [plugin_file(b, "vst3", fmt.signature_files(b)) for b in find_bundles([root], (".vst3",), print)]
+        files = [plugin_file(b, "vst3", fmt.signature_files(b)) for b in find_bundles([root], (".vst3",), lambda _path, message: print(message))]
         catalog = Path(tmp) / "catalog.sqlite"
         backend = SQLiteBackend(catalog)
         for start in range(0, len(files), 500):

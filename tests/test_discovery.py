@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def walk(*roots: Path) -> tuple[list[str], list[str]]:
     warnings: list[str] = []
-    found = find_bundles(list(roots), (".vst3", ".lv2"), warnings.append)
+    found = find_bundles(list(roots), (".vst3", ".lv2"), lambda _path, message: warnings.append(message))
     return sorted(str(p.relative_to(roots[0])) for p in found), warnings
 
 
@@ -63,7 +63,7 @@ from pathlib import Path
 from pluginary.scanning.discovery import find_bundles
 os.setgid(65534); os.setuid(65534)  # nobody, after the imports: permissions apply again
 warnings = []
-found = [p.name for p in find_bundles([Path(sys.argv[1])], (".vst3",), warnings.append)]
+found = [p.name for p in find_bundles([Path(sys.argv[1])], (".vst3",), lambda _p, m: warnings.append(m))]
 print(found); print(warnings)
 """
 
@@ -83,4 +83,21 @@ def test_an_unreadable_folder_is_reported_and_the_walk_goes_on() -> None:
             command[2] = UNPRIVILEGED_WALK.replace("os.setgid(65534); os.setuid(65534)", "pass")
         out = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=True).stdout.splitlines()
     assert out[0] == "['Fine.vst3']"
-    assert out[1] == f"['{root / 'Locked'}: cannot list (Permission denied); skipped']"
+    assert out[1] == (
+        f"['{root / 'Locked'}: cannot read (Permission denied); skipped (the catalogue keeps what it holds there)']"
+    )
+
+
+def test_dangling_links_and_link_loops_are_skipped_not_found(tmp_path: Path) -> None:
+    bundle(tmp_path / "Real.vst3")
+    (tmp_path / "Unplugged").symlink_to(tmp_path / "media" / "usb" / "plugins")  # a drive not mounted
+    (tmp_path / "Gone.vst3").symlink_to(tmp_path / "nowhere.vst3")
+    (tmp_path / "Loop.vst3").symlink_to(tmp_path / "Loop.vst3")
+    skipped: list[Path] = []
+    found = list(find_bundles([tmp_path], (".vst3",), lambda path, _message: skipped.append(path)))
+    assert found == [tmp_path / "Real.vst3"]  # neither link is a plugin that failed to load
+    assert sorted(skipped) == sorted([tmp_path / "Unplugged", tmp_path / "Gone.vst3", tmp_path / "Loop.vst3"])
+    _, warnings = walk(tmp_path)
+    assert f"{tmp_path / 'Unplugged'}: a link to {tmp_path / 'media/usb/plugins'}, which cannot be reached" in (
+        warnings[2]
+    )

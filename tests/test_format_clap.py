@@ -142,7 +142,7 @@ def test_discovery_finds_clap_files_in_nested_folders_and_fingerprints_the_binar
     root = tmp_path / "clap"
     top = make_clap(ClapPluginSpec("t.top", "Top"), root=root)
     nested = make_clap(ClapPluginSpec("t.nested", "Nested"), root=root / "Vendor" / "Sub")
-    found = sorted(find_bundles([root], CLAPFormat.bundle_suffixes, pytest.fail))
+    found = sorted(find_bundles([root], CLAPFormat.bundle_suffixes, lambda _path, message: pytest.fail(message)))
     assert found == sorted([top, nested])  # the `.conf` files beside them are not plugins
     fmt = CLAPFormat()
     assert fmt.signature_files(top) == [top]

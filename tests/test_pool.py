@@ -10,6 +10,7 @@ the scanner in a child process.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -134,6 +135,21 @@ class NotUnicodeFormat(_Crafted):
         if bundle.name.startswith("error"):
             raise OSError("cannot read caf\udce9")
         return [Plugin(id=f"crafted:{bundle}", format="crafted", name="caf\udce9", path=str(bundle))]
+
+
+class WarningFormat(_Crafted):
+    """Warns about its bundle ("many…" bundles: a hundred times), then reads it or fails ("error…" bundles)."""
+
+    name = "warning"
+
+    def scan(self, bundle: Path, settings: ScanSettings) -> list[Plugin]:
+        warner = logging.getLogger("tests.warning_format")
+        for index in range(100 if bundle.name.startswith("many") else 1):
+            warner.warning("%s: data file %d is missing", bundle.name, index)
+        warner.info("not a warning: never shown")
+        if bundle.name.startswith("error"):
+            raise OSError("cannot read it")
+        return [self.plugin(bundle)]
 
 
 def crafted_bundles(root: Path, count: int) -> list[Path]:
@@ -472,3 +488,19 @@ def test_after_kill_9_the_next_run_knows_the_plugin_in_flight(make_vst3: MakeVst
         resumed = list(pool.run(job(b) for b in rest))
     assert sorted(r.file.path for r in resumed) == sorted(map(str, after))
     assert Journal(journal).in_flight() == [str(hang)]  # still unresolved until scanned or cleared
+
+
+def test_warnings_logged_inside_a_worker_come_back_with_their_file(tmp_path: Path) -> None:
+    bundles = []
+    for name in ("good.crafted", "error.crafted", "many.crafted"):
+        (tmp_path / name).mkdir()
+        bundles.append(tmp_path / name)
+    with WorkerPool(1) as pool:
+        results = by_stem(pool.run(job(b, fmt="tests.test_pool:WarningFormat") for b in bundles))
+    assert results["good"].warnings == ("good.crafted: data file 0 is missing",)
+    assert results["good"].plugins and results["good"].failure is None
+    # A failure keeps its warnings too, and warnings never leak into the next job's answer.
+    assert results["error"].warnings == ("error.crafted: data file 0 is missing",)
+    assert results["error"].failure is not None
+    many = results["many"].warnings
+    assert len(many) == 51 and many[-1] == "… and 50 more warnings"

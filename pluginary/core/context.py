@@ -70,6 +70,9 @@ class RunContext:
     searched_roots: list[Path] = attrs.Factory(list)
     #: Formats discover searched for; a stored file of another format is not "removed".
     searched_formats: set[str] = attrs.Factory(set)
+    #: Folders and bundles under the roots that could not be searched (unreadable, a dangling link):
+    #: what the catalogue holds under them is kept, not "removed".
+    unsearched: list[Path] = attrs.Factory(list)
     diff: Diff | None = None
     summary: RunSummary = attrs.Factory(RunSummary)
     #: What export wrote or, in a dry run, would write (pluginary.exporters.writer.OutputChange).

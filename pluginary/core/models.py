@@ -176,6 +176,8 @@ class FileResult:
     file: PluginFile
     plugins: tuple[Plugin, ...] = ()
     failure: ScanFailure | None = None
+    #: What the format warned about while reading the file (a missing data file, a refused reference).
+    warnings: tuple[str, ...] = ()
 
 
 def _make_converter() -> cattrs.Converter:

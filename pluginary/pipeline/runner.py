@@ -106,6 +106,8 @@ def _scan_and_store(hooks: Hooks, context: RunContext) -> None:
         summary.stored += _required(hooks.store(context, stages["store"], [], context.diff.removed), "store")
     for batch in batches:
         for result in batch:
+            for warning in result.warnings:
+                context.warn(f"{result.file.path}: {warning}")
             if result.failure is not None:
                 summary.failed += 1
                 summary.failures.append(

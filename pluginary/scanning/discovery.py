@@ -13,15 +13,21 @@ from pathlib import Path
 
 from pluginary.core.models import PluginFile
 
+#: Called with a folder or bundle that could not be searched, and the warning to show. What the
+#: catalogue holds under that path is kept: it may be unplugged or unreadable now, not uninstalled.
+Skip = Callable[[Path, str], None]
 
-def find_bundles(roots: Sequence[Path], suffixes: Sequence[str], warn: Callable[[str], None]) -> Iterator[Path]:
+
+def find_bundles(roots: Sequence[Path], suffixes: Sequence[str], skip: Skip) -> Iterator[Path]:
     """Every file or folder under `roots` whose name ends with one of `suffixes`.
 
     A root that is itself a bundle is yielded as is. Each real folder is
     entered once, so symlink loops and roots that overlap end by themselves.
-    A bundle whose path is not valid UTF-8 (bytes from another encoding, on
-    Linux) is reported and left out: neither the catalogue nor a DAW's plugin
-    list can name it.
+    What cannot be searched is passed to `skip` and left out: an unreadable
+    folder or bundle, a link to a folder or bundle that is not there (an
+    unplugged drive), a link loop, a bundle whose path is not valid UTF-8
+    (bytes from another encoding, on Linux: neither the catalogue nor a DAW's
+    plugin list can name it).
     """
     lowered = tuple(suffix.lower() for suffix in suffixes)
     seen: set[tuple[int, int]] = set()
@@ -36,28 +42,44 @@ def find_bundles(roots: Sequence[Path], suffixes: Sequence[str], warn: Callable[
                 info = folder.stat()
             except OSError as exc:
                 if folder is not root:
-                    warn(f"{_shown(folder)}: cannot read ({exc.strerror}); skipped")
+                    skip(folder, f"{_shown(folder)}: cannot read ({exc.strerror}); skipped")
                 continue
             key = (info.st_dev, info.st_ino)
             if key in seen:
                 if folder.is_symlink():
-                    warn(f"{_shown(folder)}: symlink loop or folder seen already; skipped")
+                    skip(folder, f"{_shown(folder)}: symlink loop or folder seen already; skipped")
                 continue
             seen.add(key)
             try:
                 entries = sorted(os.scandir(folder), key=lambda e: e.name)
             except OSError as exc:
-                warn(f"{_shown(folder)}: cannot list ({exc.strerror}); skipped")
+                skip(folder, f"{_shown(folder)}: cannot list ({exc.strerror}); skipped")
                 continue
             for entry in entries:
                 path = Path(entry.path)
-                if not entry.name.lower().endswith(lowered):
+                if problem := _unreachable(entry):
+                    skip(path, f"{_shown(path)}: {problem}; skipped (the catalogue keeps what it holds there)")
+                elif not entry.name.lower().endswith(lowered):
                     if _is_dir(entry):
                         stack.append(path)
                 elif _is_utf8(entry.path):
                     yield path
                 else:
-                    warn(f"{_shown(path)}: the name is not valid UTF-8; skipped (rename it to scan it)")
+                    skip(path, f"{_shown(path)}: the name is not valid UTF-8; skipped (rename it to scan it)")
+
+
+def _unreachable(entry: os.DirEntry[str]) -> str | None:
+    """Why a link or bundle folder cannot be followed or read, or None when it can."""
+    try:
+        if entry.is_symlink():
+            os.stat(entry.path)  # follows the link: a missing target or a loop raises
+        if entry.is_dir() and not os.access(entry.path, os.R_OK | os.X_OK):
+            return "cannot read (Permission denied)"
+    except OSError as exc:
+        if entry.is_symlink():
+            return f"a link to {_shown(Path(os.readlink(entry.path)))}, which cannot be reached ({exc.strerror})"
+        return f"cannot read ({exc.strerror})"
+    return None
 
 
 def _is_utf8(path: str) -> bool:

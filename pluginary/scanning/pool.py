@@ -593,9 +593,10 @@ class WorkerPool:
         if isinstance(outcome, ScanFailure):
             return FileResult(file=job.file, failure=outcome)
         if isinstance(outcome, Failed):
-            return self._error(attempt, f"{outcome.error}: {outcome.message}")
+            failed = self._error(attempt, f"{outcome.error}: {outcome.message}")
+            return attrs.evolve(failed, warnings=tuple(outcome.warnings))
         assert isinstance(outcome, Result)  # _on_message passes on nothing else
-        return FileResult(file=job.file, plugins=tuple(outcome.plugins))
+        return FileResult(file=job.file, plugins=tuple(outcome.plugins), warnings=tuple(outcome.warnings))
 
     def _error(self, attempt: _Attempt, message: str) -> FileResult:
         now = _now_iso()

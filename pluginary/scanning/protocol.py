@@ -57,13 +57,15 @@ class Ready(msgspec.Struct, tag="ready", frozen=True):
 
 
 class Result(msgspec.Struct, tag="result", frozen=True):
-    """Worker → scanner: job `id` found these plugins (unstamped: the scanner adds time and host)."""
+    """Worker → scanner: job `id` found these plugins (unstamped: the scan stage adds time and host)."""
 
     id: int
     plugins: list[Plugin]
     seconds: float
     rss_mb: float
     cpu: float
+    #: What the format logged at WARNING or above while reading the bundle (a missing data file, …).
+    warnings: list[str] = []
 
 
 class Failed(msgspec.Struct, tag="error", frozen=True):
@@ -75,6 +77,7 @@ class Failed(msgspec.Struct, tag="error", frozen=True):
     seconds: float
     rss_mb: float
     cpu: float
+    warnings: list[str] = []
 
 
 Message = Scan | Ready | Result | Failed

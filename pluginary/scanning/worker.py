@@ -94,17 +94,53 @@ class _Formats:
         return self._cache[name]
 
 
-def answer(job: Scan, formats: _Formats) -> bytes:
+class WarningCollector(logging.Handler):
+    """Keeps what formats log at WARNING or above during one job, so the user sees it.
+
+    Bounded: a bundle that warns about every one of its files must not grow the
+    answer without limit.
+    """
+
+    MAX_WARNINGS = 50
+    MAX_LENGTH = 1_000
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+        self.dropped = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if len(self.messages) >= self.MAX_WARNINGS:
+            self.dropped += 1
+            return
+        try:
+            text = record.getMessage()
+        except Exception:  # a format's bad format string must not lose the job
+            text = str(record.msg)
+        self.messages.append(_clean(text)[: self.MAX_LENGTH])
+
+    def take(self) -> list[str]:
+        """The warnings so far (and a count of those left out), then start afresh."""
+        taken = self.messages + ([f"… and {self.dropped} more warnings"] if self.dropped else [])
+        self.messages, self.dropped = [], 0
+        return taken
+
+
+def _clean(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode()  # no lone surrogates on the channel
+
+
+def answer(job: Scan, formats: _Formats, warnings: WarningCollector) -> bytes:
     """Scan one bundle and describe the outcome as an encoded frame (never raises)."""
     started = time.perf_counter()
     try:
         plugins = formats.get(job.format).scan(Path(job.path), job.settings)
-        return encode(Result(job.id, plugins, time.perf_counter() - started, *usage()))
+        return encode(Result(job.id, plugins, time.perf_counter() - started, *usage(), warnings=warnings.take()))
     except Exception as exc:  # the plugin refused to load, or described itself in invalid text: report it
         log.info("%s: %s: %s", job.path, type(exc).__name__, exc)
-        message = str(exc).encode("utf-8", "backslashreplace").decode()  # no lone surrogates on the channel
         seconds = time.perf_counter() - started
-        return encode(Failed(job.id, type(exc).__name__, message, seconds, *usage()))
+        failed = Failed(job.id, type(exc).__name__, _clean(str(exc)), seconds, *usage(), warnings=warnings.take())
+        return encode(failed)
 
 
 def serve(
@@ -124,6 +160,8 @@ def serve(
             level=logging.INFO, stream=sys.stderr, force=True,
             format=f"%(asctime)s worker {os.getpid()} %(levelname)s %(name)s: %(message)s",
         )
+    warnings = WarningCollector()
+    logging.getLogger().addHandler(warnings)
     write_message(fd, Ready(os.getpid(), *usage()))
     journal = Journal(Path(journal_path)) if journal_path else None
     formats = _Formats()
@@ -132,4 +170,4 @@ def serve(
         log.info("scanning %s", job.path)
         if journal:
             journal.start(job.path, token)
-        write_frame(fd, answer(job, formats))
+        write_frame(fd, answer(job, formats, warnings))

@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 #: Imported by the zygote so forked workers start with them loaded. pedalboard
 #: is what the built-in formats load plugins with; it is not imported on macOS,
 #: where system frameworks must not be initialised before a fork.
-PRELOAD = ("pluginary.scanning.worker", "pedalboard") if sys.platform.startswith("linux") else ("pluginary.scanning.worker",)
+PRELOAD = ("pluginary.scanning.worker", *(("pedalboard",) if sys.platform.startswith("linux") else ()))
 #: The first spawn waits for the zygote to start and import PRELOAD.
 START_TIMEOUT = 60.0
 _MAX_DATAGRAM = 4096

@@ -41,13 +41,17 @@ def _removed(context: RunContext, found: list[PluginFile], known: list) -> list[
     """
     found_paths = {file.path for file in found}
     formats = {file.format for file in found} | context.searched_formats
-    roots = context.searched_roots
     return sorted(
         {
             item.path
             for item in known
             if item.path not in found_paths
             and item.format in formats
-            and any(Path(item.path).is_relative_to(root) for root in roots)
+            and _under(item.path, context.searched_roots)
+            and not _under(item.path, context.unsearched)
         }
     )
+
+
+def _under(path: str, folders: list[Path]) -> bool:
+    return any(Path(path).is_relative_to(folder) for folder in folders)

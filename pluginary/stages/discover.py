@@ -18,6 +18,7 @@ def pluginary_discover(context: RunContext, options: DiscoverOptions) -> list[Pl
     for extra in options.extra_paths:
         if not extra.exists():
             context.warn(f"{extra}: no such folder (discover.extra_paths); skipped")
+            context.unsearched.append(extra)
     formats: dict[str, PluginFormat] = {name: components.instantiate("format", name) for name in options.formats}
     roots: list[Path] = []
     for fmt in formats.values():
@@ -30,7 +31,12 @@ def pluginary_discover(context: RunContext, options: DiscoverOptions) -> list[Pl
     # and no walk descends into another format's bundles.
     owner = {suffix.lower(): name for name, fmt in formats.items() for suffix in fmt.bundle_suffixes}
     found: list[PluginFile] = []
-    for bundle in find_bundles(roots, tuple(owner), context.warn):
+
+    def skip(path: Path, message: str) -> None:
+        context.warn(message)
+        context.unsearched.append(path)
+
+    for bundle in find_bundles(roots, tuple(owner), skip):
         name = next(owner[suffix] for suffix in owner if bundle.name.lower().endswith(suffix))
         found.append(plugin_file(bundle, name, formats[name].signature_files(bundle)))
     return found
