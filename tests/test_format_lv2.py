@@ -8,6 +8,8 @@ classes, versions, units and MIDI support.
 
 from __future__ import annotations
 
+import errno
+import logging
 import math
 import os
 import re
@@ -17,19 +19,22 @@ import sys
 import sysconfig
 from pathlib import Path
 from typing import Any
+from urllib.request import url2pathname
 
 import attrs
 import pytest
 
 from pluginary.core.errors import PluginaryError
 from pluginary.core.interfaces import PluginFormat, ScanSettings
-from pluginary.core.models import IO, Parameter, ParameterKind, Plugin
+from pluginary.core.models import IO, Parameter, ParameterFlag, ParameterKind, Plugin
 from pluginary.formats.lv2 import LV2Format
 from tests.lv2gen import write_bundles
 from tests.support import need
 
 LV2 = "http://lv2plug.in/ns/lv2core#"
 UNITS = "http://lv2plug.in/ns/extensions/units#"
+#: The misspelt units namespace old plugins use (swh, invada); hosts read it as UNITS.
+OLD_UNITS = "http://lv2plug.in/ns/extension/units#"
 #: units:symbol of every unit in the LV2 units vocabulary (units.ttl).
 SPEC_SYMBOLS = {
     "s": "s", "ms": "ms", "min": "min", "bar": "bars", "beat": "beats", "frame": "frames",
@@ -90,16 +95,19 @@ class LilvPort:
 class LilvPlugin:
     name: str
     author: str
+    homepages: set[str]  # the plugin's doap:homepage, else its author's (lilv has no project's)
+    comments: set[str]  # the plugin's rdfs:comment
     ports: dict[int, LilvPort]
     types: set[str]
     version: str
     units: dict[int, str]  # port index → unit IRI, "symbol:<x>" for a custom unit, or UNKNOWN
+    labels: dict[int, dict[float, set[str]]]  # port index → scale point value → every label it has
     midi_ports: set[int]
 
 
-def parse_lv2info(text: str) -> tuple[dict[str, str], dict[int, LilvPort]]:
-    """lv2info's text: the plugin's "Key: value" header and its port blocks."""
-    header: dict[str, str] = {}
+def parse_lv2info(text: str) -> tuple[dict[str, list[str]], dict[int, LilvPort]]:
+    """lv2info's text: the plugin's "Key: value…" header and its port blocks."""
+    header: dict[str, list[str]] = {}
     ports: dict[int, LilvPort] = {}
     fields: dict[str, list[str]] = {}
     points: list[tuple[float, str]] = []
@@ -110,7 +118,10 @@ def parse_lv2info(text: str) -> tuple[dict[str, str], dict[int, LilvPort]]:
             ports[int(m[1])] = LilvPort(int(m[1]), fields, points)
         elif not ports:
             if m := re.fullmatch(r"\t([A-Z][A-Za-z ]*):\s*(.*)", line):
-                header[m[1]] = m[2]
+                key = m[1]
+                header[key] = [m[2]]
+            elif m := re.fullmatch(r"\t\s+(\S.*)", line):
+                header[key].append(m[1])
         elif m := re.fullmatch(r'\t\t\t(\S+) = "(.*)"', line):
             points.append((float(m[1]), m[2]))
         elif m := re.fullmatch(r"\t\t([A-Z][A-Za-z ]*):\s*(.*)", line):
@@ -132,38 +143,59 @@ def read_lilv(uri: str, env: dict[str, str], dump: Path) -> LilvPlugin:
     store = Store()
     store.load(path=dump, format=RdfFormat.TURTLE, base_iri=dump.as_uri())
 
-    def select(query: str) -> list[list[Any]]:
+    def select(query: str, source: Store = store) -> list[list[Any]]:
         prefixes = (
-            f"PREFIX lv2: <{LV2}> PREFIX units: <{UNITS}> "
+            f"PREFIX lv2: <{LV2}> PREFIX units: <{UNITS}> PREFIX ounits: <{OLD_UNITS}> "
             "PREFIX atom: <http://lv2plug.in/ns/ext/atom#> PREFIX midi: <http://lv2plug.in/ns/ext/midi#> "
+            "PREFIX doap: <http://usefulinc.com/ns/doap#> PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> "
+            "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
         )
-        solutions = store.query(prefixes + query.replace("PLUGIN", f"<{uri}>"))
+        solutions = source.query(prefixes + query.replace("PLUGIN", f"<{uri}>"))
         assert isinstance(solutions, QuerySolutions)
         return [list(row) for row in solutions]
 
     units: dict[int, str] = {}
     for index, unit, symbol in select(
-        "SELECT ?i ?u ?s WHERE { PLUGIN lv2:port ?p . ?p lv2:index ?i ; units:unit ?u . "
-        "OPTIONAL { ?u units:symbol ?s } }"
+        "SELECT ?i ?u ?s WHERE { PLUGIN lv2:port ?p . ?p lv2:index ?i ; units:unit|ounits:unit ?u . "
+        "OPTIONAL { ?u units:symbol|ounits:symbol ?s } }"
     ):
-        if isinstance(unit, NamedNode) and unit.value.startswith(UNITS):
-            units[int(index.value)] = unit.value
-        elif isinstance(unit, BlankNode):
-            units[int(index.value)] = "symbol:" + (symbol.value if symbol else "")
-        else:  # a custom named unit: its description is not part of the plugin's dump
+        name = unit.value.removeprefix(UNITS).removeprefix(OLD_UNITS)
+        if isinstance(unit, NamedNode) and name != unit.value and name in SPEC_SYMBOLS:
+            units[int(index.value)] = SPEC_SYMBOLS[name]
+        elif symbol is not None or isinstance(unit, BlankNode):
+            units[int(index.value)] = symbol.value if symbol is not None else ""
+        else:  # a named unit (a-eq's `units:hz0`): its description is not part of the plugin's dump
             units[int(index.value)] = UNKNOWN
+    labels: dict[int, dict[float, set[str]]] = {}
+    for index, value, label in select(
+        "SELECT ?i ?v ?l WHERE { PLUGIN lv2:port ?p . ?p lv2:index ?i ; lv2:scalePoint ?s . "
+        "?s rdf:value ?v ; rdfs:label ?l }"
+    ):
+        labels.setdefault(int(index.value), {}).setdefault(float(value.value), set()).add(label.value)
     versions = {
         name.value: int(value.value)
         for name, value in select("SELECT ?n ?v WHERE { PLUGIN ?p ?v . VALUES (?p ?n) "
                                   "{ (lv2:minorVersion 'minor') (lv2:microVersion 'micro') } }")
     }  # fmt: skip
+    # lilv has no call for a project's homepage: read the files lilv read for this plugin.
+    data = Store()
+    for file in header["Data URIs"]:
+        turtle = Path(url2pathname(file.removeprefix("file://"))).read_bytes().removeprefix(b"\xef\xbb\xbf")
+        data.load(turtle, format=RdfFormat.TURTLE, base_iri=file)
+    homepages = [
+        {h.value for (h,) in select(f"SELECT ?h WHERE {{ PLUGIN {path} ?h }}", data) if h.value.startswith("http")}
+        for path in ("doap:homepage", "lv2:project/doap:homepage")
+    ]
     return LilvPlugin(
-        name=header["Name"],
-        author=header.get("Author", ""),
+        name=header["Name"][0],
+        author=header.get("Author", [""])[0],
+        homepages=homepages[0] or homepages[1] or {header.get("Author Homepage", [""])[0]},
+        comments={c.value.strip() for (c,) in select("SELECT ?c WHERE { PLUGIN rdfs:comment ?c }")} or {""},
         ports=ports,
         types={t.value for (t,) in select("SELECT ?t WHERE { PLUGIN a ?t }")},
         version=f"{versions['minor']}.{versions.get('micro', 0)}" if "minor" in versions else "",
         units=units,
+        labels=labels,
         midi_ports={
             int(i.value)
             for (i,) in select(
@@ -173,8 +205,8 @@ def read_lilv(uri: str, env: dict[str, str], dump: Path) -> LilvPlugin:
     )
 
 
-def expected_parameter(port: LilvPort, unit: str | None) -> Parameter:
-    """What the issue asks a control input port to become, from lilv's facts."""
+def expected_parameter(port: LilvPort, unit: str | None, *, output: bool = False) -> Parameter:
+    """What a control port must become, from lilv's facts (`unit`: its symbol, if any)."""
     props = {p.removeprefix(LV2) for p in port.fields.get("Properties", [])}
     labels = tuple(label for _, label in sorted(port.scale_points))
     lo, hi = port.number("Minimum"), port.number("Maximum")
@@ -188,23 +220,19 @@ def expected_parameter(port: LilvPort, unit: str | None) -> Parameter:
         if lo is not None and hi is not None:
             steps = math.floor(hi) - math.ceil(lo) + 1
             choices = labels if steps <= 128 else ()
-    if unit is None:
-        symbol = ""
-    elif unit.startswith("symbol:"):
-        symbol = unit.removeprefix("symbol:")
-    else:
-        symbol = SPEC_SYMBOLS.get(unit.removeprefix(UNITS), "")
     return Parameter(
         index=port.index,
         name=port.fields["Name"][0],
         kind=kind,
-        units=symbol,
+        units=unit or "",
         default=port.number("Default"),
         minimum=lo,
         maximum=hi,
         num_steps=steps,
         choices=choices,
-        automatable="http://lv2plug.in/ns/ext/port-props#notAutomatic" not in props,
+        automatable=not output and "http://lv2plug.in/ns/ext/port-props#notAutomatic" not in props,
+        id=port.fields["Symbol"][0],
+        flags=(ParameterFlag.BYPASS,) if port.fields.get("Designation") == [LV2 + "enabled"] else (),
     )
 
 
@@ -232,38 +260,61 @@ def differences(plugin: Plugin, lilv: LilvPlugin) -> list[str]:
     }
     check("classes", set(plugin.native_categories), classes)
 
+    for what, text, texts in (("url", plugin.url, lilv.homepages), ("description", plugin.description, lilv.comments)):
+        if text not in texts:
+            out.append(f"{plugin.id} {what}: ours {text!r}, lilv one of {sorted(texts)!r}")
+
     def has(port: LilvPort, *types: str) -> bool:
         return all(LV2 + t in port.fields["Type"] for t in types)
 
-    def count(*types: str, among: set[int] | None = None) -> int:
-        return sum(has(p, *types) and (among is None or p.index in among) for p in lilv.ports.values())
+    def count(*types: str, among: set[int] | None = None, side_chain: bool | None = None) -> int:
+        return sum(
+            has(p, *types)
+            and (among is None or p.index in among)
+            and (side_chain is None or side_chain == (LV2 + "isSideChain" in p.fields.get("Properties", [])))
+            for p in lilv.ports.values()
+        )
 
     check(
         "io",
         plugin.io,
         IO(
-            audio_inputs=count("AudioPort", "InputPort"),
-            audio_outputs=count("AudioPort", "OutputPort"),
+            audio_inputs=count("AudioPort", "InputPort", side_chain=False),
+            audio_outputs=count("AudioPort", "OutputPort", side_chain=False),
             midi_inputs=count("InputPort", among=lilv.midi_ports),
             midi_outputs=count("OutputPort", among=lilv.midi_ports),
+            aux_inputs=count("AudioPort", "InputPort", side_chain=True),
+            aux_outputs=count("AudioPort", "OutputPort", side_chain=True),
         ),
     )
-    controls = [p for p in lilv.ports.values() if has(p, "ControlPort", "InputPort")]
-    ours = {p.index: p for p in plugin.parameters if p.index in lilv.ports}
-    check("control ports", sorted(ours), sorted(p.index for p in controls))
-    for port in controls:
-        expected = expected_parameter(port, lilv.units.get(port.index))
-        got = ours.get(port.index)
-        if got is None:
-            continue
-        if lilv.units.get(port.index) == UNKNOWN:
-            expected = attrs.evolve(expected, units=got.units)
-        for field in ("default", "minimum", "maximum"):
-            mine, lilvs = getattr(got, field), getattr(expected, field)
-            if not close(mine, lilvs):
-                out.append(f"{plugin.id} port {port.index} {field}: ours {mine}, lilv {lilvs}")
-        check(f"port {port.index}", attrs.evolve(got, default=None, minimum=None, maximum=None),
-              attrs.evolve(expected, default=None, minimum=None, maximum=None))  # fmt: skip
+    for what, direction, ours_all in (
+        ("control", "InputPort", plugin.parameters),
+        ("output", "OutputPort", plugin.outputs),
+    ):
+        controls = [p for p in lilv.ports.values() if has(p, "ControlPort", direction)]
+        ours = {p.index: p for p in ours_all if p.index in lilv.ports}
+        check(f"{what} ports", sorted(ours), sorted(p.index for p in controls))
+        for port in controls:
+            expected = expected_parameter(port, lilv.units.get(port.index), output=direction == "OutputPort")
+            got = ours.get(port.index)
+            if got is None:
+                continue
+            if lilv.units.get(port.index) == UNKNOWN:
+                expected = attrs.evolve(expected, units=got.units)
+            if expected.choices and len(got.choices) == len(expected.choices):
+                # A scale point may carry several labels (gxtuner's "G6", "Modal G"); lv2info
+                # prints one of them, any is right.
+                alternatives = lilv.labels.get(port.index, {})
+                expected = attrs.evolve(expected, choices=tuple(
+                    mine if mine in alternatives.get(value, ()) else theirs
+                    for mine, (value, theirs) in zip(got.choices, sorted(port.scale_points), strict=True)
+                ))  # fmt: skip
+            for field in ("default", "minimum", "maximum"):
+                mine, lilvs = getattr(got, field), getattr(expected, field)
+                if not close(mine, lilvs):
+                    out.append(f"{plugin.id} port {port.index} {field}: ours {mine}, lilv {lilvs}")
+            check(f"port {port.index}", attrs.evolve(got, default=None, minimum=None, maximum=None),
+                  attrs.evolve(expected, default=None, minimum=None, maximum=None))  # fmt: skip
     return out
 
 
@@ -305,22 +356,31 @@ def test_real_plugins_cover_what_matters(system_plugins: dict[str, Plugin]) -> N
     assert any(plugin.vendor for plugin in system_plugins.values())
     assert any(plugin.io.midi_inputs for plugin in system_plugins.values())
     assert any(plugin.is_instrument for plugin in system_plugins.values())
+    assert {plugin.reader for plugin in system_plugins.values()} == {"lv2-turtle"}
+    assert all(p.id for p in params) and any(ParameterFlag.BYPASS in p.flags for p in params)
+    assert any(plugin.outputs for plugin in system_plugins.values())
+    assert any(plugin.io.aux_inputs for plugin in system_plugins.values())
+    assert any(plugin.url for plugin in system_plugins.values())
+    assert any(plugin.description for plugin in system_plugins.values())
 
 
 # --- LV2_PATH and roots --------------------------------------------------------------------
 
 
-def test_lv2_path_comes_first_and_standard_folders_follow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_lv2_path_replaces_the_standard_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As in lilv: with LV2_PATH set, hosts see only its folders, so the catalogue does too."""
     first, second = tmp_path / "a", tmp_path / "b"
-    monkeypatch.setenv("LV2_PATH", f"{first}{os.pathsep}{second}{os.pathsep}")
-    roots = LV2Format().default_roots()
-    assert roots[:2] == [first, second]
-    if sys.platform.startswith("linux"):
-        assert {Path.home() / ".lv2", Path("/usr/local/lib/lv2"), Path("/usr/lib/lv2")} <= set(roots)
-        if multiarch := sysconfig.get_config_var("MULTIARCH"):
-            assert Path("/usr/lib", multiarch, "lv2") in roots
+    monkeypatch.setenv("PLUGINARY_TEST_DIR", str(tmp_path))
+    monkeypatch.setenv("LV2_PATH", f"{first}{os.pathsep}$PLUGINARY_TEST_DIR/b{os.pathsep}{first}{os.pathsep}")
+    assert LV2Format().default_roots() == [first, second]
+    monkeypatch.setenv("LV2_PATH", "")
+    standard = LV2Format().default_roots()
     monkeypatch.delenv("LV2_PATH")
-    assert first not in LV2Format().default_roots()
+    assert LV2Format().default_roots() == standard
+    if sys.platform.startswith("linux"):
+        assert standard[:3] == [Path.home() / ".lv2", Path("/usr/local/lib/lv2"), Path("/usr/lib/lv2")]
+        if multiarch := sysconfig.get_config_var("MULTIARCH"):
+            assert Path("/usr/lib", multiarch, "lv2") in standard
 
 
 @pytest.mark.parametrize(
@@ -345,7 +405,8 @@ def test_lv2_path_bundles_match_lilv(tmp_path: Path, monkeypatch: pytest.MonkeyP
     generated = write_bundles(tmp_path / "gen", bundles=6, plugins=3, ports=12)
     monkeypatch.setenv("LV2_PATH", str(tmp_path / "gen"))
     roots = LV2Format().default_roots()
-    ours = scan_roots(roots[:1])
+    assert roots == [tmp_path / "gen"]
+    ours = scan_roots(roots)
     assert lv2ls(lilv_env(str(tmp_path / "gen"))) == {p.removeprefix("lv2:") for p in ours} == set(generated.uris)
     env = lilv_env(str(tmp_path / "gen"))
     problems = []
@@ -359,8 +420,18 @@ def test_many_generated_bundles(tmp_path: Path) -> None:
     plugins = scan_roots([tmp_path])
     assert sorted(plugins) == sorted(f"lv2:{u}" for u in generated.uris)
     for plugin in plugins.values():
-        assert len(plugin.parameters) == generated.controls_per_plugin
-        assert plugin.io == IO(audio_inputs=2, audio_outputs=2, midi_inputs=1, midi_outputs=0)
+        assert [p.id for p in plugin.parameters] == [f"c{i}" for i in range(generated.controls_per_plugin)]
+        # lv2gen writes toggles, enumerations, integers and floats with units in turn.
+        assert [(p.kind, p.num_steps, p.units) for p in plugin.parameters[:4]] == [
+            (ParameterKind.BOOL, 2, ""),
+            (ParameterKind.CHOICE, 4, ""),
+            (ParameterKind.INT, 16, ""),
+            (ParameterKind.FLOAT, None, "%"),
+        ]
+        assert [(p.id, p.kind, p.units) for p in plugin.outputs] == [("latency", ParameterKind.INT, "frames")]
+        assert plugin.io == IO(
+            audio_inputs=2, audio_outputs=2, midi_inputs=1, midi_outputs=0, aux_inputs=0, aux_outputs=0
+        )
 
 
 # --- a handwritten bundle ------------------------------------------------------------------
@@ -404,16 +475,23 @@ SYNTH = """
 <http://example.org/classes#Wobbler> rdfs:subClassOf lv2:InstrumentPlugin .
 
 # Relative IRIs resolve against this file: <#project> is .../synth.ttl#project.
-<#project> doap:maintainer [ foaf:name "Pluginary Tests" ] .
+# The project's homepage is the plugin's; the maintainer's comes after it.
+<#project> doap:homepage <https://example.org/synth> ;
+    doap:maintainer [ foaf:name "Pluginary Tests" ; foaf:homepage <https://example.org/tests> ] .
 <#tone> units:symbol "T" .
 
 <urn:pluginary:test:synth>
     a lv2:GeneratorPlugin , <http://example.org/classes#Wobbler> , doap:Project ;
     doap:name "Test Synth" , "Synthé d'essai"@fr ;
+    rdfs:comment '''
+        A synth for tests.
+    ''' ;
     lv2:project <#project> ;
     lv2:minorVersion 2 ;
     lv2:microVersion 7 ;
-    patch:writable <params%20file.ttl#sample> , <params%20file.ttl#mode> , <params%20file.ttl#cutoff> ;
+    patch:writable <urn:pluginary:test:synth#sample> , <urn:pluginary:test:synth#mode> ,
+        <urn:pluginary:test:synth#cutoff> ;
+    patch:readable <urn:pluginary:test:synth#peak> , <urn:pluginary:test:synth#cutoff> ;
     lv2:port [
         a lv2:InputPort , atom:AtomPort ;
         atom:bufferType atom:Sequence ;
@@ -432,6 +510,7 @@ SYNTH = """
                        [ rdfs:label "Saw" ; rdf:value 1 ]
     ] , [
         a lv2:InputPort , lv2:ControlPort ; lv2:index 3 ; lv2:symbol "hold" ; lv2:name "Hold" ;
+        lv2:designation lv2:enabled ;
         lv2:portProperty lv2:toggled , pp:notAutomatic ;
         lv2:default 0 ; lv2:minimum 0 ; lv2:maximum 1
     ] , [
@@ -457,6 +536,9 @@ SYNTH = """
     ] , [
         a lv2:OutputPort , lv2:ControlPort ; lv2:index 10 ; lv2:symbol "latency" ; lv2:name "Latency" ;
         lv2:portProperty lv2:reportsLatency , lv2:integer
+    ] , [
+        a lv2:InputPort , lv2:AudioPort ; lv2:index 12 ; lv2:symbol "side" ; lv2:name "Side" ;
+        lv2:portProperty lv2:isSideChain
     ] , _:mix .
 
 # A labelled blank node: params.ttl uses the same label for another node.
@@ -467,13 +549,13 @@ _:mix a lv2:InputPort , lv2:ControlPort ;
 """
 
 PARAMS = """
-<#cutoff> a lv2:Parameter ;
+<urn:pluginary:test:synth#cutoff> a lv2:Parameter ;
     rdfs:label "Cutoff" ;
     rdfs:range atom:Float ;
     units:unit units:hz ;
     lv2:default 1000.0 ; lv2:minimum 20.0 ; lv2:maximum 20000.0 .
 
-<#mode> a lv2:Parameter ;
+<urn:pluginary:test:synth#mode> a lv2:Parameter ;
     rdfs:label "Mode" ;
     rdfs:range atom:Int ;
     lv2:portProperty lv2:enumeration ;
@@ -481,13 +563,19 @@ PARAMS = """
     lv2:scalePoint [ rdfs:label "Classic" ; rdf:value 0 ] , [ rdfs:label "Modern" ; rdf:value 1 ] .
 
 # A file path has no place in the Parameter model.
-<#sample> a lv2:Parameter ;
+<urn:pluginary:test:synth#sample> a lv2:Parameter ;
     rdfs:label "Sample" ;
     rdfs:range atom:Path .
+
+<urn:pluginary:test:synth#peak> a lv2:Parameter ;
+    rdfs:label "Peak" ;
+    rdfs:range atom:Float ;
+    units:unit units:db .
 
 _:mix lv2:portProperty lv2:toggled .
 """
 
+BYPASS = (ParameterFlag.BYPASS,)
 EXPECTED_SYNTH = Plugin(
     id="lv2:urn:pluginary:test:synth",
     format="lv2",
@@ -498,20 +586,36 @@ EXPECTED_SYNTH = Plugin(
     native_categories=("http://example.org/classes#Wobbler", "lv2:GeneratorPlugin"),
     is_instrument=True,
     is_effect=False,
-    io=IO(audio_inputs=0, audio_outputs=2, midi_inputs=1, midi_outputs=0),
+    io=IO(audio_inputs=0, audio_outputs=2, midi_inputs=1, midi_outputs=0, aux_inputs=1, aux_outputs=0),
     parameters=(
-        Parameter(3, "Hold", ParameterKind.BOOL, "", 0, 0, 1, num_steps=2, automatable=False),
-        Parameter(4, "Waveform", ParameterKind.CHOICE, "", 1, 0, 2, num_steps=3, choices=("Sine", "Saw", "Square")),
-        Parameter(5, "Voices", ParameterKind.INT, "", 4, 1, 8, num_steps=8, choices=("Mono", "Poly")),
-        Parameter(6, "Gain", ParameterKind.FLOAT, "dB", -6, -60, 12),
-        Parameter(7, "Drive", ParameterKind.FLOAT, "x", 1.5, 1, 10),
-        Parameter(8, "Tone", ParameterKind.FLOAT, "T", 0.5, 0, 1),
-        Parameter(11, "Mix", ParameterKind.FLOAT, "%", 50, 0, 100),
+        Parameter(3, "Hold", ParameterKind.BOOL, "", 0, 0, 1, num_steps=2, automatable=False, id="hold", flags=BYPASS),
+        Parameter(4, "Waveform", ParameterKind.CHOICE, "", 1, 0, 2, num_steps=3, choices=("Sine", "Saw", "Square"),
+                  id="wave"),
+        Parameter(5, "Voices", ParameterKind.INT, "", 4, 1, 8, num_steps=8, choices=("Mono", "Poly"), id="voices"),
+        Parameter(6, "Gain", ParameterKind.FLOAT, "dB", -6, -60, 12, id="gain"),
+        Parameter(7, "Drive", ParameterKind.FLOAT, "x", 1.5, 1, 10, id="drive"),
+        Parameter(8, "Tone", ParameterKind.FLOAT, "T", 0.5, 0, 1, id="tone"),
+        Parameter(11, "Mix", ParameterKind.FLOAT, "%", 50, 0, 100, id="mix"),
         # patch:writable parameters, numbered after the last port, in IRI order.
-        Parameter(12, "Cutoff", ParameterKind.FLOAT, "Hz", 1000, 20, 20000),
-        Parameter(13, "Mode", ParameterKind.CHOICE, "", 0, 0, 1, num_steps=2, choices=("Classic", "Modern")),
+        Parameter(13, "Cutoff", ParameterKind.FLOAT, "Hz", 1000, 20, 20000, id="urn:pluginary:test:synth#cutoff"),
+        Parameter(14, "Mode", ParameterKind.CHOICE, "", 0, 0, 1, num_steps=2, choices=("Classic", "Modern"),
+                  id="urn:pluginary:test:synth#mode"),
     ),
-)
+    outputs=(
+        Parameter(9, "Level", ParameterKind.FLOAT, "dB", automatable=False, id="level"),
+        Parameter(10, "Latency", ParameterKind.INT, "", automatable=False, id="latency"),
+        # patch:readable and not writable, numbered after the writable ones.
+        Parameter(15, "Peak", ParameterKind.FLOAT, "dB", automatable=False, id="urn:pluginary:test:synth#peak"),
+    ),
+    reader="lv2-turtle",
+    url="https://example.org/synth",
+    description="A synth for tests.",
+)  # fmt: skip
+
+
+def warnings_logged(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The WARNING records of the scan: what the worker carries back with the bundle's result."""
+    return [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
 
 
 def write_bundle(folder: Path, files: dict[str, str]) -> Path:
@@ -537,8 +641,12 @@ def synth_bundle(tmp_path: Path) -> Path:
     )
 
 
-def test_handwritten_bundle_gives_exactly_the_expected_plugin(synth_bundle: Path) -> None:
+def test_handwritten_bundle_gives_exactly_the_expected_plugin(
+    synth_bundle: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     assert LV2Format().scan(synth_bundle, SETTINGS) == [attrs.evolve(EXPECTED_SYNTH, path=str(synth_bundle))]
+    # UIs, presets and plugin data of other bundles are not read, so not complained about.
+    assert warnings_logged(caplog) == []
 
 
 def test_lilv_reads_the_handwritten_bundle_the_same_way(synth_bundle: Path, tmp_path: Path) -> None:
@@ -595,11 +703,11 @@ def test_old_vocabularies_read_as_the_current_ones(tmp_path: Path) -> None:
     """The misspelt units namespace, event ports and lv2-midiport, as old plugins write them."""
     bundle = write_bundle(tmp_path / "old.lv2", {"manifest.ttl": OLD_VOCABULARIES})
     (plugin,) = LV2Format().scan(bundle, SETTINGS)
-    assert plugin.io == IO(audio_inputs=0, audio_outputs=0, midi_inputs=1, midi_outputs=1)
+    assert plugin.io == IO(audio_inputs=0, audio_outputs=0, midi_inputs=1, midi_outputs=1, aux_inputs=0, aux_outputs=0)
     assert plugin.parameters == (
-        Parameter(2, "Gain", ParameterKind.FLOAT, "dB", 0, -20, 20),
+        Parameter(2, "Gain", ParameterKind.FLOAT, "dB", 0, -20, 20, id="gain"),
         # No lv2:name: the symbol names it.
-        Parameter(3, "amount", ParameterKind.FLOAT, "q", 1, 0, 2),
+        Parameter(3, "amount", ParameterKind.FLOAT, "q", 1, 0, 2, id="amount"),
     )
 
 
@@ -616,7 +724,7 @@ def test_binary_named_only_in_the_plugin_file_counts(tmp_path: Path) -> None:
         "lv2:urn:pluginary:test:late",
         "Late",
         (),
-        IO(0, 0, 0, 0),
+        IO(0, 0, 0, 0, 0, 0),
     )
 
 
@@ -666,14 +774,174 @@ def test_bundles_without_plugins_give_nothing(tmp_path: Path, manifest: str) -> 
     assert LV2Format().scan(bundle, SETTINGS) == []
 
 
-def test_a_folder_without_manifest_gives_nothing(tmp_path: Path) -> None:
+def test_a_folder_without_manifest_gives_nothing_and_says_so(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     (tmp_path / "empty.lv2").mkdir()
     assert LV2Format().scan(tmp_path / "empty.lv2", SETTINGS) == []
+    assert warnings_logged(caplog) == ["empty.lv2: cannot read manifest.ttl: no such file"]
 
 
-def test_signature_files_are_the_turtle_and_the_binaries(synth_bundle: Path) -> None:
+def test_signature_files_are_the_turtle_and_the_binaries_in_every_sub_folder(synth_bundle: Path) -> None:
+    """An edit to a `.ttl` in a sub-folder changes the fingerprint too (issue 11)."""
     (synth_bundle / "README").write_text("not part of the signature")
-    names = [p.name for p in LV2Format().signature_files(synth_bundle)]
+    (synth_bundle / "presets" / "deep").mkdir(parents=True)
+    (synth_bundle / "presets" / "deep" / "warm.ttl").write_text("")
+    (synth_bundle / "x86_64").mkdir()
+    (synth_bundle / "x86_64" / "synth.so").write_text("")
+    # A link to a folder is not followed: it may loop, or lead out of the bundle.
+    (synth_bundle / "loop").symlink_to(synth_bundle)
+    names = [str(p.relative_to(synth_bundle)) for p in LV2Format().signature_files(synth_bundle)]
     assert names == sorted(
-        ["elsewhere.ttl", "manifest.ttl", "params file.ttl", "presets.ttl", "synth.so", "synth.ttl", "ui.ttl"]
+        ["elsewhere.ttl", "manifest.ttl", "params file.ttl", "presets.ttl", "synth.so", "synth.ttl", "ui.ttl",
+         "presets/deep/warm.ttl", "x86_64/synth.so"],
+        key=Path,
+    )  # fmt: skip
+
+
+def test_signature_files_are_bounded(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    bundle = tmp_path / "huge.lv2"
+    (bundle / "sub").mkdir(parents=True)
+    for i in range(1_010):
+        (bundle / "sub" / f"{i:04d}.ttl").write_text("")
+    files = LV2Format().signature_files(bundle)
+    assert len(files) == 1_000 and files == sorted(files) and all(f.parent == bundle / "sub" for f in files)
+    # The same ones each time, so an unchanged bundle keeps its fingerprint.
+    assert LV2Format().signature_files(bundle) == files
+    (message, *_) = warnings_logged(caplog)
+    assert message.startswith(f"{bundle}: more than 1000 Turtle files")
+
+
+# --- what a bundle must never make Pluginary do -------------------------------------------------
+
+SECRET = "s3cr3t-0f-an0ther-user"
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Path:
+    """A file outside every bundle that is not Turtle, as /etc/shadow is not."""
+    (tmp_path / "private").mkdir()
+    secret = tmp_path / "private" / "shadow"
+    secret.write_text(f"root:{SECRET}:19000:0:99999:7:::\n")
+    return secret
+
+
+@pytest.mark.parametrize(
+    ("reference", "shown"),
+    [
+        ("<file://{outside}>", "../../private/shadow: it is outside the bundle"),
+        ("<../../private/shadow>", "../../private/shadow: it is outside the bundle"),
+        ("<link.ttl>", "link.ttl: it is outside the bundle"),
+        ("<folder/shadow>", "folder/shadow: it is outside the bundle"),
+        ("<fifo.ttl>", "fifo.ttl: not a regular file"),
+        ("<sub>", f"sub: {os.strerror(errno.EISDIR)}"),
+        ("<http://example.org/x.ttl>", "<http://example.org/x.ttl>: not a local file"),
+    ],
+    ids=["absolute", "dot-dot", "file-link", "folder-link", "fifo", "folder", "web"],
+)
+def test_a_reference_out_of_the_bundle_is_never_read(
+    tmp_path: Path, outside: Path, reference: str, shown: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    bundle = write_bundle(
+        tmp_path / "lv2" / "evil.lv2",
+        {
+            "manifest.ttl": '<urn:pluginary:test:evil> a lv2:Plugin ; lv2:binary <evil.so> ; doap:name "Evil" ;'
+            f" rdfs:seeAlso {reference.format(outside=outside)} , <evil.ttl> .",
+            "evil.ttl": '<urn:pluginary:test:evil> doap:name "Evil" ; lv2:minorVersion 1 .',
+        },
     )
+    (bundle / "link.ttl").symlink_to(outside)
+    (bundle / "folder").symlink_to(outside.parent)
+    (bundle / "sub").mkdir()
+    os.mkfifo(bundle / "fifo.ttl")  # opening it for reading would block the worker
+    (plugin,) = LV2Format().scan(bundle, SETTINGS)
+    # The rest of the bundle is read as usual; the refused file is named, never quoted.
+    assert (plugin.name, plugin.version) == ("Evil", "1.0")
+    assert warnings_logged(caplog) == [f"evil.lv2: cannot read {shown}"]
+    assert SECRET not in caplog.text and SECRET not in repr(plugin)
+
+
+def test_a_manifest_that_links_out_of_the_bundle_is_not_read(
+    tmp_path: Path, outside: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "evil.lv2").mkdir()
+    (tmp_path / "evil.lv2" / "manifest.ttl").symlink_to(outside)
+    assert LV2Format().scan(tmp_path / "evil.lv2", SETTINGS) == []
+    assert warnings_logged(caplog) == ["evil.lv2: cannot read manifest.ttl: it is outside the bundle"]
+    assert SECRET not in caplog.text
+
+
+def test_a_bundle_reached_through_a_link_reads_its_own_files(
+    synth_bundle: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Containment is checked against the bundle's real folder, not the path it was found by."""
+    (tmp_path / "linked").mkdir()
+    (tmp_path / "linked" / "synth.lv2").symlink_to(synth_bundle)
+    (plugin,) = LV2Format().scan(tmp_path / "linked" / "synth.lv2", SETTINGS)
+    assert plugin == attrs.evolve(EXPECTED_SYNTH, path=str(tmp_path / "linked" / "synth.lv2"))
+    assert warnings_logged(caplog) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "quoted"),
+    [
+        ("<urn:a> <urn:b> \x1b]0;owned\x07 .", "'\\u001b' is not allowed"),
+        (f"<urn:a> <urn:b> {'p' * 5000}:x .", "The prefix ppp"),
+    ],
+    ids=["escape", "huge-token"],
+)
+def test_a_parser_error_is_one_short_printable_line(tmp_path: Path, text: str, quoted: str) -> None:
+    """pyoxigraph quotes the text it stumbled on: an escape sequence or a huge token must not pass."""
+    bundle = write_bundle(tmp_path / "bad\x1b[2J.lv2", {"manifest.ttl": text})
+    with pytest.raises(PluginaryError) as raised:
+        LV2Format().scan(bundle, SETTINGS)
+    message = str(raised.value)
+    assert message.startswith(f"bad\\u001b[2J.lv2/manifest.ttl:{PREFIXES.count(chr(10)) + 1}:")
+    assert quoted in message and message.endswith("— the bundle is damaged: reinstall or remove the plugin")
+    assert message.isprintable() and len(message) < 500
+
+
+# --- files as real bundles name them -------------------------------------------------------------
+
+
+def test_a_hash_in_a_data_file_name_is_part_of_the_name(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Debian's ACE plugins (ardour-lv2-plugins) name `<a-comp#stereo.ttl>`: the file, not `a-comp`."""
+    bundle = write_bundle(
+        tmp_path / "a-comp.lv2",
+        {
+            "manifest.ttl": "<urn:ardour:a-comp#stereo> a lv2:Plugin ; lv2:binary <a-comp.so> ;"
+            " rdfs:seeAlso <a-comp#stereo.ttl> , <100%25%20wet.ttl> .",
+            "a-comp": '<urn:ardour:a-comp#stereo> doap:name "Wrong file" .',
+            "a-comp#stereo.ttl": '<urn:ardour:a-comp#stereo> doap:name "ACE Compressor (stereo)" .',
+            "100% wet.ttl": "<urn:ardour:a-comp#stereo> lv2:minorVersion 3 .",
+        },
+    )
+    (plugin,) = LV2Format().scan(bundle, SETTINGS)
+    assert (plugin.id, plugin.name, plugin.version) == (
+        "lv2:urn:ardour:a-comp#stereo",
+        "ACE Compressor (stereo)",
+        "3.0",
+    )
+    assert warnings_logged(caplog) == []
+
+
+def test_a_missing_data_file_is_said_once(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """lilv lists the plugin with what it has; so do we, with one warning for the file."""
+    bundle = write_bundle(
+        tmp_path / "half.lv2",
+        {
+            "manifest.ttl": "<urn:pluginary:test:one> a lv2:Plugin ; lv2:binary <h.so> ; rdfs:seeAlso <gone.ttl> ."
+            "<urn:pluginary:test:two> a lv2:Plugin ; lv2:binary <h.so> ; rdfs:seeAlso <gone.ttl> .",
+        },
+    )
+    plugins = LV2Format().scan(bundle, SETTINGS)
+    assert [(p.id, p.name) for p in plugins] == [
+        ("lv2:urn:pluginary:test:one", "urn:pluginary:test:one"),
+        ("lv2:urn:pluginary:test:two", "urn:pluginary:test:two"),
+    ]
+    assert warnings_logged(caplog) == ["half.lv2: cannot read gone.ttl: no such file"]
+
+
+def test_a_byte_order_mark_is_accepted(synth_bundle: Path) -> None:
+    for name in ("manifest.ttl", "synth.ttl"):
+        path = synth_bundle / name
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert LV2Format().scan(synth_bundle, SETTINGS) == [attrs.evolve(EXPECTED_SYNTH, path=str(synth_bundle))]

@@ -6,20 +6,27 @@ those files, as lilv does, and builds one `Plugin` per plugin that has its
 `lv2:binary` in this bundle: a bundle that only adds data about a plugin installed
 elsewhere (presets, extra descriptions) gives nothing, so each plugin's identity
 comes from the bundle that holds its code.
+
+A bundle is anyone's text: `rdfs:seeAlso` may name `/etc/shadow`, `../../x` or a link
+out of the bundle. Only regular files inside the bundle's own folder are read; every
+file that cannot be read is logged once at WARNING, named relative to the bundle
+(the scan worker carries WARNING records back with the bundle's result).
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import os
+import stat
 import sys
 import sysconfig
 from pathlib import Path
 from typing import ClassVar
 
 from pluginary.core.interfaces import ScanSettings
-from pluginary.core.models import IO, Parameter, ParameterKind, Plugin
+from pluginary.core.models import IO, Parameter, ParameterFlag, ParameterKind, Plugin
 from pluginary.formats.lv2_turtle import (
     ATOM,
     DOAP,
@@ -39,10 +46,23 @@ from pluginary.formats.lv2_turtle import (
     file_path,
     gc_paused,
     number,
+    printable,
     unit_symbol,
 )
 
 log = logging.getLogger(__name__)
+
+#: What `Plugin.reader` says of every LV2 plugin.
+READER = "lv2-turtle"
+#: Files whose size and mtime identify a version of a bundle: its Turtle and binaries.
+SIGNATURE_SUFFIXES = frozenset({".ttl", ".so", ".dylib", ".dll"})
+#: A bundle's signature is at most this many files, found among at most this many
+#: folder entries: a hostile bundle must not make discovery walk or stat without end.
+#: The largest Debian bundle (lsp-plugins.lv2) has 400 such files in 1 folder.
+MAX_SIGNATURE_FILES, MAX_SIGNATURE_ENTRIES = 1_000, 20_000
+#: How bundle files are opened: a link swapped in after the containment check is
+#: refused (ELOOP), and a FIFO does not block the open.
+OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 
 MIDI_EVENT = MIDI + "MidiEvent"
 #: The MIDI port type of the pre-atom "lv2-midiport" extension, still found in old plugins.
@@ -62,13 +82,17 @@ RANGE_KINDS = {
 }
 #: What is read of every port, spelled once: `LV2 + "index"` in the per-port code built
 #: and hashed a new string at each use, ~4 % of the scan of lsp-plugins (29k ports).
-INDEX, NAME, PORT_PROPERTY, SCALE_POINT = (LV2 + n for n in ("index", "name", "portProperty", "scalePoint"))
+INDEX, NAME, SYMBOL, PORT_PROPERTY, SCALE_POINT, DESIGNATION = (
+    LV2 + n for n in ("index", "name", "symbol", "portProperty", "scalePoint", "designation")
+)
 MINIMUM, MAXIMUM, DEFAULT = (LV2 + n for n in ("minimum", "maximum", "default"))
 INPUT_PORT, OUTPUT_PORT, AUDIO_PORT, CONTROL_PORT = (
     LV2 + n for n in ("InputPort", "OutputPort", "AudioPort", "ControlPort")
 )
 ATOM_PORT, EVENT_PORT = ATOM + "AtomPort", EVENT + "EventPort"
-TOGGLED, ENUMERATION, INTEGER = (LV2 + n for n in ("toggled", "enumeration", "integer"))
+TOGGLED, ENUMERATION, INTEGER, SIDE_CHAIN = (LV2 + n for n in ("toggled", "enumeration", "integer", "isSideChain"))
+#: The designation of a plugin's own on/off switch: its bypass, with 1 meaning "processing".
+ENABLED = LV2 + "enabled"
 NOT_AUTOMATIC = PPROPS + "notAutomatic"
 VALUE, LABEL = RDF + "value", RDFS + "label"
 
@@ -80,49 +104,81 @@ class LV2Format:
     bundle_suffixes: ClassVar[tuple[str, ...]] = (".lv2",)
 
     def default_roots(self) -> list[Path]:
-        """`LV2_PATH` first, then this platform's standard folders (which may not exist).
+        """`LV2_PATH` when set, else this platform's standard folders (which may not exist).
 
-        Hosts use LV2_PATH *instead of* the standard folders; a catalogue wants every
-        installed plugin, so here it only comes first.
+        As lilv does: LV2_PATH replaces the standard folders, so what is catalogued is
+        what the user's hosts see. Its entries may use `~` and `$VAR` (lilv expands
+        both); an empty LV2_PATH counts as unset.
         """
-        roots = [Path(p).expanduser() for p in os.environ.get("LV2_PATH", "").split(os.pathsep) if p]
+        if lv2_path := os.environ.get("LV2_PATH"):
+            return list(
+                dict.fromkeys(Path(os.path.expandvars(p)).expanduser() for p in lv2_path.split(os.pathsep) if p)
+            )
         home = Path.home()
         if sys.platform == "darwin":
-            roots += [home / "Library/Audio/Plug-Ins/LV2", Path("/Library/Audio/Plug-Ins/LV2")]
-        elif sys.platform == "win32":
-            roots += [Path(os.environ[var]) / "LV2" for var in ("APPDATA", "COMMONPROGRAMFILES") if os.environ.get(var)]
-        else:
-            roots += [home / ".lv2", Path("/usr/local/lib/lv2"), Path("/usr/lib/lv2")]
-            if multiarch := sysconfig.get_config_var("MULTIARCH"):
-                roots.append(Path("/usr/lib") / multiarch / "lv2")
-            roots.append(Path("/usr/lib64/lv2"))  # Fedora, openSUSE
-        return list(dict.fromkeys(roots))
+            return [home / "Library/Audio/Plug-Ins/LV2", Path("/Library/Audio/Plug-Ins/LV2")]
+        if sys.platform == "win32":
+            return [Path(os.environ[var]) / "LV2" for var in ("APPDATA", "COMMONPROGRAMFILES") if os.environ.get(var)]
+        roots = [home / ".lv2", Path("/usr/local/lib/lv2"), Path("/usr/lib/lv2")]
+        if multiarch := sysconfig.get_config_var("MULTIARCH"):
+            roots.append(Path("/usr/lib") / multiarch / "lv2")
+        roots.append(Path("/usr/lib64/lv2"))  # Fedora, openSUSE
+        return roots
 
     def signature_files(self, bundle: Path) -> list[Path]:
-        """Every Turtle file and shared library directly in the bundle (sorted).
+        """Every Turtle file and shared library in the bundle, sub-folders included (sorted).
 
-        Listing the folder is cheaper than parsing the manifest for `lv2:binary`,
-        and catches edits to files the manifest does not (yet) name.
+        Listing is cheaper than parsing the manifest for `lv2:binary`, and catches edits
+        to files the manifest does not (yet) name, wherever they are. Links to folders
+        are not followed (a loop, or a way out of the bundle); a link to a file counts
+        by its target's stat, which reads nothing of it (Debian's calf.lv2 links its
+        binary from /usr/lib/calf). Past the bounds, the files found so far (the same
+        ones while the folders are unchanged) identify the bundle, with a warning.
         """
-        suffixes = {".ttl", ".so", ".dylib", ".dll"}
-        return sorted(p for p in bundle.iterdir() if p.suffix in suffixes and p.is_file())
+        found: list[Path] = []
+        budget = MAX_SIGNATURE_ENTRIES
+        folders = [bundle]
+        while folders:
+            try:
+                with os.scandir(folders.pop()) as listing:
+                    entries = list(itertools.islice(listing, budget + 1))
+            except OSError:
+                continue  # an unreadable sub-folder: the scan names it if the manifest needs it
+            budget -= len(entries)
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(Path(entry.path))
+                elif os.path.splitext(entry.name)[1] in SIGNATURE_SUFFIXES and entry.is_file():
+                    found.append(Path(entry.path))
+            if budget < 0 or len(found) > MAX_SIGNATURE_FILES:
+                log.warning(
+                    "%s: more than %d Turtle files and binaries, or %d folder entries: %d of them fingerprint it",
+                    printable(str(bundle)),
+                    MAX_SIGNATURE_FILES,
+                    MAX_SIGNATURE_ENTRIES,
+                    min(len(found), MAX_SIGNATURE_FILES),
+                )
+                return sorted(found)[:MAX_SIGNATURE_FILES]
+        return sorted(found)
 
     def scan(self, bundle: Path, settings: ScanSettings) -> list[Plugin]:
         """Every plugin whose binary this bundle holds, read from Turtle only."""
-        manifest = bundle / "manifest.ttl"
-        if not manifest.is_file():
+        files = _BundleFiles(bundle)
+        manifest = files.folder / "manifest.ttl"
+        if (data := files.read(manifest)) is None:
             return []
         with gc_paused():
             graph = BundleGraph()
-            graph.load(manifest)
+            graph.load(data, manifest, files.shown(manifest))
             # Blank node ids hold no ':', so this keeps plugins named by an IRI.
             plugins = [
                 subject
                 for subject, node in graph.nodes.items()
                 if ":" in subject and LV2 + "Plugin" in graph.iris(node, A)
             ]
-            for path in _data_files(graph, plugins, manifest):
-                graph.load(path)
+            for path in _data_files(graph, plugins, files):
+                if (data := files.read(path)) is not None:
+                    graph.load(data, path, files.shown(path))
             found = [
                 _plugin(graph, subject, bundle) for subject in sorted(plugins) if LV2 + "binary" in graph.node(subject)
             ]
@@ -132,38 +188,97 @@ class LV2Format:
         return found
 
 
-def _data_files(graph: BundleGraph, plugins: list[str], manifest: Path) -> list[Path]:
-    """The files the manifest names for its plugins (not UIs, not presets), once each."""
-    files: dict[Path, None] = {}
+class _BundleFiles:
+    """Reads the files of one bundle, and nothing outside it.
+
+    A file is read when its path, links followed, lands inside the bundle's own
+    (resolved) folder on a regular file. Anything else is refused with one warning
+    that names it relative to the bundle (`../../etc/passwd`), never by its content,
+    which is never read.
+    """
+
+    def __init__(self, bundle: Path) -> None:
+        # abspath, not absolute(): `..` must go, as it goes from the IRIs Turtle resolves.
+        self.folder = Path(os.path.abspath(bundle))
+        self.real = bundle.resolve()
+        self.name = printable(bundle.name)
+
+    def shown(self, path: Path) -> str:
+        """How an error names a bundle file: `synth.lv2/synth.ttl`."""
+        return f"{self.name}/{self._relative(path)}"
+
+    def read(self, path: Path) -> bytes | None:
+        """The bytes of the file at `path`, or None with a warning saying why not."""
+        try:
+            real = path.resolve()
+            if not real.is_relative_to(self.real):
+                why = "it is outside the bundle"
+            else:
+                with open(os.open(real, OPEN_FLAGS), "rb") as file:
+                    if stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+                        return file.read()
+                    why = "not a regular file"
+        except FileNotFoundError:
+            why = "no such file"
+        except (OSError, RuntimeError, ValueError) as exc:  # no access, a link loop, a NUL in the name
+            why = getattr(exc, "strerror", None) or "its name or links cannot be followed"
+        self.refuse(path, why)
+        return None
+
+    def refuse(self, path: Path | str, why: str) -> None:
+        """Log that a file named by the bundle is not read (a path, or an IRI that is none)."""
+        what = self._relative(path) if isinstance(path, Path) else f"<{printable(path)}>"
+        log.warning("%s: cannot read %s: %s", self.name, what, why)
+
+    def _relative(self, path: Path) -> str:
+        try:
+            return printable(os.path.relpath(path, self.folder))
+        except ValueError:  # on another drive (Windows)
+            return printable(str(path))
+
+
+def _data_files(graph: BundleGraph, plugins: list[str], files: _BundleFiles) -> list[Path]:
+    """The files the manifest names for its plugins (not UIs, not presets), once each.
+
+    A reference that is not a local file is refused here, once; the others are
+    refused when read, once each too.
+    """
+    manifest = files.folder / "manifest.ttl"
+    found: dict[Path, None] = {}
+    elsewhere: dict[str, None] = {}
     for plugin in plugins:
         for target in graph.node(plugin).get(SEE_ALSO, ()):
             path = file_path(target.value)
-            if path is None or path == manifest.absolute():
-                continue
-            if path.is_file():
-                files[path] = None
-            else:
-                # lilv warns and goes on; the plugin is still listed with what is known.
-                log.warning("%s: rdfs:seeAlso names a missing file %s", manifest, path)
-    return list(files)
+            if path is None:
+                elsewhere[target.value] = None
+            elif path != manifest:
+                found[path] = None
+    for iri in elsewhere:
+        files.refuse(iri, "not a local file")
+    return list(found)
 
 
 def _plugin(graph: BundleGraph, uri: str, bundle: Path) -> Plugin:
     node = graph.node(uri)
     ports = [_Port(graph, port.value) for port in node.get(LV2 + "port", ())]
     io = IO(
-        audio_inputs=sum(p.is_audio and p.is_input for p in ports),
-        audio_outputs=sum(p.is_audio and p.is_output for p in ports),
+        audio_inputs=sum(p.is_audio and p.is_input and not p.is_side_chain for p in ports),
+        audio_outputs=sum(p.is_audio and p.is_output and not p.is_side_chain for p in ports),
         midi_inputs=sum(p.is_midi and p.is_input for p in ports),
         midi_outputs=sum(p.is_midi and p.is_output for p in ports),
+        aux_inputs=sum(p.is_audio and p.is_input and p.is_side_chain for p in ports),
+        aux_outputs=sum(p.is_audio and p.is_output and p.is_side_chain for p in ports),
     )
     is_instrument = _is_instrument(graph, node)
+    project = _project(graph, node)
+    maintainer = _maintainer(graph, node, project)
+    parameters, outputs = _controls(graph, node, ports)
     return Plugin(
         id=f"lv2:{uri}",
         format="lv2",
         name=graph.text(node, DOAP + "name") or uri,
         path=str(bundle),
-        vendor=_vendor(graph, node),
+        vendor=graph.text(maintainer, FOAF + "name"),
         version=_version(node),
         native_categories=_classes(graph, node),
         is_instrument=is_instrument,
@@ -171,7 +286,11 @@ def _plugin(graph: BundleGraph, uri: str, bundle: Path) -> Plugin:
         # (generators, MIDI utilities and instruments are not).
         is_effect=not is_instrument and bool(io.audio_inputs),
         io=io,
-        parameters=_parameters(graph, node, ports),
+        parameters=parameters,
+        outputs=outputs,
+        reader=READER,
+        url=_link(node, DOAP + "homepage") or _link(project, DOAP + "homepage") or _link(maintainer, FOAF + "homepage"),
+        description=graph.text(node, RDFS + "comment").strip(),
     )
 
 
@@ -198,14 +317,25 @@ def _is_instrument(graph: BundleGraph, node: Node) -> bool:
     return False
 
 
-def _vendor(graph: BundleGraph, node: Node) -> str:
-    """The maintainer's name, from the plugin or else its lv2:project (as lilv reads it)."""
+def _project(graph: BundleGraph, node: Node) -> Node:
+    """The plugin's lv2:project (a suite such as x42-plugins), where it names one."""
     projects = node.get(LV2 + "project", ())
-    for owner in (node, graph.node(projects[0].value) if projects else NOTHING):
-        for maintainer in owner.get(DOAP + "maintainer", ()):
-            if name := graph.text(graph.node(maintainer.value), FOAF + "name"):
-                return name
-    return ""
+    return graph.node(projects[0].value) if projects else NOTHING
+
+
+def _maintainer(graph: BundleGraph, node: Node, project: Node) -> Node:
+    """The first named maintainer of the plugin, or else of its project (as lilv finds the author)."""
+    for owner in (node, project):
+        for term in owner.get(DOAP + "maintainer", ()):
+            maintainer = graph.node(term.value)
+            if graph.text(maintainer, FOAF + "name"):
+                return maintainer
+    return NOTHING
+
+
+def _link(node: Node, predicate: str) -> str:
+    """The first web address given by `predicate`: only http(s), the catalogue shows it as a link."""
+    return next((t.value for t in node.get(predicate, ()) if t.value.startswith(("https://", "http://"))), "")
 
 
 def _version(node: Node) -> str:
@@ -220,10 +350,19 @@ def _version(node: Node) -> str:
 class _Port:
     """What the Plugin needs to know of one lv2:port."""
 
-    __slots__ = ("id", "index", "is_audio", "is_input", "is_midi", "is_output", "node", "types")
+    __slots__ = (
+        "index",
+        "is_audio",
+        "is_control",
+        "is_input",
+        "is_midi",
+        "is_output",
+        "is_side_chain",
+        "node",
+        "types",
+    )
 
     def __init__(self, graph: BundleGraph, id: str) -> None:
-        self.id = id
         node = self.node = graph.node(id)
         index = number(node, INDEX)
         self.index = int(index) if index is not None else -1
@@ -231,6 +370,9 @@ class _Port:
         self.is_input = INPUT_PORT in types
         self.is_output = OUTPUT_PORT in types
         self.is_audio = AUDIO_PORT in types
+        self.is_control = CONTROL_PORT in types
+        # Only audio ports are asked: most ports are controls, and this is a set per port.
+        self.is_side_chain = self.is_audio and SIDE_CHAIN in graph.iris(node, PORT_PROPERTY)
         self.is_midi = (
             (ATOM_PORT in types and MIDI_EVENT in graph.iris(node, ATOM + "supports"))
             or (EVENT_PORT in types and MIDI_EVENT in graph.iris(node, EVENT + "supportsEvent"))
@@ -238,31 +380,44 @@ class _Port:
         )
 
 
-def _parameters(graph: BundleGraph, plugin: Node, ports: list[_Port]) -> tuple[Parameter, ...]:
-    """Control input ports by index, then patch:writable parameters numbered after them."""
-    parameters = [
-        _control(graph, port.id, port.node, port.index, graph.text(port.node, NAME), ParameterKind.FLOAT)
-        for port in sorted(ports, key=lambda p: p.index)
-        # Only control inputs are parameters; a port without an index is malformed.
-        if port.is_input and CONTROL_PORT in port.types and port.index >= 0
-    ]
+def _controls(graph: BundleGraph, plugin: Node, ports: list[_Port]) -> tuple[tuple[Parameter, ...], ...]:
+    """The parameters and the outputs (meters): control ports by index, then patch properties.
+
+    Control inputs are parameters and control outputs are outputs; a port without an
+    index is malformed and left out. patch:writable properties are parameters and
+    patch:readable ones (not also writable) outputs, numbered after the last port, in
+    IRI order; those whose value is not a number (a file path, a string) are left out.
+    """
+    parameters: list[Parameter] = []
+    outputs: list[Parameter] = []
+    for port in sorted(ports, key=lambda p: p.index):
+        if port.is_control and port.index >= 0 and (port.is_input or port.is_output):
+            symbol, name = graph.text(port.node, SYMBOL), graph.text(port.node, NAME)
+            control = _control(graph, symbol, port.node, port.index, name, ParameterKind.FLOAT, port.is_output)
+            (outputs if port.is_output else parameters).append(control)
     next_index = max((p.index for p in ports), default=-1) + 1
-    for iri in sorted(term.value for term in plugin.get(PATCH + "writable", ())):
+    writable = {term.value for term in plugin.get(PATCH + "writable", ())}
+    readable = {term.value for term in plugin.get(PATCH + "readable", ())} - writable
+    for iri in sorted(writable) + sorted(readable):
         node = graph.node(iri)
         kind = next((RANGE_KINDS[r] for r in graph.iris(node, RDFS + "range") if r in RANGE_KINDS), None)
         if kind is not None:
             name = graph.text(node, LABEL) or graph.text(node, NAME)
-            parameters.append(_control(graph, iri, node, next_index, name, kind))
+            control = _control(graph, iri, node, next_index, name, kind, iri not in writable)
+            (parameters if iri in writable else outputs).append(control)
             next_index += 1
-    return tuple(parameters)
+    return tuple(parameters), tuple(outputs)
 
 
-def _control(graph: BundleGraph, id: str, node: Node, index: int, name: str, kind: ParameterKind) -> Parameter:
-    """A control port or patch parameter: range, units, kind, steps and labels.
+def _control(
+    graph: BundleGraph, id: str, node: Node, index: int, name: str, kind: ParameterKind, output: bool
+) -> Parameter:
+    """A control port or patch property: range, units, kind, steps, labels and flags.
 
-    `kind` is what the value type says (FLOAT for a control port); properties
-    refine it: toggled → BOOL, enumeration with scale points → CHOICE, integer →
-    INT. `num_steps` counts the values a stepped control can take.
+    `id` is the port's symbol or the property's IRI. `kind` is what the value type
+    says (FLOAT for a control port); properties refine it: toggled → BOOL,
+    enumeration with scale points → CHOICE, integer → INT. `num_steps` counts the
+    values a stepped control can take. An output (a meter) is never automatable.
     """
     props = graph.iris(node, PORT_PROPERTY)
     minimum = number(node, MINIMUM)
@@ -286,7 +441,7 @@ def _control(graph: BundleGraph, id: str, node: Node, index: int, name: str, kin
             choices = points
     return Parameter(
         index=index,
-        name=name or graph.text(node, LV2 + "symbol") or id,
+        name=name or id,
         kind=kind,
         units=unit_symbol(graph, node),
         default=number(node, DEFAULT),
@@ -294,7 +449,11 @@ def _control(graph: BundleGraph, id: str, node: Node, index: int, name: str, kin
         maximum=maximum,
         num_steps=num_steps,
         choices=choices,
-        automatable=NOT_AUTOMATIC not in props,
+        automatable=not output and NOT_AUTOMATIC not in props,
+        id=id,
+        # lv2:enabled is the plugin's own bypass switch, the other way round (1: processing).
+        # Most controls have no designation: skip building a set for them.
+        flags=(ParameterFlag.BYPASS,) if DESIGNATION in node and ENABLED in graph.iris(node, DESIGNATION) else (),
     )
 
 

@@ -1,7 +1,9 @@
 """Reading an LV2 bundle's Turtle: the vocabulary, the units table and a small triple index.
 
 A bundle's description is its `manifest.ttl` plus the files the manifest points to
-with `rdfs:seeAlso`. pyoxigraph (Rust) parses them; only the statements with the
+with `rdfs:seeAlso`. This module parses bytes it is given; which files may be read
+at all (only regular files inside the bundle) is decided by `pluginary.formats.lv2`.
+pyoxigraph (Rust) parses them; only the statements with the
 predicates below are kept, grouped by subject in one pass, so reading a port later
 is one dict access. Measured on lsp-plugins.lv2 (12 MB, 530k triples): parsing
 alone is ~0.40 s and the pass ~0.37 s more; loading the same files into a
@@ -19,7 +21,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, TypeAlias
-from urllib.parse import urlsplit
 
 from pluginary.core.errors import PluginaryError
 
@@ -46,6 +47,10 @@ OLD_UNITS = "http://lv2plug.in/ns/extension/units#"
 
 A = RDF + "type"
 SEE_ALSO = RDFS + "seeAlso"
+#: What a UTF-8 file may start with; lilv (serd) skips it, pyoxigraph takes it for a subject.
+BOM = b"\xef\xbb\xbf"
+#: The longest piece of text from a bundle (a file name, a parser message) put in a message.
+SHOWN_LIMIT = 200
 
 #: Every predicate the LV2 format reads; statements with any other predicate are dropped
 #: while parsing (about a quarter of lsp-plugins' triples are UI port notifications).
@@ -57,6 +62,7 @@ PREDICATES = frozenset(
         RDFS + "label",
         RDFS + "range",
         RDFS + "subClassOf",
+        RDFS + "comment",
         *(
             LV2 + name
             for name in (
@@ -73,16 +79,20 @@ PREDICATES = frozenset(
                 "maximum",
                 "portProperty",
                 "scalePoint",
+                "designation",
             )
         ),
         DOAP + "name",
         DOAP + "maintainer",
+        DOAP + "homepage",
         FOAF + "name",
+        FOAF + "homepage",
         UNITS + "unit",
         UNITS + "symbol",
         ATOM + "supports",
         EVENT + "supportsEvent",
         PATCH + "writable",
+        PATCH + "readable",
     }
 )
 #: Predicates read as if they were another: the old units namespace is the current one.
@@ -147,18 +157,18 @@ class BundleGraph:
     def node(self, subject: str) -> Node:
         return self.nodes.get(subject, NOTHING)
 
-    def load(self, path: Path) -> None:
-        """Add one Turtle file, resolving relative IRIs against the file's own URI.
+    def load(self, data: bytes, path: Path, shown: str) -> None:
+        """Add one Turtle file's `data`, resolving relative IRIs against `path`'s URI.
 
-        Raises `PluginaryError` naming the file, line and column when the Turtle is
-        broken. Run it under `gc_paused()`: it allocates a list per statement kept.
-        The loop runs once per statement (530k on lsp-plugins), so it is kept bare:
-        ~0.77 s there, of which ~0.40 s is pyoxigraph parsing and ~0.2 s creating the
-        three terms of each statement, the floor of parsing through Python.
+        Raises `PluginaryError` at `shown` (how messages name the file) with line and
+        column when the Turtle is broken. Run it under `gc_paused()`: it allocates a
+        list per statement kept. The loop runs once per statement (530k on lsp-plugins),
+        so it is kept bare: ~0.77 s there, of which ~0.40 s is pyoxigraph parsing and
+        ~0.2 s creating the three terms of each statement, the floor of parsing through Python.
         """
         from pyoxigraph import RdfFormat, parse
 
-        data = path.read_bytes()
+        data = data.removeprefix(BOM)
         # Blank node labels (`_:p1`) are only unique within one file, so they must be
         # renamed before files are merged; `[ ]` nodes get fresh ids anyway. Renaming
         # costs ~12 % of parsing, and no Debian bundle uses labels: rename only when
@@ -187,9 +197,11 @@ class BundleGraph:
                 else:
                     objects.append(quad.object)
         except SyntaxError as exc:
+            # The message quotes the text it stumbled on: the bundle's own, but still
+            # hostile (escape sequences, megabytes of one token).
             raise PluginaryError(
-                f"invalid Turtle: {exc.msg}",
-                where=f"{path}:{exc.lineno}:{exc.offset}",
+                f"invalid Turtle: {printable(exc.msg)}",
+                where=f"{shown}:{exc.lineno}:{exc.offset}",
                 fix="the bundle is damaged: reinstall or remove the plugin",
             ) from exc
 
@@ -224,13 +236,31 @@ def number(node: Node, predicate: str) -> float | None:
 
 
 def file_path(iri: str) -> Path | None:
-    """The local path of a `file:` IRI (what `rdfs:seeAlso` points to); None for others."""
+    """The local path a `file:` IRI names (what `rdfs:seeAlso` points to); None for others.
+
+    As lilv (serd) reads it: everything after the authority is the path, percent-decoded,
+    `#` and `?` included. Ardour's bundles name `<a-comp#stereo.ttl>`, which is the file
+    `a-comp#stereo.ttl`, not `a-comp` with a fragment.
+    """
     from urllib.request import url2pathname  # pulls in http and email: only when scanning
 
-    parts = urlsplit(iri)
-    if parts.scheme != "file":
+    if not iri.startswith("file://"):
         return None
-    return Path(url2pathname(parts.path))
+    authority_and_path = iri.removeprefix("file://")
+    slash = authority_and_path.find("/")
+    return Path(url2pathname(authority_and_path[slash:])) if slash >= 0 else None
+
+
+def printable(text: str) -> str:
+    """`text` fit for a one-line message: control and format characters escaped, bounded.
+
+    Names and parser messages come from a bundle anyone may have written; escaping
+    keeps them from driving a terminal (ESC, BEL), splitting a line (U+2028) or
+    reversing what follows (U+202E).
+    """
+    if len(text) > SHOWN_LIMIT:
+        text = text[:SHOWN_LIMIT] + "…"
+    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text)
 
 
 def unit_symbol(graph: BundleGraph, node: Node) -> str:
