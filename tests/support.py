@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -21,3 +26,17 @@ def need(condition: object, reason: str) -> None:
     if os.environ.get(STRICT_ENV):
         pytest.fail(f"{reason} [{STRICT_ENV} is set, so this is a failure, not a skip]")
     pytest.skip(reason)
+
+
+@contextlib.contextmanager
+def busy_cores(count: int) -> Iterator[None]:
+    """`count` processes spinning on the CPU for the duration: a loaded machine, as CI's often is."""
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+    try:
+        time.sleep(0.2)  # let them reach the scheduler
+        yield
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+        for spinner in spinners:
+            spinner.wait()

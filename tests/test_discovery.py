@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pluginary.scanning.discovery import find_bundles
+from pluginary.scanning.discovery import find_bundles, plugin_file
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -60,7 +60,7 @@ def test_a_bundle_whose_name_is_not_utf8_is_reported_not_scanned(tmp_path: Path)
 UNPRIVILEGED_WALK = """
 import os, sys
 from pathlib import Path
-from pluginary.scanning.discovery import find_bundles
+from pluginary.scanning.discovery import find_bundles, plugin_file
 os.setgid(65534); os.setuid(65534)  # nobody, after the imports: permissions apply again
 warnings = []
 found = [p.name for p in find_bundles([Path(sys.argv[1])], (".vst3",), lambda _p, m: warnings.append(m))]
@@ -101,3 +101,18 @@ def test_dangling_links_and_link_loops_are_skipped_not_found(tmp_path: Path) -> 
     assert f"{tmp_path / 'Unplugged'}: a link to {tmp_path / 'media/usb/plugins'}, which cannot be reached" in (
         warnings[2]
     )
+
+
+def test_a_signature_file_moved_inside_its_bundle_is_a_change(tmp_path: Path) -> None:
+    bundle = tmp_path / "amp.lv2"
+    (bundle / "a").mkdir(parents=True)
+    (bundle / "b").mkdir()
+    data = bundle / "a" / "amp.ttl"
+    data.write_text("@prefix lv2: <http://lv2plug.in/ns/lv2core#> .")
+    before = plugin_file(bundle, "lv2", [data])
+    stat = data.stat()
+    moved = data.rename(bundle / "b" / "amp.ttl")
+    os.utime(moved, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same size, same mtime: only the place differs
+    after = plugin_file(bundle, "lv2", [moved])
+    assert (after.size, after.mtime_ns) == (before.size, before.mtime_ns)
+    assert after.fingerprint != before.fingerprint

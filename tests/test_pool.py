@@ -40,6 +40,7 @@ from pluginary.scanning.protocol import (
 )
 from tests.plugins import Misbehaviour, PluginSpec
 from tests.plugins.fixtures import MakeVst3
+from tests.support import busy_cores
 
 REPO = Path(__file__).resolve().parents[1]
 DEADLINE = 2.0
@@ -211,7 +212,8 @@ def test_text_that_is_not_unicode_is_reported_and_the_worker_goes_on(tmp_path: P
     with WorkerPool(1) as pool:
         jobs = [job(error, fmt=odd), job(named, fmt=odd), job(fine, fmt="tests.test_pool:PidFormat")]
         results = by_stem(pool.run(jobs))
-        assert (pool.stats.crashes, pool.stats.workers_started) == (0, 1)
+        # One worker did it all (on a loaded machine, a slow first import may be moved beside once: not a crash).
+        assert (pool.stats.crashes, pool.stats.workers_started - pool.stats.moved_beside) == (0, 1)
     assert results["error"].failure and results["error"].failure.message == "OSError: cannot read caf\\udce9"
     assert results["named"].failure and results["named"].failure.message.startswith("UnicodeEncodeError: ")
     assert results["fine"].plugins
@@ -316,8 +318,8 @@ def test_an_idle_hang_is_retried_beside_the_pool_a_busy_one_in_it(make_vst3: Mak
     with WorkerPool(1, retries=1) as pool:
         results = list(pool.run([job(hang, timeout=1.0), *(job(b) for b in good)]))
         stats = pool.stats
-        assert (stats.timeouts, stats.retries, stats.retries_beside, stats.moved_beside) == (2, 1, 0, 0) if busy else (
-            2, 1, 1, 1)
+        expected = (2, 1, 0, 0) if busy else (2, 1, 1, 1)
+        assert (stats.timeouts, stats.retries, stats.retries_beside, stats.moved_beside) == expected
         assert pool.worker_pids() and len(pool.worker_pids()) == 1  # the extra worker is gone
     failure = results[-1 if not busy else 0].failure
     assert failure and failure.kind is FailureKind.TIMEOUT and failure.attempts == 2
@@ -373,7 +375,8 @@ def test_workers_are_recycled_after_a_number_of_plugins(tmp_path: Path) -> None:
     bundles = crafted_bundles(tmp_path, 6)
     with WorkerPool(1, recycle_after=2) as pool:
         results = list(pool.run(job(b, fmt="tests.test_pool:PidFormat") for b in bundles))
-        assert pool.stats.recycled_by_count == 3
+        # The third worker is recycled after its second plugin, unless the pool is closed first.
+        assert pool.stats.recycled_by_count in (2, 3)
     pids = [r.plugins[0].version for r in sorted(results, key=lambda r: r.file.path)]
     assert len(set(pids)) == 3 and pids[0] == pids[1] and pids[2] == pids[3] and pids[4] == pids[5]
 
@@ -504,3 +507,20 @@ def test_warnings_logged_inside_a_worker_come_back_with_their_file(tmp_path: Pat
     assert results["error"].failure is not None
     many = results["many"].warnings
     assert len(many) == 51 and many[-1] == "… and 50 more warnings"
+
+
+@pytest.mark.slow
+def test_on_a_loaded_machine_a_busy_load_keeps_its_slot_and_an_idle_hang_moves_beside(make_vst3: MakeVst3) -> None:
+    """Six spinners on two cores give a loading plugin well under a quarter of a core: little CPU, yet
+    it is working, not waiting. The run-queue time it spends says so; a deadlocked one has none."""
+    slow = make_vst3(PluginSpec(name="Slow", misbehaviour=Misbehaviour(busy_ms=600)))
+    hang = make_vst3(PluginSpec(name="Hang", misbehaviour=Misbehaviour(hang_stage="load")))
+    with busy_cores(3 * (os.cpu_count() or 2)):
+        with WorkerPool(1, retries=0) as pool:
+            [loaded] = pool.run([job(slow, timeout=20.0)])
+            assert pool.stats.moved_beside == 0, "a busy load was taken for a hang"
+        with WorkerPool(1, retries=0) as pool:
+            [hung] = pool.run([job(hang, timeout=3.0)])
+            assert pool.stats.moved_beside == 1
+    assert loaded.failure is None and loaded.plugins[0].name == "Slow"
+    assert hung.failure is not None and hung.failure.kind is FailureKind.TIMEOUT

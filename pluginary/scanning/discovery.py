@@ -118,7 +118,9 @@ def plugin_file(bundle: Path, format_name: str, signature: Sequence[Path]) -> Pl
             continue
         size += info.st_size
         newest = max(newest, info.st_mtime_ns)
-        parts.append(f"{path.name}:{info.st_size}:{info.st_mtime_ns}")
+        # The path inside the bundle, not the name alone: a file moved between its sub-folders is a change.
+        inside = path.relative_to(bundle) if path.is_relative_to(bundle) else path
+        parts.append(f"{inside}:{info.st_size}:{info.st_mtime_ns}")
     if not parts:  # an empty or broken bundle: its own stat still says when it changes
         try:
             info = bundle.stat()

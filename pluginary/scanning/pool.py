@@ -93,6 +93,8 @@ MAX_QUEUE = 16
 IDLE_HANG = 0.25
 #: When a load is checked for waiting: a quarter into its deadline, at most this many seconds in.
 IDLE_CHECK = 1.0
+#: How long a load that used little CPU is watched for run-queue waits before it counts as waiting.
+DEMAND_WINDOW = 0.25
 #: Workers beside the pool (waiting loads and retries of idle hangs) per worker: they
 #: only wait, and with deadlines of a few seconds hangs can end faster than one per worker.
 BESIDE_PER_WORKER = 4
@@ -162,8 +164,24 @@ class _Worker:
     cpu: float = 0.0  # CPU seconds it had used at its last message
     loading_since: float | None = None  # when queue[0] started loading
     idle_check: float | None = None  # when to look whether queue[0] is waiting rather than loading
+    #: The last look at queue[0]'s load: (when, CPU seconds, CPU + run-queue seconds or None).
+    last_look: _Look | None = None
     beside: bool = False  # an extra worker for one retry of an idle hang, outside the slots
     retiring: str | None = None  # why it takes no more jobs: "count" or "memory"
+
+
+@attrs.frozen
+class _Look:
+    """A look at a running worker: when, the CPU seconds it had used, and its CPU + run-queue seconds."""
+
+    when: float
+    cpu: float
+    demand: float | None  # None where Linux's schedstat cannot be read
+
+    def waited_since(self, earlier: _Look) -> bool:
+        """Whether the load, between the two looks, used or queued for less than IDLE_HANG of a core."""
+        assert self.demand is not None and earlier.demand is not None
+        return self.demand - earlier.demand < IDLE_HANG * max(self.when - earlier.when, 1e-9)
 
 
 #: What a finished attempt produced: the worker's answer, or the failure the pool saw.
@@ -370,6 +388,7 @@ class WorkerPool:
         worker.deadline = now + timeout + (0 if worker.ready else STARTUP_GRACE)
         worker.loading_since = now if worker.ready else None
         worker.idle_check = now + min(timeout / 4, IDLE_CHECK) if worker.ready and not worker.beside else None
+        worker.last_look = None
 
     # ------------------------------------------------------------------ events
 
@@ -396,11 +415,29 @@ class WorkerPool:
         return outcomes
 
     def _move_beside_if_waiting(self, worker: _Worker, now: float, waiting: deque[_Attempt]) -> None:
-        """If the worker's load has barely used the CPU, let it wait beside the pool and free its slot."""
+        """If the worker's load has barely used the CPU, nor waited for it, let it wait beside the pool.
+
+        Little CPU alone does not make a hang: on a loaded machine a plugin busy
+        loading gets a small share of a core. So a load that used little CPU is
+        watched for DEMAND_WINDOW more, counting the time its threads spent
+        waiting in the run queue as well: a starved load wanted the CPU all along,
+        a hang (a deadlock, a network wait) did not. A busy load is looked at
+        again every IDLE_CHECK seconds: one may work a while, then wait forever.
+        """
         cpu = _process_cpu(worker.pid)
         if cpu is None or worker.loading_since is None or len(self._beside) >= BESIDE_PER_WORKER * self.size:
             return
-        if cpu - worker.cpu >= IDLE_HANG * (now - worker.loading_since):
+        look = _Look(now, cpu, _process_demand(worker.pid))
+        last, worker.last_look = worker.last_look or _Look(worker.loading_since, worker.cpu, None), look
+        busy = look.cpu - last.cpu >= IDLE_HANG * (now - last.when)
+        if not busy and look.demand is not None:
+            if last.demand is None:  # a first look: watch a moment longer, counting run-queue waits
+                worker.idle_check = now + DEMAND_WINDOW
+                return
+            busy = not look.waited_since(last)
+        if busy:  # look again while a verdict can still free the slot before the deadline
+            left = (worker.deadline or now) - now
+            worker.idle_check = now + min(IDLE_CHECK, left / 2) if left > 2 * DEMAND_WINDOW else None
             return
         log.info("%s waits without using the CPU; its worker %s moves beside the pool",
                  worker.queue[0].job.file.path, worker.pid)
@@ -444,7 +481,10 @@ class WorkerPool:
             self._start_clock(worker, now)  # its first job waited for the start-up
             return
         if not worker.queue or message.id != worker.queue[0].id:
-            log.warning("worker %s sent an unexpected message: %.200r", worker.pid, message)
+            # A worker moved beside still had jobs it was sent before they went to others: its answers to
+            # those are expected and dropped. From any other worker this is a bug worth seeing.
+            level = logging.DEBUG if worker.beside else logging.WARNING
+            log.log(level, "worker %s sent an unexpected message: %.200r", worker.pid, message)
             return
         attempt = worker.queue.popleft()
         self._start_clock(worker, now)  # the queued job started when this answer was sent
@@ -494,6 +534,7 @@ class WorkerPool:
     ) -> None:
         """A worker is gone or must go: charge its loading job, hand the queued ones out again."""
         loading, queued, ready = (worker.queue[0] if worker.queue else None), list(worker.queue)[1:], worker.ready
+        demand = _process_demand(worker.pid) if kind is FailureKind.TIMEOUT else None  # before it is killed
         ended = self._retire(worker, grace)
         code = ended.code if ended else None
         waiting.extendleft(reversed(queued))
@@ -522,10 +563,14 @@ class WorkerPool:
             self.stats.timeouts += 1
         path = loading.job.file.path
         if loading.number <= self.retries:
-            # A hang that left the CPU idle can wait out its retry beside the scan.
-            idle = kind is FailureKind.TIMEOUT and ended is not None and (
-                ended.cpu - worker.cpu < IDLE_HANG * loading.job.timeout
-            )
+            # A hang that left the CPU idle can wait out its retry beside the scan. Whether it wanted the
+            # CPU (run-queue time counted, as on a loaded machine) is known where the load was looked at.
+            if demand is not None and (last := worker.last_look) is not None and last.demand is not None:
+                idle = _Look(time.monotonic(), 0.0, demand).waited_since(last)
+            else:
+                idle = kind is FailureKind.TIMEOUT and ended is not None and (
+                    ended.cpu - worker.cpu < IDLE_HANG * loading.job.timeout
+                )
             log.info("%s: %s; trying again in a fresh worker%s", path, message, " beside the pool" if idle else "")
             self.stats.retries += 1
             self.stats.retries_beside += idle
@@ -625,6 +670,21 @@ def _process_cpu(pid: int) -> float | None:
         return None
     # utime and stime, fields 14 and 15 of proc(5), in clock ticks; [0] here is field 3.
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _process_demand(pid: int) -> float | None:
+    """Seconds a process's threads have run on a CPU or waited in the run queue for one, from Linux's
+    schedstat; None where that cannot be read. A thread blocked on a lock or a socket adds to neither."""
+    total_ns = 0
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+        for task in tasks:
+            with open(f"/proc/{pid}/task/{task}/schedstat", "rb") as stat:
+                on_cpu, waiting, _slices = stat.read().split()
+            total_ns += int(on_cpu) + int(waiting)
+    except (OSError, ValueError):
+        return None
+    return total_ns / 1e9
 
 
 def _describe_exit(code: int | None) -> str:

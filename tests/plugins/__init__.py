@@ -28,7 +28,7 @@ answers IHostApplication with a name), `refuse_host` (initialize fails for the
 host of that name, as licence-checking plugins refuse unknown hosts), `program_list` and one `program` line per
 program (IUnitInfo), and misbehaviour: `crash` segv|abort|exit,
 `crash_stage`, `exit_code`, `hang_stage`, `hang_busy` (spin instead of
-blocking), `sleep_ms`, `alloc_mb`,
+blocking), `sleep_ms`, `busy_ms` (CPU time), `alloc_mb`,
 `stdout_bytes`, `stderr_bytes`) and `[param]` (the next parameter of the
 current class: `id`, `title`, `short_title`, `units`, `default` normalized,
 `steps`, `min`, `max` display range, `decimals`, `automatable`, the flags
@@ -160,6 +160,7 @@ class Misbehaviour:
     )
     hang_busy: bool = False  # hang spinning on a core instead of blocked
     sleep_ms: int = 0
+    busy_ms: int = 0  # milliseconds of CPU time spent loading (longer in wall time on a loaded machine)
     alloc_mb: int = 0
     stdout_bytes: int = 0
     stderr_bytes: int = 0
@@ -332,7 +333,7 @@ def _class_lines(plugin: PluginSpec) -> list[str]:
         lines += [f"crash={bad.crash}", f"crash_stage={bad.crash_stage}", f"exit_code={bad.exit_code}"]
     if bad.hang_stage:
         lines += [f"hang_stage={bad.hang_stage}", f"hang_busy={_flag(bad.hang_busy)}"]
-    for key in ("sleep_ms", "alloc_mb", "stdout_bytes", "stderr_bytes"):
+    for key in ("sleep_ms", "busy_ms", "alloc_mb", "stdout_bytes", "stderr_bytes"):
         if getattr(bad, key):
             lines.append(f"{key}={getattr(bad, key)}")
     for index, param in enumerate(plugin.params):

@@ -178,7 +178,7 @@ enum Crash { CRASH_NONE, CRASH_SEGV, CRASH_ABORT, CRASH_EXIT };
 
 typedef struct {
     int crash, crash_stage, exit_code, hang_stage, hang_busy;
-    long sleep_ms, alloc_mb, stdout_bytes, stderr_bytes;
+    long sleep_ms, busy_ms, alloc_mb, stdout_bytes, stderr_bytes;
 } Misbehaviour;
 
 typedef struct {
@@ -269,6 +269,7 @@ static void set_class_key(ClassSpec *c, const char *k, const char *v)
     else if (!strcmp(k, "hang_stage")) c->mb.hang_stage = parse_stage(v);
     else if (!strcmp(k, "hang_busy")) c->mb.hang_busy = atoi(v);
     else if (!strcmp(k, "sleep_ms")) c->mb.sleep_ms = atol(v);
+    else if (!strcmp(k, "busy_ms")) c->mb.busy_ms = atol(v);
     else if (!strcmp(k, "alloc_mb")) c->mb.alloc_mb = atol(v);
     else if (!strcmp(k, "stdout_bytes")) c->mb.stdout_bytes = atol(v);
     else if (!strcmp(k, "stderr_bytes")) c->mb.stderr_bytes = atol(v);
@@ -379,6 +380,19 @@ static void sleep_ms(long ms)
     while (nanosleep(&ts, &ts) != 0) {}
 }
 
+/* Work on a core for `ms` of CPU time (not wall time): on a loaded machine it takes longer, as a real load does. */
+static void busy_ms(long ms)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+    double until = (double)now.tv_sec * 1000.0 + (double)now.tv_nsec / 1e6 + (double)ms;
+    for (;;) {
+        for (volatile unsigned long spin = 0; spin < 100000UL; spin++) {}
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+        if ((double)now.tv_sec * 1000.0 + (double)now.tv_nsec / 1e6 >= until) return;
+    }
+}
+
 static void write_garbage(int fd, long n)
 {
     char buf[4096];
@@ -426,6 +440,7 @@ static void module_load(void)
         write_garbage(STDOUT_FILENO, c->mb.stdout_bytes);
         write_garbage(STDERR_FILENO, c->mb.stderr_bytes);
         if (c->mb.sleep_ms > 0) sleep_ms(c->mb.sleep_ms);
+        if (c->mb.busy_ms > 0) busy_ms(c->mb.busy_ms);
         if (c->mb.alloc_mb > 0 && (c->hoard = malloc((size_t)c->mb.alloc_mb << 20)))
             memset(c->hoard, 0xA5, (size_t)c->mb.alloc_mb << 20);
         reach_stage(c, STAGE_LOAD);
