@@ -47,31 +47,39 @@ class Catalog:
         self.backend = backend
 
     @classmethod
-    def open(cls, path: Path | str | None = None, *, backend: str | None = None, read_only: bool = False) -> Self:
+    def open(
+        cls, path: Path | str | None = None, *, backend: str | None = None, read_only: bool = False, create: bool = True
+    ) -> Self:
         """Open the catalogue at `path` (default: the user data dir's, for the backend).
 
         `backend` is a backend name or `module:attr`; without one, a `.json`
         path uses the JSON backend and anything else SQLite. A catalogue that
         cannot be written (a read-only disk, a file without write permission)
-        opens read-only, so it can still be searched.
+        opens read-only, so it can still be searched. `create=False` refuses a
+        missing or empty file (a CatalogError, the file left untouched) instead
+        of making a catalogue there: what a command that only queries wants.
         """
+        from pluginary.core.options import backend_name
         from pluginary.core.paths import default_catalog_path
 
+        # The one rule, shared with the store stage that writes the catalogue.
+        name = backend_name(Path(path) if path is not None else None, backend)
         backend_class: Any
-        if backend is not None:
+        if name == "json":
+            from pluginary.backends.jsonfile import JSONBackend as backend_class
+        elif name == "sqlite":
+            # The built-ins, imported directly: looking one up among the entry points reads
+            # every installed package's metadata (20-40 ms, a tenth of `pluginary search`'s budget).
+            from pluginary.backends.sqlite import SQLiteBackend as backend_class
+        else:
             from pluginary.core import components
 
-            backend_class = components.load("backend", backend)
-        elif path is not None and Path(path).suffix.lower() == ".json":
-            from pluginary.backends.jsonfile import JSONBackend as backend_class
-        else:
-            # The built-in default, imported directly: looking it up among the
-            # entry points reads every installed package's metadata (20-40 ms,
-            # a tenth of `pluginary search`'s start-up budget).
-            from pluginary.backends.sqlite import SQLiteBackend as backend_class
+            backend_class = components.load("backend", name)
         catalog_path = Path(path) if path is not None else default_catalog_path(backend_class.default_filename)
         read_only = read_only or not writable(catalog_path)
-        return cls(backend_class(catalog_path, read_only=read_only))
+        # Passed only when asked, so a third-party backend without the argument still opens.
+        extra = {} if create else {"create": False}
+        return cls(backend_class(catalog_path, read_only=read_only, **extra))
 
     @property
     def path(self) -> Path:

@@ -9,6 +9,7 @@ ones belong in SQLite.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -20,7 +21,7 @@ import attrs
 import cattrs
 
 from pluginary.backends import sqlite_schema as schema
-from pluginary.backends.sqlite import SQLiteBackend, reserve_backup
+from pluginary.backends.sqlite import SQLiteBackend, _decode, reserve_backup
 from pluginary.core.errors import CatalogError
 from pluginary.core.models import Category, CategorySource, Plugin, PluginFile, ScanFailure, converter
 
@@ -51,6 +52,8 @@ class Snapshot:
     failures: tuple[ScanFailure, ...] = ()
     user_labels: dict[str, Labels] = attrs.Factory(dict)
     runs: tuple[dict[str, Any], ...] = ()
+    #: The other installed copies of plugins that are in `plugins` (see SQLiteBackend.write).
+    other_copies: tuple[Plugin, ...] = ()
 
 
 class JSONBackend(SQLiteBackend):
@@ -59,20 +62,24 @@ class JSONBackend(SQLiteBackend):
     default_filename: ClassVar[str] = "catalog.json"
     file_version: ClassVar[int] = FORMAT_VERSION
 
-    def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
+    def __init__(
+        self, path: Path | str, *, read_only: bool = False, create: bool = True, exclusive: bool = False
+    ) -> None:
         snapshot = _read(Path(path))  # refuses a corrupt or foreign file before anything else
-        super().__init__(path, read_only=read_only)
+        if snapshot is None and (read_only or not create):
+            raise CatalogError(
+                "no catalogue here" if not Path(path).exists() else "an empty file, not a catalogue yet",
+                where=str(path),
+                fix="run `pluginary scan` first, or pass --catalog PATH",
+            )
+        super().__init__(path, read_only=read_only, create=create, exclusive=exclusive)
         if snapshot is not None:
             with self._atomic():
                 self._load(snapshot)
-        elif not read_only:
+        else:
             self._save()
 
     def _connect(self) -> sqlite3.Connection:
-        if self.read_only and not self.path.exists():
-            raise CatalogError(
-                "no catalogue here", where=str(self.path), fix="run `pluginary scan` first, or pass --catalog PATH"
-            )
         if not self.read_only:
             self._require_writable()
         self._conn = sqlite3.connect(":memory:", isolation_level=None)
@@ -83,6 +90,11 @@ class JSONBackend(SQLiteBackend):
 
     def _committed(self) -> None:
         self._save()
+
+    @contextlib.contextmanager
+    def _reader(self) -> Iterator[sqlite3.Connection]:
+        # The in-memory copy is this process's alone: nothing else writes it.
+        yield self._conn
 
     def _load(self, snapshot: Snapshot) -> None:
         self._conn.executemany(
@@ -98,7 +110,13 @@ class JSONBackend(SQLiteBackend):
             ],
         )
         self._insert_plugins(snapshot.plugins)
+        self._place(snapshot.other_copies)
         self._db.table("files").insert_all(converter.unstructure(file) for file in snapshot.files)
+        stored = {file.path for file in snapshot.files}
+        self._conn.executemany(
+            "INSERT OR IGNORE INTO file_plugins (path, plugin_id) VALUES (?, ?)",
+            [(p.path, p.id) for p in (*snapshot.plugins, *snapshot.other_copies) if p.path in stored],
+        )
         for failure in snapshot.failures:
             self._put_failure(failure)
         self._db.table("runs").insert_all(
@@ -126,6 +144,10 @@ class JSONBackend(SQLiteBackend):
             failures=tuple(sorted(self.failures().values(), key=lambda failure: failure.path)),
             user_labels=dict(sorted(labels.items())),
             runs=tuple(json.loads(data) for (data,) in self._conn.execute("SELECT data FROM runs ORDER BY id")),
+            other_copies=tuple(
+                _decode(record)
+                for (record,) in self._conn.execute("SELECT record FROM plugin_copies ORDER BY plugin_id, path")
+            ),
         )
 
     def _save(self) -> None:

@@ -4,6 +4,12 @@ Reads go through plain `sqlite3` cursors: importing sqlite-utils costs more
 than the rest of `pluginary search` together, so it is imported only when
 something is written. Every filter, sort key and the search ranking are
 defined here once; the JSON backend reuses them on an in-memory database.
+
+Other processes share the file: a scan writes while `list` or `export` read. So
+every read runs in one read transaction (one WAL snapshot, in which a plugin and its
+record agree), every write takes the write lock first (`BEGIN IMMEDIATE`, waiting up
+to `locks.BUSY_TIMEOUT`), creating or upgrading the file is decided under that lock,
+and a lock held too long is a one-line CatalogError naming its holder.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, ParamSpec, TypeVar
 import attrs
 import msgspec
 
+from pluginary.backends import locks
 from pluginary.backends import sqlite_schema as schema
 from pluginary.core.errors import CatalogError
 from pluginary.core.models import (
@@ -127,25 +134,53 @@ def fts_query(text: str) -> str:
 
 
 def _guarded(method: Callable[Concatenate[SQLiteBackend, P], R]) -> Callable[Concatenate[SQLiteBackend, P], R]:
-    """Report a damaged file as a CatalogError naming it, rather than an sqlite3 traceback."""
+    """A read in one read transaction; a damaged or locked file reported as a CatalogError naming it."""
 
     @functools.wraps(method)
     def guarded(self: SQLiteBackend, *args: P.args, **kwargs: P.kwargs) -> R:
-        with _damage_reported(self.path):
+        with _errors_reported(self.path), self._reading():
             return method(self, *args, **kwargs)
 
     return guarded
 
 
 @contextlib.contextmanager
-def _damage_reported(path: Path) -> Iterator[None]:
+def _errors_reported(path: Path) -> Iterator[None]:
+    """sqlite3's damage and lock errors as one-line CatalogErrors; anything else is a bug."""
     try:
         yield
     except sqlite3.DatabaseError as exc:
         code = getattr(exc, "sqlite_errorname", "")
         if code.startswith("SQLITE_CORRUPT") or code == "SQLITE_NOTADB":
             raise CatalogError(f"the catalogue is damaged ({exc})", where=str(path), fix=schema.RECOVERY) from exc
+        if locks.is_busy(exc):
+            raise locks.locked_error(path) from exc
         raise
+
+
+def preferred(copies: Sequence[Plugin]) -> Plugin:
+    """Which installed copy of one plugin its record shows: the newest version, then one
+    in the user's home folder (a user's own install usually overrides the system's),
+    then the first path in order. The same answer whatever order the copies came in."""
+    home = Path.home()
+    by_path = sorted(copies, key=lambda copy: copy.path)
+    # Stable, so equal keys keep path order even reversed.
+    return sorted(by_path, key=lambda copy: (_version_key(copy.version), Path(copy.path).is_relative_to(home)),
+                  reverse=True)[0]  # fmt: skip
+
+
+def _version_key(version: str) -> tuple[tuple[int, int | str], ...]:
+    """ "1.10.2" after "1.9": numbers compare as numbers, words as text, below any number."""
+    return tuple((1, int(part)) if part.isdigit() else (0, part) for part in re.findall(r"\d+|[^\W\d_]+", version))
+
+
+def _encode(plugin: Plugin) -> str:
+    """A plugin whole, as `plugin_copies` keeps another installed copy."""
+    return json.dumps(converter.unstructure(plugin), ensure_ascii=False, separators=(",", ":"))
+
+
+def _decode(record: str) -> Plugin:
+    return converter.structure(json.loads(record), Plugin)
 
 
 def _name(category: Category) -> str:
@@ -160,33 +195,44 @@ class SQLiteBackend:
     """A catalogue in one SQLite file; see `pluginary.catalog.CatalogBackend`.
 
     Opened for writing (the default), the file and its folders are created when
-    missing and an older schema is upgraded; a corrupt or foreign file is
+    missing (unless `create=False`: then a missing or empty file is refused,
+    untouched) and an older schema is upgraded; a corrupt or foreign file is
     refused with a CatalogError and left as it is. `read_only=True` never writes.
+    `exclusive=True` holds a `locks.WriterLock` until `close`, for a scan: a second
+    exclusive opener waits up to `locks.BUSY_TIMEOUT`, then is refused naming the first.
     """
 
     default_filename: ClassVar[str] = "catalog.sqlite"
     #: The version of the file's layout, as `stats` reports it.
     file_version: ClassVar[int] = schema.SCHEMA_VERSION
 
-    def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
+    def __init__(
+        self, path: Path | str, *, read_only: bool = False, create: bool = True, exclusive: bool = False
+    ) -> None:
         self.path = Path(path)
         self.read_only = read_only
+        self.create = create and not read_only
         self.migrated: tuple[int, int] | None = None
         self._sqlite_utils: sqlite_utils.Database | None = None
-        self._conn = self._connect()
+        self._lock = locks.WriterLock(self.path) if exclusive and not read_only else None
+        try:
+            self._conn = self._connect()
+        except BaseException:
+            self._release()
+            raise
 
     # -- opening -------------------------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection:
         found = schema.probe(self.path)
+        if found.version is None and not self.create:
+            raise CatalogError(
+                "no catalogue here" if not found.exists else "an empty file, not a catalogue yet",
+                where=str(self.path),
+                fix="run `pluginary scan` first, or pass --catalog PATH",
+            )
         if self.read_only:
-            if found.version is None:
-                raise CatalogError(
-                    "no catalogue here" if not found.exists else "an empty file, not a catalogue yet",
-                    where=str(self.path),
-                    fix="run `pluginary scan` first, or pass --catalog PATH",
-                )
-            if found.version < schema.SCHEMA_VERSION:
+            if found.version is not None and found.version < schema.SCHEMA_VERSION:
                 raise CatalogError(
                     f"written by an older Pluginary (schema v{found.version}) and opened read-only",
                     where=str(self.path),
@@ -195,35 +241,44 @@ class SQLiteBackend:
             return _connect_read_only(self.path)
         self._require_writable()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        self._conn = sqlite3.connect(self.path, isolation_level=None, timeout=locks.BUSY_TIMEOUT)
         try:
-            self._conn.execute("PRAGMA foreign_keys = ON")
-            # WAL lets searches read while a scan writes; NORMAL is durable at each checkpoint.
-            self._conn.execute("PRAGMA journal_mode = WAL")
-            self._conn.execute("PRAGMA synchronous = NORMAL")
-            if found.version is None:
-                with self._atomic():
-                    schema.create(self._conn)
-            elif found.version < schema.SCHEMA_VERSION:
-                try:
-                    with self._atomic():  # all steps or none: a failed upgrade leaves the old file as it was
-                        schema.migrate(self._conn, found.version)
-                except Exception as exc:
-                    raise CatalogError(
-                        f"cannot upgrade the catalogue from schema v{found.version} ({exc}); it is left as it was",
-                        where=str(self.path),
-                        fix=schema.RECOVERY,
-                    ) from exc
-                self.migrated = (found.version, schema.SCHEMA_VERSION)
-                # An upgrade may drop a whole table (1 → 2: every parameter row), whose pages
-                # would stay in the file as free space. If the disk is too full to rewrite it,
-                # the upgrade stands and `db vacuum` can reclaim the space later.
-                with contextlib.suppress(sqlite3.OperationalError):
-                    self._conn.execute("VACUUM")
+            with _errors_reported(self.path):
+                self._conn.execute("PRAGMA foreign_keys = ON")
+                # WAL lets searches read while a scan writes; NORMAL is durable at each checkpoint.
+                self._conn.execute("PRAGMA journal_mode = WAL")
+                self._conn.execute("PRAGMA synchronous = NORMAL")
+                if found.version != schema.SCHEMA_VERSION:
+                    self._create_or_upgrade()
         except BaseException:
             self._conn.close()
             raise
         return self._conn
+
+    def _create_or_upgrade(self) -> None:
+        """Create the tables or upgrade them, deciding under the write lock: another process
+        opening the same new or old file at once finds it done and does nothing."""
+        with self._atomic():  # all steps or none: a failed upgrade leaves the old file as it was
+            version = schema.stored_version(self._conn, self.path)
+            if version is None:
+                schema.create(self._conn)
+                return
+            if version == schema.SCHEMA_VERSION:
+                return
+            try:
+                schema.migrate(self._conn, version)
+            except Exception as exc:
+                raise CatalogError(
+                    f"cannot upgrade the catalogue from schema v{version} ({exc}); it is left as it was",
+                    where=str(self.path),
+                    fix=schema.RECOVERY,
+                ) from exc
+        self.migrated = (version, schema.SCHEMA_VERSION)
+        # An upgrade may drop a whole table (1 → 2: every parameter row), whose pages
+        # would stay in the file as free space. If the disk is too full to rewrite it,
+        # the upgrade stands and `db vacuum` can reclaim the space later.
+        with contextlib.suppress(sqlite3.OperationalError):
+            self._conn.execute("VACUUM")
 
     def _require_writable(self) -> None:
         if not writable(self.path):
@@ -243,8 +298,53 @@ class SQLiteBackend:
 
     @contextlib.contextmanager
     def _atomic(self) -> Iterator[None]:
-        with self._db.atomic():
+        """All of it or none of it. The write lock is taken first (BEGIN IMMEDIATE): a
+        transaction that reads first and then finds another writer fails at once,
+        without waiting for it (SQLite does not wait while a read is open)."""
+        if self._conn.in_transaction:
+            with self._db.atomic():  # a savepoint inside the caller's transaction
+                yield
+            return
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
             yield
+        except BaseException:
+            if self._conn.in_transaction:  # an error may already have ended it
+                self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[None]:
+        """One read transaction (one WAL snapshot) for every statement inside, so what
+        they read agrees even while another process writes; nothing inside a write's own."""
+        if self._conn.in_transaction:
+            yield
+            return
+        self._conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if self._conn.in_transaction:
+                self._conn.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def _reader(self) -> Iterator[sqlite3.Connection]:
+        """A connection of its own in one read transaction, for a stream of plugins.
+
+        A stream may be read slowly (an export) or left unfinished: on its own
+        connection its snapshot neither holds up this backend's writes nor hides
+        them from later reads. Inside a write, the write's connection (its view).
+        """
+        if self._conn.in_transaction:
+            yield self._conn
+            return
+        conn = _connect_read_only(self.path)
+        try:
+            conn.execute("BEGIN")
+            yield conn
+        finally:
+            conn.close()
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -253,7 +353,7 @@ class SQLiteBackend:
             raise CatalogError(
                 "the catalogue is open read-only", where=str(self.path), fix="open it without read_only to change it"
             )
-        with _damage_reported(self.path), self._atomic():
+        with _errors_reported(self.path), self._atomic():
             yield
         self._committed()
 
@@ -261,7 +361,15 @@ class SQLiteBackend:
         """Called after each write transaction; a file-per-write backend saves here."""
 
     def close(self) -> None:
-        self._conn.close()
+        try:
+            self._conn.close()
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     # -- the pipeline's write side ---------------------------------------------------
 
@@ -276,17 +384,30 @@ class SQLiteBackend:
         columns = [column[0] for column in cursor.description]
         return {row[0]: converter.structure(dict(zip(columns, row, strict=True)), ScanFailure) for row in cursor}
 
-    def write(self, results: Sequence[FileResult]) -> None:
+    def write(self, results: Sequence[FileResult]) -> list[str]:
+        """See `Backend.write`. Returns warnings for the run summary: each plugin found
+        installed more than once, with the copy whose record is kept (`preferred`).
+
+        A rescanned file whose plugins now have other ids (VST3 path-based ids became
+        class ids) passes the user's tags and categories on from each old id to the new
+        one of the same name in that file.
+        """
         # The default 2 MB page cache makes index updates re-read pages: a scan's
         # batches store about twice as fast with this (readers keep the default).
         self._conn.execute(f"PRAGMA cache_size = {_WRITE_CACHE_KB}")
+        duplicated: set[str] = set()
         with self._transaction():
             files: dict[str, dict[str, Any]] = {}  # upserted together: one statement per batch
             for result in results:
                 path = result.file.path
-                self._conn.execute("DELETE FROM plugins WHERE path = ?", (path,))
+                held = self._forget(path)
                 if result.failure is None:
-                    self._insert_plugins(result.plugins)
+                    self._carry_labels(held, result.plugins)
+                    duplicated |= self._place(result.plugins)
+                    self._conn.executemany(
+                        "INSERT OR IGNORE INTO file_plugins (path, plugin_id) VALUES (?, ?)",
+                        [(path, plugin.id) for plugin in result.plugins],
+                    )
                     files[path] = converter.unstructure(result.file)
                     self._conn.execute("DELETE FROM failures WHERE path = ?", (path,))
                 else:
@@ -294,11 +415,101 @@ class SQLiteBackend:
                     self._conn.execute("DELETE FROM files WHERE path = ?", (path,))
                     self._put_failure(self._merge_failure(attrs.evolve(result.failure, path=path)))
             self._db.table("files").upsert_all(files.values(), pk="path")
+            return [self._installed_twice(plugin_id) for plugin_id in sorted(duplicated)]
 
     def remove(self, paths: Sequence[str]) -> None:
+        """See `Backend.remove`; a plugin another stored file also holds stays, from that file."""
         with self._transaction():
-            for table in ("plugins", "files", "failures"):
+            for path in paths:
+                self._forget(path)
+            for table in ("files", "failures"):
                 self._conn.executemany(f"DELETE FROM {table} WHERE path = ?", [(path,) for path in paths])
+
+    def _forget(self, path: str) -> dict[str, str]:
+        """Drop what `path` held (plugin id → name): its plugins, their copies there, its links.
+
+        A plugin whose record came from `path` and that another file also holds is
+        stored again from the preferred remaining copy. The caller holds the transaction.
+        """
+        held = dict(self._conn.execute("SELECT id, name FROM plugins WHERE path = ?", (path,)))
+        for (record,) in self._conn.execute("SELECT record FROM plugin_copies WHERE path = ?", (path,)).fetchall():
+            copy = _decode(record)
+            held[copy.id] = copy.name
+        self._conn.execute("DELETE FROM plugin_copies WHERE path = ?", (path,))
+        self._conn.execute("DELETE FROM file_plugins WHERE path = ?", (path,))
+        self._conn.execute("DELETE FROM plugins WHERE path = ?", (path,))
+        if self._conn.execute("SELECT 1 FROM plugin_copies LIMIT 1").fetchone():  # else nothing to promote
+            promoted = []
+            for plugin_id in held:
+                records = self._conn.execute("SELECT record FROM plugin_copies WHERE plugin_id = ?", (plugin_id,))
+                copies = [_decode(record) for (record,) in records]
+                if copies:
+                    best = preferred(copies)
+                    self._conn.execute(
+                        "DELETE FROM plugin_copies WHERE plugin_id = ? AND path = ?", (best.id, best.path)
+                    )
+                    promoted.append(best)
+            self._insert_plugins(promoted)
+        return held
+
+    def _carry_labels(self, held: dict[str, str], plugins: Sequence[Plugin]) -> None:
+        """Give each new id in a rescanned file the user labels of the id it replaces: the
+        one, among the ids the file held before and holds no more, with the same name."""
+        found = {plugin.id for plugin in plugins}
+        gone: defaultdict[str, list[str]] = defaultdict(list)
+        for plugin_id, name in held.items():
+            if plugin_id not in found:
+                gone[name.casefold()].append(plugin_id)
+        for plugin in plugins:
+            old = gone.get(plugin.name.casefold(), [])
+            if plugin.id in held or len(old) != 1:
+                continue  # not new, or no single plugin of that name to take over from
+            for table, columns in (("user_tags", "tag"), ("user_categories", "name, confidence")):
+                self._conn.execute(
+                    f"INSERT OR IGNORE INTO {table} (plugin_id, {columns})"
+                    f" SELECT ?, {columns} FROM {table} WHERE plugin_id = ?",
+                    (plugin.id, old[0]),
+                )
+                # Moved, unless the old id is still stored elsewhere (then both keep them).
+                if not self._conn.execute(
+                    "SELECT 1 FROM plugins WHERE id = ?1 UNION ALL SELECT 1 FROM plugin_copies WHERE plugin_id = ?1",
+                    (old[0],),
+                ).fetchone():
+                    self._conn.execute(f"DELETE FROM {table} WHERE plugin_id = ?", (old[0],))
+
+    def _place(self, plugins: Sequence[Plugin]) -> set[str]:
+        """Store plugins, each as its record or, when the preferred copy of the same id lives in
+        another file, as another copy. Returns the ids now held by more than one file."""
+        chosen: list[Plugin] = []
+        copies: list[Plugin] = []
+        duplicated: set[str] = set()
+        for plugin in {plugin.id: plugin for plugin in plugins}.values():  # a repeated id: the last one wins
+            row = self._conn.execute(f"SELECT {_PLUGIN_SELECT} FROM plugins p WHERE p.id = ?", (plugin.id,)).fetchone()
+            if row is None or row[5] == plugin.path:  # row[5]: its path
+                chosen.append(plugin)
+                continue
+            duplicated.add(plugin.id)
+            (stored,) = self._hydrate([row], self._conn, labels=False)
+            if preferred([plugin, stored]) is plugin:
+                chosen.append(plugin)
+                copies.append(stored)
+            else:
+                copies.append(plugin)
+        self._keep_labels(copies)
+        self._conn.executemany(
+            "INSERT OR REPLACE INTO plugin_copies (plugin_id, path, record) VALUES (?, ?, ?)",
+            [(copy.id, copy.path, _encode(copy)) for copy in copies],
+        )
+        self._insert_plugins(chosen)
+        return duplicated
+
+    def _installed_twice(self, plugin_id: str) -> str:
+        name, path = self._conn.execute("SELECT name, path FROM plugins WHERE id = ?", (plugin_id,)).fetchone()
+        others = [row[0] for row in self._conn.execute(
+            "SELECT path FROM plugin_copies WHERE plugin_id = ? ORDER BY path", (plugin_id,)
+        )]  # fmt: skip
+        times = "twice" if len(others) == 1 else f"{len(others) + 1} times"
+        return f"{name} ({plugin_id}) is installed {times}: {', '.join([path, *others])}; using {path}"
 
     def record_run(self, run: dict[str, Any]) -> None:
         with self._transaction():
@@ -325,23 +536,28 @@ class SQLiteBackend:
     def _put_failure(self, failure: ScanFailure) -> None:
         self._db.table("failures").upsert(converter.unstructure(failure), pk="path")
 
-    def _insert_plugins(self, plugins: Iterable[Plugin]) -> None:
-        """Store plugins, replacing any stored under the same ids; the caller holds the transaction."""
-        by_id = {plugin.id: plugin for plugin in plugins}  # a repeated id: the last one wins
+    def _keep_labels(self, plugins: Iterable[Plugin]) -> None:
+        """Keep the tags and user categories a written record carries with the user's own."""
+        plugins = list(plugins)
         self._conn.executemany(
             "INSERT OR IGNORE INTO user_tags (plugin_id, tag) VALUES (?, ?)",
-            [(plugin.id, tag) for plugin in by_id.values() for tag in plugin.tags],
+            [(plugin.id, tag) for plugin in plugins for tag in plugin.tags],
         )
         self._conn.executemany(
             "INSERT OR REPLACE INTO user_categories (plugin_id, name, confidence) VALUES (?, ?, ?)",
             [
                 (plugin.id, category.name, category.confidence)
-                for plugin in by_id.values()
+                for plugin in plugins
                 for category in plugin.categories
                 if category.source is CategorySource.USER
             ],
         )
-        tags, user_categories = self._labels(list(by_id))
+
+    def _insert_plugins(self, plugins: Iterable[Plugin]) -> None:
+        """Store plugins, replacing any stored under the same ids; the caller holds the transaction."""
+        by_id = {plugin.id: plugin for plugin in plugins}  # a repeated id: the last one wins
+        self._keep_labels(by_id.values())
+        tags, user_categories = self._labels(self._conn, list(by_id))
         self._conn.executemany("DELETE FROM plugins WHERE id = ?", [(plugin_id,) for plugin_id in by_id])
         record_rows: list[tuple[Any, ...]] = []
         packed_rows: list[tuple[int, bytes]] = []
@@ -381,18 +597,21 @@ class SQLiteBackend:
             sorted(category_rows, key=operator.itemgetter(2)),
         )
 
-    def _labels(self, ids: Sequence[str]) -> tuple[defaultdict[str, list[str]], defaultdict[str, list[Category]]]:
+    @staticmethod
+    def _labels(
+        conn: sqlite3.Connection, ids: Sequence[str]
+    ) -> tuple[defaultdict[str, list[str]], defaultdict[str, list[Category]]]:
         """User tags (sorted) and user categories (by name) of these plugin ids."""
         tags: defaultdict[str, list[str]] = defaultdict(list)
         categories: defaultdict[str, list[Category]] = defaultdict(list)
         for start in range(0, len(ids), _BATCH):
             chunk = ids[start : start + _BATCH]
             marks = ", ".join("?" * len(chunk))
-            for plugin_id, tag in self._conn.execute(
+            for plugin_id, tag in conn.execute(
                 f"SELECT plugin_id, tag FROM user_tags WHERE plugin_id IN ({marks}) ORDER BY plugin_id, tag", chunk
             ):
                 tags[plugin_id].append(tag)
-            for plugin_id, name, confidence in self._conn.execute(
+            for plugin_id, name, confidence in conn.execute(
                 f"SELECT plugin_id, name, confidence FROM user_categories WHERE plugin_id IN ({marks})"
                 " ORDER BY plugin_id, name",
                 chunk,
@@ -401,7 +620,7 @@ class SQLiteBackend:
         return tags, categories
 
     def _tags(self, plugin_id: str) -> list[str]:
-        return self._labels([plugin_id])[0][plugin_id]
+        return self._labels(self._conn, [plugin_id])[0][plugin_id]
 
     # -- queries -----------------------------------------------------------------------
 
@@ -440,12 +659,13 @@ class SQLiteBackend:
                 where=repr(text),
                 fix="leave out --raw to search for the text as typed",
             ) from exc
-        return self._hydrate(rows)
+        return self._hydrate(rows, self._conn)
 
     @_guarded
     def get(self, plugin_id: str) -> Plugin | None:
         found = self._hydrate(
-            self._conn.execute(f"SELECT {_PLUGIN_SELECT} FROM plugins p WHERE p.id = ?", (plugin_id,)).fetchall()
+            self._conn.execute(f"SELECT {_PLUGIN_SELECT} FROM plugins p WHERE p.id = ?", (plugin_id,)).fetchall(),
+            self._conn,
         )
         return found[0] if found else None
 
@@ -454,7 +674,7 @@ class SQLiteBackend:
         rows = self._conn.execute(
             f"SELECT {_PLUGIN_SELECT} FROM plugins p WHERE p.name = ? COLLATE NOCASE ORDER BY p.id", (name,)
         ).fetchall()
-        return self._hydrate(rows)
+        return self._hydrate(rows, self._conn)
 
     @_guarded
     def vocabulary(self) -> list[str]:
@@ -524,26 +744,29 @@ class SQLiteBackend:
         return tuple(tags)
 
     def _stream(self, sql: str, args: Sequence[Any]) -> Iterator[Plugin]:
-        with _damage_reported(self.path):
-            cursor = self._conn.execute(sql, args)
+        """The plugins `sql` selects, all read from one snapshot however long the iteration takes."""
+        with _errors_reported(self.path), self._reader() as conn:
+            cursor = conn.execute(sql, args)
             while rows := cursor.fetchmany(_BATCH):
-                yield from self._hydrate(rows)
+                yield from self._hydrate(rows, conn)
 
-    def _hydrate(self, rows: Sequence[tuple[Any, ...]]) -> list[Plugin]:
-        """Build plugins from `_PLUGIN_SELECT` rows, with a few queries per batch of them."""
+    def _hydrate(self, rows: Sequence[tuple[Any, ...]], conn: sqlite3.Connection, labels: bool = True) -> list[Plugin]:
+        """Build plugins from `_PLUGIN_SELECT` rows, with a few queries per batch of them
+        (on `conn`, in the transaction the rows were read in). Without `labels`: the
+        record as scanned, without the user's tags and categories."""
         plugins = []
         for start in range(0, len(rows), _BATCH):
             batch = rows[start : start + _BATCH]
             marks = ", ".join("?" * len(batch))
             records = {
                 pk: (data, packed)
-                for pk, data, packed in self._conn.execute(
+                for pk, data, packed in conn.execute(
                     "SELECT pk, r.data, pp.packed FROM plugin_records r"
                     f" JOIN plugin_parameters pp USING (pk) WHERE pk IN ({marks})",
                     [row[0] for row in batch],
                 )
             }
-            tags, user_categories = self._labels([row[1] for row in batch])
+            tags, user_categories = self._labels(conn, [row[1] for row in batch] if labels else [])
             for pk, *columns in batch:
                 plugin_id = columns[0]
                 try:
@@ -561,14 +784,24 @@ class SQLiteBackend:
     # -- maintenance ---------------------------------------------------------------------
 
     def check(self) -> list[str]:
+        """See `CatalogBackend.check`; a lock held past the busy timeout is a CatalogError, not damage."""
         try:
-            return self._problems()
+            # One snapshot for every count. Writable, it waits for a writer to finish first
+            # (the search index check is a write statement, which may not wait inside a read).
+            with self._reading() if self.read_only else self._atomic():
+                return self._problems()
         except sqlite3.DatabaseError as exc:
+            if locks.is_busy(exc):
+                raise locks.locked_error(self.path) from exc
             # Damage bad enough to stop the checks themselves is the finding.
             return [f"the file is damaged ({exc})"]
 
+    def _damage(self) -> list[str]:
+        """What SQLite's own integrity check finds: damage no rebuild of ours repairs."""
+        return [row for (row,) in self._conn.execute("PRAGMA integrity_check(20)") if row != "ok"]
+
     def _problems(self) -> list[str]:
-        problems = [row for (row,) in self._conn.execute("PRAGMA integrity_check(20)") if row != "ok"]
+        problems = self._damage()
         problems += [
             f"{table} row {rowid} points at a missing {parent} row"
             for table, rowid, parent, _ in self._conn.execute("PRAGMA foreign_key_check")
@@ -588,6 +821,8 @@ class SQLiteBackend:
                 # statement, though it changes nothing: hence not when read-only).
                 self._conn.execute("INSERT INTO plugins_fts (plugins_fts, rank) VALUES ('integrity-check', 1)")
             except sqlite3.DatabaseError as exc:
+                if locks.is_busy(exc):
+                    raise
                 problems.append(
                     f"the search index does not match the plugins ({exc}); `pluginary db vacuum` rebuilds it"
                 )
@@ -609,6 +844,19 @@ class SQLiteBackend:
                 "SELECT count(*) FROM plugins WHERE pk NOT IN (SELECT pk FROM plugin_parameters)"
             ),
             "plugins from no stored file": "SELECT count(*) FROM plugins WHERE path NOT IN (SELECT path FROM files)",
+            "other copies from no stored file": (
+                "SELECT count(*) FROM plugin_copies WHERE path NOT IN (SELECT path FROM files)"
+            ),
+            # A file's plugin is neither the plugin's record nor another copy: it was lost
+            # (as the second copy of a plugin installed twice was, before schema v3).
+            "plugins of stored files that are missing (`pluginary scan --full` finds them again)": (
+                "SELECT count(*) FROM file_plugins f WHERE NOT EXISTS"
+                " (SELECT 1 FROM plugins p WHERE p.id = f.plugin_id AND p.path = f.path) AND NOT EXISTS"
+                " (SELECT 1 FROM plugin_copies c WHERE c.plugin_id = f.plugin_id AND c.path = f.path)"
+            ),
+            "links to files that are not stored": (
+                "SELECT count(*) FROM file_plugins WHERE path NOT IN (SELECT path FROM files)"
+            ),
             "files both stored and quarantined": "SELECT count(*) FROM files WHERE path IN (SELECT path FROM failures)",
         }
         for what, sql in orphans.items():
@@ -618,11 +866,21 @@ class SQLiteBackend:
         return problems
 
     def vacuum(self) -> None:
+        """See `CatalogBackend.vacuum`. A damaged file is refused before anything is written:
+        rewriting it could carry the damage into every page, or lose what a backup tool
+        could still save."""
         with self._transaction():
+            if damage := self._damage():
+                raise CatalogError(
+                    f"the catalogue is damaged ({damage[0]}); vacuum left it as it was",
+                    where=str(self.path),
+                    fix=schema.RECOVERY,
+                )
             self._conn.execute("INSERT INTO plugins_fts (plugins_fts) VALUES ('rebuild')")
         # No ANALYZE: with statistics SQLite starts the category join from the
         # wrong side (measured: 3× slower filtered lists on 10,000 plugins).
-        self._db.vacuum()
+        with _errors_reported(self.path):
+            self._db.vacuum()
 
     def backup(self, dest: Path) -> None:
         dest = Path(dest)
@@ -652,7 +910,7 @@ def reserve_backup(dest: Path) -> Path:
 
 def _connect_read_only(path: Path) -> sqlite3.Connection:
     uri = path.resolve().as_uri()
-    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None)
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, timeout=locks.BUSY_TIMEOUT)
     try:
         conn.execute("SELECT count(*) FROM metadata").fetchone()
     except sqlite3.OperationalError:
@@ -660,7 +918,7 @@ def _connect_read_only(path: Path) -> sqlite3.Connection:
         # folder cannot hold; read it as immutable instead (the last writer
         # checkpointed the WAL into the file when it closed).
         conn.close()
-        conn = sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
+        conn = sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None, timeout=locks.BUSY_TIMEOUT)
     conn.execute("PRAGMA query_only = ON")
     return conn
 

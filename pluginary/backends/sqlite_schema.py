@@ -12,6 +12,11 @@ Versions:
    decodes into `Parameter`s in C: a search reads 50 rows rather than 1,500, and
    building the parameters row by row was most of its time. Their names keep a row
    each, for the has-param filter and suggestions.
+3. Every installed copy of a plugin known (`file_plugins`, `plugin_copies`): the same
+   VST3 class id or LV2 URI in two folders is one plugin with two files, and removing
+   one copy keeps the plugin. VST3 ids became class ids (`vst3:<CID>`), so files still
+   holding a `vst3:<path>#<name>` id are marked for a rescan, which carries their user
+   tags and categories over to the new ids (see `SQLiteBackend.write`).
 """
 
 from __future__ import annotations
@@ -29,16 +34,18 @@ from pathlib import Path
 import attrs
 import msgspec
 
+from pluginary.backends import locks
 from pluginary.core.errors import CatalogError
 from pluginary.core.models import Parameter, ParameterKind
 
 #: Bump with a new entry in MIGRATIONS; a file written at an older version is
 #: upgraded when opened for writing.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 APPLICATION = "pluginary"
 
-#: Told to the user whenever the catalogue file itself is the problem.
-RECOVERY = "run `pluginary db check`, restore a backup, or rescan into a new file with --catalog NEW_PATH"
+#: Told to the user whenever the catalogue file itself is the problem. (Not "run `db check`":
+#: that is the command which says so when it cannot open the file.)
+RECOVERY = "restore a backup, or rescan into a new file with --catalog NEW_PATH"
 
 #: The `plugins` columns that hold a Plugin field of the same name (left out of `data`).
 PLUGIN_COLUMNS = ("id", "format", "name", "vendor", "path", "is_instrument", "is_effect", "scanned_at")
@@ -63,6 +70,27 @@ CREATE TABLE parameter_names (
     PRIMARY KEY (plugin_pk, position)
 ) WITHOUT ROWID;
 CREATE INDEX parameter_names_name ON parameter_names (name, plugin_pk);
+"""
+
+#: What version 3 adds (its migration creates the same).
+_COPIES_V3 = """
+-- Which plugin ids each stored file yielded. A plugin installed twice (the same VST3
+-- class id or LV2 URI in two folders) is linked to both of its files.
+CREATE TABLE file_plugins (
+    path TEXT NOT NULL,
+    plugin_id TEXT NOT NULL,
+    PRIMARY KEY (path, plugin_id)
+) WITHOUT ROWID;
+
+-- The other installed copies of a plugin, whole (`encode_plugin`): `plugins` holds the
+-- preferred copy, and the best of these takes its place when that copy is uninstalled.
+CREATE TABLE plugin_copies (
+    plugin_id TEXT NOT NULL,
+    path TEXT NOT NULL,
+    record TEXT NOT NULL,
+    PRIMARY KEY (plugin_id, path)
+) WITHOUT ROWID;
+CREATE INDEX plugin_copies_path ON plugin_copies (path);
 """
 
 SCHEMA = f"""
@@ -109,6 +137,7 @@ CREATE TABLE plugin_records (
 );
 
 {_PARAMETERS_V2}
+{_COPIES_V3}
 -- Every category of a plugin (user ones included) and, marked `ancestor`, every
 -- level above them ("Effect" for "Effect/Reverb"), so the category filter is one
 -- indexed equality whatever level it names.
@@ -234,9 +263,26 @@ def _v1_to_v2(conn: sqlite3.Connection) -> None:
     conn.execute("DROP TABLE parameters")  # and its index
 
 
+def _v2_to_v3(conn: sqlite3.Connection) -> None:
+    """Link every stored file to its plugins; mark files with path-based VST3 ids for a rescan.
+
+    A blank fingerprint differs from any file's, so the next scan reads those files again
+    and their plugins come back under class ids, with their user labels carried over.
+    """
+    for statement in _statements(_COPIES_V3):
+        conn.execute(statement)
+    conn.execute(
+        "INSERT INTO file_plugins (path, plugin_id) SELECT path, id FROM plugins WHERE path IN (SELECT path FROM files)"
+    )
+    conn.execute(
+        "UPDATE files SET fingerprint = '' WHERE path IN"
+        " (SELECT path FROM plugins WHERE format = 'vst3' AND id GLOB 'vst3:*#*')"
+    )
+
+
 #: version N → the step that upgrades a version-N file to N+1, run in the same
 #: transaction as the version bump.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1_to_v2}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -267,20 +313,15 @@ def probe(path: Path) -> Probe:
         return Probe(exists=True)
     if header != _SQLITE_MAGIC:
         raise CatalogError("not a SQLite catalogue (corrupt, or another program's file)", where=str(path), fix=RECOVERY)
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?{_probe_mode(path)}", uri=True)
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?{_probe_mode(path)}", uri=True, timeout=locks.BUSY_TIMEOUT)
     try:
-        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if not tables:
-            return Probe(exists=True)
-        meta = dict(conn.execute("SELECT key, value FROM metadata")) if "metadata" in tables else {}
+        version = stored_version(conn, path)
     except sqlite3.DatabaseError as exc:
+        if locks.is_busy(exc):
+            raise locks.locked_error(path) from exc
         raise CatalogError(f"the catalogue is damaged ({exc})", where=str(path), fix=RECOVERY) from exc
     finally:
         conn.close()
-    if meta.get("application") != APPLICATION or not str(meta.get("schema_version", "")).isdigit():
-        raise CatalogError("a SQLite database, but not a Pluginary catalogue", where=str(path), fix=RECOVERY)
-    version = int(meta["schema_version"])
-    check_version(version, path)
     return Probe(exists=True, version=version)
 
 
@@ -304,6 +345,23 @@ def check_version(version: int, path: Path, newest: int | None = None) -> None:
             where=str(path),
             fix="upgrade pluginary (pip install -U pluginary)",
         )
+
+
+def stored_version(conn: sqlite3.Connection, path: Path) -> int | None:
+    """The schema version of the file `conn` has open, None when it has no tables yet.
+
+    Read inside the caller's write transaction, so the answer cannot change before it
+    acts on it (another process may have created or upgraded the file since `probe`).
+    """
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not tables:
+        return None
+    meta = dict(conn.execute("SELECT key, value FROM metadata")) if "metadata" in tables else {}
+    if meta.get("application") != APPLICATION or not str(meta.get("schema_version", "")).isdigit():
+        raise CatalogError("a SQLite database, but not a Pluginary catalogue", where=str(path), fix=RECOVERY)
+    version = int(meta["schema_version"])
+    check_version(version, path)
+    return version
 
 
 def create(conn: sqlite3.Connection) -> None:

@@ -72,12 +72,14 @@ class Backend(Protocol):
         """Every quarantined file, keyed by path."""
         ...
 
-    def write(self, results: Sequence[FileResult]) -> None:
-        """Store a batch in one transaction.
+    def write(self, results: Sequence[FileResult]) -> list[str]:
+        """Store a batch in one transaction; return warnings for the run summary ([] if none).
 
         A result with plugins replaces whatever the file held before and clears
         its failure; a result with a failure removes the file's plugins and
-        records the failure. User tags and user categories survive both.
+        records the failure. User tags and user categories survive both. A plugin
+        id held by several files (installed twice) keeps every copy and shows the
+        preferred one; each such plugin is one warning.
         """
         ...
 
@@ -186,4 +188,49 @@ class Exporter(Protocol):
 
     def render(self, plugins: Iterable[Plugin], path: Path, options: dict[str, Any]) -> list[OutputFile]:
         """The files to write for `path` (a file or folder, as the exporter documents)."""
+        ...
+
+
+@attrs.frozen
+class PluginReference:
+    """One plugin a DAW project uses, as the project stores it (nothing here is trusted)."""
+
+    #: vst3, vst2, lv2, clap, au, ladspa, …, or the DAW's own kind (luaproc, jsfx).
+    format: str
+    #: The catalogue id the plugin has when installed: `vst3:<CID>`, `lv2:<URI>`, `clap:<id>`,
+    #: `au:<type>-<subtype>-<manufacturer>`, `vst2:<unique id>`; empty when the project stores none.
+    id: str
+    #: The name as the DAW shows it.
+    name: str
+    vendor: str = ""
+    #: Where in the project: the track (or bus) the plugin sits on.
+    location: str = ""
+    #: The reference as found in the file (one line, shortened), for a human to check.
+    raw: str = ""
+    #: False for what the DAW runs itself (Ardour's Lua processors, REAPER's JSFX): no catalogue
+    #: holds those, so they are listed and not checked.
+    external: bool = True
+
+
+@runtime_checkable
+class ProjectReader(Protocol):
+    """Reads one kind of DAW project and says which plugins it uses.
+
+    A project file is hostile input: a reader never loads a plugin, never opens a file the
+    project names, refuses DTDs and entities in XML, and reads a bounded amount
+    (`pluginary.projects.common` has the bounded readers the built-ins use).
+    """
+
+    name: ClassVar[str]
+    #: A file whose name ends with one of these (lower case, with the dot) is this reader's.
+    suffixes: ClassVar[tuple[str, ...]]
+
+    def sniff(self, head: bytes) -> bool:
+        """True when a file's first bytes (up to 4 KiB) look like this reader's kind of project;
+        asked only when no reader claims the file's suffix."""
+        ...
+
+    def read(self, path: Path) -> list[PluginReference]:
+        """Every plugin the project uses, in the project's order; a PluginaryError saying what
+        and where when the file cannot be read as this kind of project."""
         ...

@@ -243,14 +243,96 @@ class BackendSuite:
         assert len(stored) == len(plugins) - 1
         assert backend.stored_files()[shell[0].path].fingerprint == "v2"
 
-    def test_a_plugin_that_moved_file_is_stored_once_at_its_new_path(
+    def test_a_plugin_that_moved_keeps_its_id_and_user_labels(
         self, backend: CatalogBackend, plugins: list[Plugin]
     ) -> None:
         backend.write(results_for(plugins))
+        Catalog(backend).tag(plugins[1].id, "shimmer")
         moved = attrs.evolve(plugins[1], path="/plugins/elsewhere/pro-r.vst3")
-        backend.write([FileResult(file_of(moved.path, [moved]), plugins=(moved,))])
+        # As a scan stores a move: the old file is gone, the new one is new.
+        backend.remove([plugins[1].path])
+        assert backend.write([FileResult(file_of(moved.path, [moved]), plugins=(moved,))]) == []
         found = [p for p in backend.plugins() if p.id == moved.id]
-        assert found == [moved]
+        assert found == [attrs.evolve(moved, tags=("shimmer",))]
+        assert plugins[1].path not in backend.stored_files()
+
+    def test_a_plugin_installed_twice_keeps_both_copies_and_shows_the_preferred(
+        self, backend: CatalogBackend, plugins: list[Plugin]
+    ) -> None:
+        system = attrs.evolve(plugins[1], path="/usr/lib/vst3/Pro-R.vst3", version="1.2.3")
+        user = attrs.evolve(plugins[1], path=str(Path.home() / ".vst3" / "Pro-R.vst3"), version="1.2.3")
+        older = attrs.evolve(plugins[1], path="/opt/vst3/Pro-R.vst3", version="1.2.10")  # newer: 10 > 3
+        catalog = Catalog(backend)
+        assert backend.write(results_for([system])) == []
+        catalog.tag(system.id, "shimmer")
+        warnings = backend.write(results_for([user]))
+        # The user's own copy wins a tie on version, whatever order they were stored in.
+        assert warnings == [f"Pro-R ({system.id}) is installed twice: {user.path}, {system.path}; using {user.path}"]
+        assert [p.path for p in backend.plugins()] == [user.path]
+        assert set(backend.stored_files()) == {system.path, user.path}
+        (warning,) = backend.write(results_for([older]))
+        assert warning.startswith("Pro-R (") and "installed 3 times" in warning and warning.endswith(older.path)
+        assert catalog.get(system.id) == attrs.evolve(older, tags=("shimmer",))
+        # Uninstalling copies: the best remaining one takes over, until none is left.
+        backend.remove([older.path])
+        assert catalog.get(system.id) == attrs.evolve(user, tags=("shimmer",))
+        backend.write([failure_at(user.path, last_seen="2025-01-01")])  # a copy that now fails is no copy
+        assert catalog.get(system.id) == attrs.evolve(system, tags=("shimmer",))
+        assert catalog.check() == []
+        backend.remove([system.path])
+        assert list(backend.plugins()) == []
+        # The order they are found in changes nothing.
+        for copy in (older, user, system):
+            backend.write(results_for([copy]))
+        assert catalog.get(system.id).path == older.path  # type: ignore[union-attr]
+
+    def test_every_copy_is_kept_across_reopening(
+        self, backend_factory: BackendFactory, backend: CatalogBackend, path: Path, plugins: list[Plugin]
+    ) -> None:
+        first = attrs.evolve(plugins[4], path="/usr/lib/lv2/x42-compressor.lv2")
+        second = attrs.evolve(plugins[4], path="/usr/local/lib/lv2/x42-compressor.lv2", version="2.0")
+        backend.write([*results_for([first]), *results_for([second])])
+        backend.close()
+        reopened = backend_factory(path)
+        try:
+            assert [p.path for p in reopened.plugins()] == [second.path]
+            reopened.remove([second.path])
+            assert [p for p in reopened.plugins()] == [first]
+        finally:
+            reopened.close()
+
+    def test_new_ids_from_a_rescanned_file_keep_the_user_labels_of_the_same_names(
+        self, backend: CatalogBackend, plugins: list[Plugin]
+    ) -> None:
+        """VST3 ids became class ids: `vst3:<path>#<name>` → `vst3:<CID>`, same file, same names."""
+        shell = "/plugins/WaveShell.vst3"
+        old = [attrs.evolve(p, id=f"vst3:{shell}#{p.name}") for p in plugins if p.path == shell]
+        backend.write(results_for(old))
+        catalog = Catalog(backend)
+        mine = Category("Effect/Favourites", CategorySource.USER, 1.0)
+        catalog.tag(old[0].id, "glue")
+        backend.write([FileResult(file_of(shell, old), plugins=(attrs.evolve(old[1], categories=(mine,)), old[0]))])
+        new = [attrs.evolve(p, id=f"vst3:{n:032X}") for n, p in enumerate(old)]
+        backend.write([FileResult(file_of(shell, new, "v2"), plugins=tuple(new))])
+        assert [(p.name, p.tags) for p in catalog.plugins(tag="glue")] == [(new[0].name, ("glue",))]
+        assert catalog.get(new[1].id).categories == (mine, *new[1].categories)  # type: ignore[union-attr]
+        assert {p.id for p in backend.plugins()} == {p.id for p in new}
+        assert catalog.check() == []
+
+    def test_opening_without_create_refuses_a_missing_or_empty_file_untouched(
+        self, backend_factory: BackendFactory, path: Path
+    ) -> None:
+        with pytest.raises(CatalogError, match="no catalogue here"):
+            backend_factory(path, create=False)
+        assert not path.parent.exists()
+        path.parent.mkdir(parents=True)
+        path.touch()
+        for read_only in (False, True):
+            with pytest.raises(CatalogError, match="an empty file, not a catalogue") as raised:
+                backend_factory(path, create=False, read_only=read_only)
+            assert str(path) in str(raised.value)
+        assert path.read_bytes() == b""
+        assert sorted(path.parent.iterdir()) == [path]
 
     def test_a_failure_removes_the_files_plugins_and_is_quarantined(
         self, backend: CatalogBackend, plugins: list[Plugin]
@@ -375,7 +457,8 @@ class BackendSuite:
             backend_factory(path, read_only=read_only)
         message = str(raised.value)
         assert str(path) in message
-        assert "db check" in message and "\n" not in message
+        # What to do, and not "run `db check`": that command cannot open the file either.
+        assert "restore a backup" in message and "db check" not in message and "\n" not in message
         assert path.read_bytes() == content
         assert sorted(path.parent.iterdir()) == [path]
 
