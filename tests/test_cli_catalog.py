@@ -1,10 +1,9 @@
-"""The catalogue commands, through a small app that `register`s them (as the real CLI
-does) and, once the lead's `pluginary` entry point exists, as a real process."""
+"""The catalogue commands, through a small group that `register`s them (as the real CLI
+does), and as this checkout's real `python -m pluginary` process."""
 
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 import json
 import math
@@ -15,10 +14,10 @@ import sys
 from pathlib import Path
 
 import attrs
+import click
 import pytest
-import typer
+from click.testing import CliRunner, Result
 from ruamel.yaml import YAML
-from typer.testing import CliRunner, Result
 
 from pluginary import Catalog
 from pluginary.backends.jsonfile import FORMAT_VERSION as JSON_FORMAT_VERSION
@@ -36,9 +35,8 @@ PLUGINS = sample_plugins()
 DATA = Path(__file__).parent / "data"
 
 
-def make_app() -> typer.Typer:
-    app = typer.Typer()
-    app.callback()(lambda: None)  # a group, as in the real CLI
+def make_app() -> click.Group:
+    app = click.Group()
     register(app)
     return app
 
@@ -290,39 +288,29 @@ def test_the_catalogue_can_come_from_the_environment(catalog_path: Path, tmp_pat
 
 def test_registering_the_commands_imports_nothing_heavy() -> None:
     code = (
-        "import sys, typer\n"
+        "import sys, click\n"
         "from pluginary.cli.catalog_commands import register\n"
-        "register(typer.Typer())\n"
+        "register(click.Group())\n"
         "print(sorted({'sqlite_utils', 'rich', 'rapidfuzz', 'ruamel', 'pluginary.catalog'} & set(sys.modules)))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout == "[]\n"
 
 
-real_command = pytest.mark.skipif(
-    importlib.util.find_spec("pluginary.cli.app") is None or shutil.which("pluginary") is None,
-    reason="the `pluginary` entry point (pluginary.cli.app, the lead's) is not there yet",
-)
+def pluginary(*args: str) -> subprocess.CompletedProcess[str]:
+    """This checkout's command line, never whichever `pluginary` comes first on PATH."""
+    return subprocess.run([sys.executable, "-m", "pluginary", *args], capture_output=True, text=True, timeout=60)
 
 
-@real_command
 def test_the_real_command(catalog_path: Path) -> None:
-    search = subprocess.run(
-        ["pluginary", "search", "cutoff", "--catalog", str(catalog_path)], capture_output=True, text=True, timeout=60
-    )
+    search = pluginary("search", "cutoff", "--catalog", str(catalog_path))
     assert search.returncode == 0, search.stderr
     assert search.stdout.split("\t")[1] == "Diva"
-    missing = subprocess.run(
-        ["pluginary", "list", "--catalog", str(catalog_path.with_name("none.sqlite"))],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    missing = pluginary("list", "--catalog", str(catalog_path.with_name("none.sqlite")))
     assert missing.returncode == 2
     assert missing.stderr.count("\n") == 1 and "no catalogue here" in missing.stderr
 
 
-@real_command
 def test_a_catalogue_of_a_newer_schema_is_refused_in_one_line_and_left_alone(catalog_path: Path) -> None:
     conn = sqlite3.connect(catalog_path)
     conn.execute("UPDATE metadata SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION + 1),))
@@ -330,9 +318,7 @@ def test_a_catalogue_of_a_newer_schema_is_refused_in_one_line_and_left_alone(cat
     conn.close()
     before = catalog_path.read_bytes()
     for command in (["db", "migrate"], ["search", "reverb"], ["list"]):
-        done = subprocess.run(
-            ["pluginary", *command, "--catalog", str(catalog_path)], capture_output=True, text=True, timeout=60
-        )
+        done = pluginary(*command, "--catalog", str(catalog_path))
         assert done.returncode == 2, done.stderr
         assert done.stderr.count("\n") == 1, done.stderr
         assert f"newer Pluginary (schema v{SCHEMA_VERSION + 1}" in done.stderr and "upgrade pluginary" in done.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pluginary.cli.render import safe
 from pluginary.core.context import RunContext
 from pluginary.core.hookspecs import hookimpl
 from pluginary.core.models import Plugin, ScanFailure
@@ -33,7 +34,7 @@ class ScanProgress:
             MofNCompleteColumn(),
             TextColumn("{task.fields[failed]} failed"),
             TimeRemainingColumn(),
-            TextColumn("{task.fields[current]}"),
+            TextColumn("{task.fields[current]}", markup=False),  # a plugin's name: never markup
             transient=True,
         )
         self._task = self._progress.add_task("scan", total=total, failed=0, current="")
@@ -44,7 +45,7 @@ class ScanProgress:
             return
         fresh = path not in self._done
         self._done.add(path)
-        self._progress.update(self._task, advance=1 if fresh else 0, failed=self._failed, current=current[:40])
+        self._progress.update(self._task, advance=1 if fresh else 0, failed=self._failed, current=safe(current[:40]))
 
     @hookimpl
     def pluginary_plugin_scanned(self, context: RunContext, plugin: Plugin) -> None:

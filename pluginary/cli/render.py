@@ -5,6 +5,12 @@ JSON, CSV and YAML come from the exporters' own renderers (`plugin_data`,
 `plugin_row`, `make_yaml`), so `pluginary list -o json` and the json export
 give each plugin the same shape: no second copy to drift.
 
+Text that comes from a plugin (names, vendors, tags, categories, parameter
+names, failure messages) is hostile: `safe()` makes it visible-safe in tables
+and plain text, and rich is told never to read it as markup or emoji codes, so
+a name cannot drive the terminal. JSON, CSV and YAML are data: each format
+escapes for itself.
+
 Without `--output`, a terminal gets a rich `table` and a pipe gets `plain`
 text: one record per line, tab-separated, no header, no colour, no summary,
 ready for `cut`, `sort` and `grep`. Plugin lists in json, csv, yaml and plain
@@ -16,9 +22,9 @@ rich and ruamel.yaml are imported inside the functions that need them.
 
 from __future__ import annotations
 
-import csv
 import enum
 import json
+import re
 import signal
 import sys
 from collections.abc import Iterable, Iterator
@@ -43,10 +49,27 @@ class Output(enum.StrEnum):
 #: A table shows this many plugins unless --limit says otherwise.
 TABLE_LIMIT = 50
 
-def choose(output: Output | None, stream: TextIO | None = None) -> Output:
+#: What a terminal would obey rather than show: C0 and C1 controls (ESC starts an escape sequence),
+#: DEL, line and paragraph separators, bidirectional overrides and isolates (which reorder what
+#: follows them), and lone surrogates (a file name that was not UTF-8, unprintable as it is).
+_TERMINAL_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def safe(text: object) -> str:
+    r"""`text` as a terminal should show it: every character it would obey written as an escape
+    (`\x1b`, `\u202e`), everything else as it is."""
+    return _TERMINAL_UNSAFE.sub(_escape, str(text))
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def choose(output: Output | str | None, stream: TextIO | None = None) -> Output:
     """The format asked for; else a table on a terminal and plain text in a pipe."""
     if output is not None:
-        return output
+        return Output(output)
     return Output.TABLE if (stream or sys.stdout).isatty() else Output.PLAIN
 
 
@@ -146,14 +169,14 @@ def write_plugin(plugin: Plugin, output: Output, stream: TextIO) -> None:
     grid.add_column(style="bold")
     grid.add_column()
     for name, value in fields:
-        grid.add_row(name, value)
+        _row(grid, name, value)
     console.print(grid)
     if plugin.parameters:
         table = Table(title=f"{len(plugin.parameters)} parameters", title_justify="left")
         for column in ("#", "name", "default", "range", "kind", "choices"):
             table.add_column(column, overflow="fold")
         for parameter in plugin.parameters:
-            table.add_row(*_parameter_cells(parameter))
+            _row(table, *_parameter_cells(parameter))
         console.print(table)
 
 
@@ -201,7 +224,7 @@ def write_stats(stats: dict[str, Any], output: Output, stream: TextIO) -> None:
     grid.add_column(style="bold")
     grid.add_column()
     for name, value in summary.items():
-        grid.add_row(name, str(value))
+        _row(grid, name, value)
     console.print(grid)
     tables = []
     for section, counts in sections.items():
@@ -210,15 +233,15 @@ def write_stats(stats: dict[str, Any], output: Output, stream: TextIO) -> None:
         table.add_column("count", justify="right")
         items = list(counts.items())
         for name, count in items[:15]:
-            table.add_row(name or "(none)", str(count))
+            _row(table, name or "(none)", count)
         if len(items) > 15:
-            table.add_row(f"… {len(items) - 15} more", str(sum(count for _, count in items[15:])))
+            _row(table, f"… {len(items) - 15} more", sum(count for _, count in items[15:]))
         tables.append(table)
     console.print(Columns(tables))
     if runs:
-        console.print("[bold]last runs[/bold]")
+        console.print("last runs", style="bold")
         for line in runs:
-            console.print(f"  {line}", markup=False)
+            console.print(f"  {safe(line)}")
 
 
 def write_failures(failures: list[ScanFailure], output: Output, stream: TextIO) -> None:
@@ -229,6 +252,8 @@ def write_failures(failures: list[ScanFailure], output: Output, stream: TextIO) 
     elif output is Output.YAML:
         _yaml().dump(converter.unstructure(failures), stream)
     elif output is Output.CSV:
+        import csv
+
         writer = csv.writer(stream, lineterminator="\r\n")
         writer.writerow(("path", "format", "reason", "attempts", "first_seen", "last_seen", "fingerprint"))
         for failure in failures:
@@ -247,8 +272,8 @@ def write_failures(failures: list[ScanFailure], output: Output, stream: TextIO) 
         for column in ("path", "format", "reason", "attempts", "first seen", "last seen"):
             table.add_column(column, overflow="fold")
         for failure in failures:
-            table.add_row(failure.path, failure.format, reason(failure), str(failure.attempts),
-                          failure.first_seen, failure.last_seen)  # fmt: skip
+            _row(table, failure.path, failure.format, reason(failure), failure.attempts, failure.first_seen,
+                 failure.last_seen)  # fmt: skip
         _console(stream).print(table)
 
 
@@ -282,9 +307,9 @@ def _plugin_table(plugins: list[Plugin]) -> Any:
     table.add_column("tags", overflow="fold")
     table.add_column("id", style="dim", overflow="fold")
     for plugin in plugins:
-        table.add_row(
-            plugin.name, plugin.vendor, plugin.format, _category(plugin), _type(plugin),
-            str(len(plugin.parameters)), ", ".join(plugin.tags), plugin.id,
+        _row(
+            table, plugin.name, plugin.vendor, plugin.format, _category(plugin), _type(plugin),
+            len(plugin.parameters), ", ".join(plugin.tags), plugin.id,
         )  # fmt: skip
     return table
 
@@ -379,13 +404,19 @@ def _size(size: int) -> str:
 
 def _plain(stream: TextIO, *cells: object) -> None:
     # A tab or newline inside a value would break the line's columns.
-    stream.write("\t".join(" ".join(str(cell).split()) for cell in cells) + "\n")
+    stream.write("\t".join(safe(" ".join(str(cell).split())) for cell in cells) + "\n")
+
+
+def _row(table: Any, *cells: object) -> None:
+    """One table row, every cell made safe (the console reads no markup in it either)."""
+    table.add_row(*(safe(cell) for cell in cells))
 
 
 def _console(stream: TextIO) -> Console:
     from rich.console import Console
 
-    return Console(file=stream, highlight=False)
+    # Plugin text is never markup ("[bold red]x[/]") nor an emoji code (":skull:"): print it as it is.
+    return Console(file=stream, highlight=False, markup=False, emoji=False)
 
 
 def _yaml() -> Any:

@@ -8,21 +8,26 @@ broken third-party package only hurts the pipelines that use it).
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import EntryPoint, entry_points
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pluginary.core.errors import ComponentError
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
 
 GROUPS: dict[str, str] = {
     "format": "pluginary.formats",
     "backend": "pluginary.backends",
     "categorizer": "pluginary.categorizers",
     "exporter": "pluginary.exporters",
+    "project": "pluginary.projects",
 }
 
 
 def available(kind: str) -> dict[str, EntryPoint]:
     """Installed components of one kind by name, from metadata (nothing imported)."""
+    from importlib.metadata import entry_points  # costs start-up (email.*): only when a name is looked up
+
     return {ep.name: ep for ep in entry_points(group=GROUPS[kind])}
 
 

@@ -5,12 +5,21 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from pluginary.core.errors import PluginaryError
+
 APP = "pluginary"
 
 
 def user_data_dir() -> Path:
     """Where the catalogue lives by default; `PLUGINARY_DATA_DIR` overrides it."""
     if override := os.environ.get("PLUGINARY_DATA_DIR"):
+        if os.path.exists(override) and not os.path.isdir(override):
+            # Checked here, once: every command would otherwise fail in its own way below it.
+            raise PluginaryError(
+                "PLUGINARY_DATA_DIR names a file, not a folder",
+                where=override,
+                fix="point it at a folder (created when missing), or unset it",
+            )
         return Path(override)
     import platformdirs
 

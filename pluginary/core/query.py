@@ -15,6 +15,9 @@ from pluginary.core.errors import PluginaryError
 #: What `sort=` accepts; every key breaks ties by name, then id.
 SORT_KEYS = ("name", "vendor", "format", "category", "params", "scanned")
 
+#: The largest integer SQLite stores: a bigger limit or offset would overflow in the driver.
+MAX_INT = 2**63 - 1
+
 
 class QueryError(PluginaryError):
     """A filter, sort key or raw search expression the catalogue cannot use."""
@@ -86,6 +89,10 @@ class Query:
     effect: bool | None = None
     params: ParamRange | None = attrs.field(default=None, converter=_param_range)
     has_param: str | None = None
+    #: A fleet catalogue's machine to list (default: this one's); `all_hosts` lists every machine's,
+    #: a plugin once per machine. A one-machine catalogue (SQLite, JSON) holds only its own.
+    host: str | None = None
+    all_hosts: bool = False
     sort: str = attrs.field(default="name")
     reverse: bool = False
     limit: int | None = attrs.field(default=None)
@@ -98,10 +105,17 @@ class Query:
 
     @limit.validator
     def _check_limit(self, _: attrs.Attribute[int | None], value: int | None) -> None:
-        if value is not None and value < 0:
-            raise QueryError(f"limit must be 0 or more, not {value}", where="limit", fix="pass --limit N")
+        if value is not None:
+            check_count("limit", value)
 
     @offset.validator
     def _check_offset(self, _: attrs.Attribute[int], value: int) -> None:
-        if value < 0:
-            raise QueryError(f"offset must be 0 or more, not {value}", where="offset", fix="pass --offset N")
+        check_count("offset", value)
+
+
+def check_count(name: str, value: int, *, minimum: int = 0) -> None:
+    """A QueryError unless `value`, a count such as a limit or an offset, is from `minimum` to MAX_INT."""
+    if not minimum <= value <= MAX_INT:
+        raise QueryError(
+            f"{name} must be from {minimum} to {MAX_INT}, not {value}", where=f"--{name}", fix=f"pass --{name} N"
+        )
