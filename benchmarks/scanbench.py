@@ -29,8 +29,19 @@ def make_test_plugins(directory: Path, count: int, seed: int, *options: str) -> 
 
     `directory / "expected.json"` says what each bundle is.
     """
-    command = [sys.executable, "-m", "tests.plugins", "make", str(directory), "--count", str(count),
-               "--seed", str(seed), "--clean", *options]
+    command = [
+        sys.executable,
+        "-m",
+        "tests.plugins",
+        "make",
+        str(directory),
+        "--count",
+        str(count),
+        "--seed",
+        str(seed),
+        "--clean",
+        *options,
+    ]
     subprocess.run(command, cwd=REPO, check=True, stdout=subprocess.DEVNULL)
     return sorted(directory.glob("*.vst3"))
 
@@ -52,7 +63,12 @@ class PoolRun:
 
 
 def pool_scan(
-    bundles: list[Path], workers: int, timeout: float = 30.0, *, journal: Path | None = None, retries: int = 1,
+    bundles: list[Path],
+    workers: int,
+    timeout: float = 30.0,
+    *,
+    journal: Path | None = None,
+    retries: int = 1,
     keep: bool = True,
 ) -> PoolRun:
     """Scan through a fresh pool; `keep=False` counts results and drops them as they come, as the
@@ -82,25 +98,54 @@ from pluginary.formats.vst3 import VST3Format
 paths = [Path(p) for p in json.loads(sys.stdin.read())]
 fmt = VST3Format()
 started = time.perf_counter()
-import pedalboard
-imported = time.perf_counter()
-plugins = 0
-for path in paths:
-    plugins += len(fmt.scan(path, ScanSettings()))
+plugins = sum(len(fmt.scan(path, ScanSettings())) for path in paths)
 done = time.perf_counter()
-Path(sys.argv[1]).write_text(json.dumps({"import": imported - started, "loop": done - imported, "plugins": plugins}))
+Path(sys.argv[1]).write_text(json.dumps({"loop": done - started, "plugins": plugins}))
+"""
+
+POOL_PROCESS = r"""
+import json, sys, time
+from pathlib import Path
+from pluginary.core.interfaces import ScanSettings
+from pluginary.core.models import PluginFile
+from pluginary.scanning.pool import ScanJob, WorkerPool
+paths = [Path(p) for p in json.loads(sys.stdin.read())]
+plugins = 0
+with WorkerPool(int(sys.argv[2])) as pool:
+    jobs = (ScanJob(PluginFile(str(p), "vst3", 0, 0, p.name), "vst3", ScanSettings(), 30.0) for p in paths)
+    for result in pool.run(jobs):
+        plugins += len(result.plugins)
+Path(sys.argv[1]).write_text(json.dumps({"plugins": plugins}))
 """
 
 
 def in_process_scan(bundles: list[Path]) -> dict[str, float]:
-    """Scan every bundle in one plain process, no isolation; return its timings (seconds)."""
+    """Scan every bundle in one plain process, no isolation; return its timings (seconds): `loop` for the
+    scanning alone, `wall` from starting the process to its exit (imports included)."""
+    return _timed_process(IN_PROCESS, bundles)
+
+
+def pool_process_scan(bundles: list[Path], workers: int) -> dict[str, float]:
+    """Scan every bundle through a pool in a fresh process; `wall` from starting it to its exit, so the
+    imports, the zygote's and the workers' start-up and closing them are all counted."""
+    return _timed_process(POOL_PROCESS, bundles, str(workers))
+
+
+def _timed_process(code: str, bundles: list[Path], *args: str) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as scratch:
         figures = Path(scratch) / "figures.json"
+        started = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-c", IN_PROCESS, str(figures)], input=json.dumps([str(b) for b in bundles]), cwd=REPO,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True, check=True,
+            [sys.executable, "-c", code, str(figures), *args],
+            input=json.dumps([str(b) for b in bundles]),
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            check=True,
         )
-        return dict(json.loads(figures.read_text()))
+        wall = time.perf_counter() - started
+        return {**json.loads(figures.read_text()), "wall": wall}
 
 
 def load_average() -> str:

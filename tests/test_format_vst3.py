@@ -89,7 +89,7 @@ def _rewrite(path: Path) -> None:
 
 def test_fingerprint_follows_the_binary_and_moduleinfo(make_vst3: MakeVst3, tmp_path: Path) -> None:
     described = make_vst3(BundleSpec.of(PluginSpec(name="Described"), moduleinfo=True))
-    candidates = VST3Format().signature_files(described)
+    candidates = {Path(candidate) for candidate in VST3Format().signature_files(described)}
     assert binary_path(described) in candidates and resources_path(described) / "moduleinfo.json" in candidates
     before = _fingerprint(described)
     assert _fingerprint(described) == before  # stable while nothing changes
@@ -410,5 +410,5 @@ def test_zam_stdout_noise_does_not_break_the_channel(debian_vst3_dir: Path, tmp_
 def test_platform_binary_of_zam_bundles(debian_vst3_dir: Path) -> None:
     bundle = debian_vst3_dir / "ZamComp.vst3"
     binary = bundle / "Contents" / f"{platform.machine()}-linux" / "ZamComp.so"
-    assert binary.is_file() and binary in VST3Format().signature_files(bundle)
+    assert binary.is_file() and binary in map(Path, VST3Format().signature_files(bundle))
     assert plugin_file(bundle, "vst3", VST3Format().signature_files(bundle)).size == binary.stat().st_size

@@ -32,6 +32,7 @@ import msgspec
 
 from pluginary.backends import locks
 from pluginary.backends import sqlite_schema as schema
+from pluginary.core import models
 from pluginary.core.errors import CatalogError
 from pluginary.core.models import (
     IO,
@@ -43,7 +44,6 @@ from pluginary.core.models import (
     Plugin,
     PluginFile,
     ScanFailure,
-    converter,
 )
 from pluginary.core.paths import writable
 from pluginary.core.query import Query, QueryError
@@ -94,7 +94,7 @@ def _plugin(
     """A plugin from its `_PLUGIN_SELECT` row (after the pk), its `data` and what the other tables hold.
 
     Built directly rather than structured by cattrs (which took twice as long):
-    `data` is `converter.unstructure` output written by `_insert_plugins`, so
+    `data` is `models.converter.unstructure` output written by `_insert_plugins`, so
     only its nested records need building; its other fields pass through.
     """
     plugin_id, fmt, name, vendor, path, is_instrument, is_effect, scanned_at = columns
@@ -176,11 +176,11 @@ def _version_key(version: str) -> tuple[tuple[int, int | str], ...]:
 
 def _encode(plugin: Plugin) -> str:
     """A plugin whole, as `plugin_copies` keeps another installed copy."""
-    return json.dumps(converter.unstructure(plugin), ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(models.converter.unstructure(plugin), ensure_ascii=False, separators=(",", ":"))
 
 
 def _decode(record: str) -> Plugin:
-    return converter.structure(json.loads(record), Plugin)
+    return models.converter.structure(json.loads(record), Plugin)
 
 
 def _name(category: Category) -> str:
@@ -382,7 +382,7 @@ class SQLiteBackend:
     def failures(self) -> dict[str, ScanFailure]:
         cursor = self._conn.execute("SELECT * FROM failures")
         columns = [column[0] for column in cursor.description]
-        return {row[0]: converter.structure(dict(zip(columns, row, strict=True)), ScanFailure) for row in cursor}
+        return {row[0]: models.converter.structure(dict(zip(columns, row, strict=True)), ScanFailure) for row in cursor}
 
     def write(self, results: Sequence[FileResult]) -> list[str]:
         """See `Backend.write`. Returns warnings for the run summary: each plugin found
@@ -408,7 +408,7 @@ class SQLiteBackend:
                         "INSERT OR IGNORE INTO file_plugins (path, plugin_id) VALUES (?, ?)",
                         [(path, plugin.id) for plugin in result.plugins],
                     )
-                    files[path] = converter.unstructure(result.file)
+                    files[path] = models.converter.unstructure(result.file)
                     self._conn.execute("DELETE FROM failures WHERE path = ?", (path,))
                 else:
                     files.pop(path, None)
@@ -512,9 +512,11 @@ class SQLiteBackend:
         return f"{name} ({plugin_id}) is installed {times}: {', '.join([path, *others])}; using {path}"
 
     def record_run(self, run: dict[str, Any]) -> None:
+        # Plain SQL: every run ends here, and a no-change rescan should not pay for importing sqlite-utils.
         with self._transaction():
-            self._db.table("runs").insert(
-                {"started_at": str(run.get("started_at", "")), "data": json.dumps(run, default=str)}
+            self._conn.execute(
+                "INSERT INTO runs (started_at, data) VALUES (?, ?)",
+                (str(run.get("started_at", "")), json.dumps(run, default=str)),
             )
 
     def plugins(self) -> Iterator[Plugin]:
@@ -534,7 +536,7 @@ class SQLiteBackend:
         )
 
     def _put_failure(self, failure: ScanFailure) -> None:
-        self._db.table("failures").upsert(converter.unstructure(failure), pk="path")
+        self._db.table("failures").upsert(models.converter.unstructure(failure), pk="path")
 
     def _keep_labels(self, plugins: Iterable[Plugin]) -> None:
         """Keep the tags and user categories a written record carries with the user's own."""
@@ -566,7 +568,7 @@ class SQLiteBackend:
         for plugin in by_id.values():
             others = tuple(c for c in plugin.categories if c.source is not CategorySource.USER)
             categories = [c.name for c in _user_first(user_categories[plugin.id], list(others), _name)]
-            data = converter.unstructure(attrs.evolve(plugin, parameters=(), tags=(), categories=others))
+            data = models.converter.unstructure(attrs.evolve(plugin, parameters=(), tags=(), categories=others))
             for field in (*schema.PLUGIN_COLUMNS, "parameters", "tags"):
                 del data[field]
             pk = self._conn.execute(
@@ -976,4 +978,7 @@ def _filtered(query: Query) -> tuple[str, list[Any]]:
     if query.has_param is not None:
         clauses.append("p.pk IN (SELECT plugin_pk FROM parameter_names WHERE name = ?)")
         args.append(query.has_param)
+    if query.host is not None:  # one machine's file: its plugins all name it (or it is another's)
+        clauses.append("p.pk IN (SELECT pk FROM plugin_records WHERE data ->> '$.host.name' = ?)")
+        args.append(query.host)
     return "".join(joins) + (" WHERE " + " AND ".join(clauses) if clauses else ""), args

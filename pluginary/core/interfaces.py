@@ -43,7 +43,7 @@ class PluginFormat(Protocol):
         """The standard folders of this platform (and environment) to search."""
         ...
 
-    def signature_files(self, bundle: Path) -> list[Path]:
+    def signature_files(self, bundle: Path) -> Sequence[str | Path]:
         """The files whose size and mtime identify a version of the bundle.
 
         Candidates are fine: missing ones are skipped, and a bundle with none

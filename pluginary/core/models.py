@@ -8,10 +8,14 @@ to_dict/from_dict by hand.
 from __future__ import annotations
 
 import enum
+import functools
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import attrs
-import cattrs
+
+if TYPE_CHECKING:
+    import cattrs
 
 
 class ParameterKind(enum.StrEnum):
@@ -181,6 +185,8 @@ class FileResult:
 
 
 def _make_converter() -> cattrs.Converter:
+    import cattrs
+
     conv = cattrs.Converter()
     # Paths travel as strings everywhere; tuples as JSON lists.
     conv.register_unstructure_hook(Path, str)
@@ -188,4 +194,18 @@ def _make_converter() -> cattrs.Converter:
     return conv
 
 
-converter = _make_converter()
+if TYPE_CHECKING:
+    converter: cattrs.Converter
+
+
+@functools.cache
+def _converter() -> cattrs.Converter:
+    return _make_converter()
+
+
+def __getattr__(name: str) -> Any:
+    # Built on first use: importing cattrs costs `pluginary search` a tenth of its start-up, and the
+    # catalogue builds its plugins without it.
+    if name == "converter":
+        return _converter()
+    raise AttributeError(name)

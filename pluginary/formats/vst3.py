@@ -76,17 +76,19 @@ class VST3Format:
     def default_roots(self) -> list[Path]:
         return standard_roots(sys.platform, os.environ, Path.home())
 
-    def signature_files(self, bundle: Path) -> list[Path]:
+    def signature_files(self, bundle: Path) -> list[str | Path]:
         """Candidates: the binary for this platform and moduleinfo.json.
 
         Nothing is checked here: the caller stats each candidate once and skips
         the missing ones, and fingerprints a bundle with none of them (a
-        single-file bundle, a broken one) by its own stat.
+        single-file bundle, a broken one) by its own stat. Joined as strings:
+        discover calls this for every bundle, and pathlib's joins were most of
+        a no-change rescan.
         """
-        contents = bundle / "Contents"
-        moduleinfo = [contents / "Resources" / "moduleinfo.json", contents / "moduleinfo.json"]
+        contents = os.path.join(bundle, "Contents")
+        moduleinfo = [os.path.join(contents, "Resources", "moduleinfo.json"), os.path.join(contents, "moduleinfo.json")]
         if sys.platform.startswith("linux"):
-            return [contents / f"{platform.machine()}-linux" / f"{bundle.stem}.so", *moduleinfo]
+            return [os.path.join(contents, f"{platform.machine()}-linux", f"{bundle.stem}.so"), *moduleinfo]
         return [*binary_files(bundle), *moduleinfo]
 
     def scan(self, bundle: Path, settings: ScanSettings) -> list[Plugin]:

@@ -23,6 +23,7 @@ handed to `initialize`, which a plugin may query and call back.
 from __future__ import annotations
 
 import ctypes
+import functools
 import struct
 import sys
 from ctypes import POINTER, c_char, c_double, c_int32, c_uint8, c_uint16, c_uint32, c_uint64, c_void_p
@@ -270,7 +271,7 @@ class Ref(Generic[V]):
         self._vtable = vtable
         self._released = False
 
-    @property
+    @functools.cached_property
     def v(self) -> V:
         """The object's function table; call its methods with `self.address` as the first argument."""
         table: V = ctypes.cast(self.address, POINTER(POINTER(self._vtable)))[0][0]
@@ -297,14 +298,17 @@ def text(raw: bytes, limit: int) -> str:
 
 def text16(buffer: Any, limit: int = 128) -> str:
     """A plugin's char16 field (String128 and the like) as clean text, read up to NUL or `limit` units."""
-    units = list(buffer[:limit])
-    if 0 in units:
-        units = units[: units.index(0)]
-    return _clean(struct.pack(f"<{len(units)}H", *units).decode("utf-16-le", errors="replace"))
+    raw = ctypes.string_at(ctypes.addressof(buffer), min(limit, len(buffer)) * 2)
+    end = raw.find(b"\0\0")
+    while end != -1 and end % 2:  # a NUL unit starts on an even byte; "\0\0" across two units is not one
+        end = raw.find(b"\0\0", end + 1)
+    return _clean((raw if end == -1 else raw[:end]).decode("utf-16-le", errors="replace"))
 
 
 def _clean(value: str) -> str:
     """Drop control characters (a plugin's name must not move a terminal's cursor) and outer blanks."""
+    if value.isprintable():  # the usual case, checked in C
+        return value.strip()
     return "".join(ch for ch in value if ch.isprintable() or ch == " ").strip()
 
 

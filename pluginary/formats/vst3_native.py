@@ -467,13 +467,13 @@ class _Texts:
     """getParamStringByValue through one reused, oversized buffer."""
 
     def __init__(self, controller: Ref[abi.EditControllerVtbl]) -> None:
-        self._controller = controller
+        self._address = controller.address
+        self._call = controller.v.getParamStringByValue
         self._buffer = (ctypes.c_uint16 * TEXT_BUFFER_UNITS)()
 
     def __call__(self, param_id: int, value: float) -> str:
-        ctypes.memset(self._buffer, 0, ctypes.sizeof(self._buffer))
-        call = self._controller.v.getParamStringByValue
-        if call(self._controller.address, param_id, value, self._buffer) != abi.K_RESULT_OK:
+        ctypes.memset(self._buffer, 0, ctypes.sizeof(self._buffer))  # no text of the last call shows through
+        if self._call(self._address, param_id, value, self._buffer) != abi.K_RESULT_OK:
             return ""
         return abi.text16(self._buffer)
 

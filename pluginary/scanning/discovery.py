@@ -102,31 +102,35 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
         return False
 
 
-def plugin_file(bundle: Path, format_name: str, signature: Sequence[Path]) -> PluginFile:
+def plugin_file(bundle: Path, format_name: str, signature: Sequence[str | Path]) -> PluginFile:
     """The bundle as diff sees it: total size, newest mtime and a fingerprint of its signature files.
 
     Missing signature files are skipped; a bundle with none at all is still
-    returned (its scan will say what is wrong with it).
+    returned (its scan will say what is wrong with it). Plain strings and
+    os.stat rather than pathlib: a no-change rescan of 10,000 bundles is mostly
+    this function.
     """
     parts = []
     size = 0
     newest = 0
-    for path in sorted(signature):
+    folder = os.fspath(bundle)
+    prefix = folder + os.sep
+    for name in sorted(str(path) for path in signature):
         try:
-            info = path.stat()
+            info = os.stat(name)
         except OSError:
             continue
         size += info.st_size
         newest = max(newest, info.st_mtime_ns)
         # The path inside the bundle, not the name alone: a file moved between its sub-folders is a change.
-        inside = path.relative_to(bundle) if path.is_relative_to(bundle) else path
+        inside = name[len(prefix) :] if name.startswith(prefix) else name
         parts.append(f"{inside}:{info.st_size}:{info.st_mtime_ns}")
     if not parts:  # an empty or broken bundle: its own stat still says when it changes
         try:
-            info = bundle.stat()
+            info = os.stat(folder)
             newest = info.st_mtime_ns
-            parts.append(f"{bundle.name}:{info.st_mtime_ns}")
+            parts.append(f"{os.path.basename(folder)}:{info.st_mtime_ns}")
         except OSError:
             pass
     fingerprint = hashlib.blake2b("|".join(parts).encode(), digest_size=12).hexdigest()
-    return PluginFile(str(bundle), format_name, size, newest, fingerprint)
+    return PluginFile(folder, format_name, size, newest, fingerprint)
