@@ -2,13 +2,15 @@
 
 Checks that every good plugin is stored and every bad one is quarantined with
 its true reason (the signal of a segfault or abort, the status of an `exit()`,
-a timeout for a hang), and that the wall time stays within
-1.2 × (sum of good load times / workers + hangs × deadline / workers).
-The good load times are measured by loading the good bundles in one plain
-process. The test plugin's hangs block without using the CPU, so their workers
-move beside the pool once seen waiting, and so do their retries (the default, one):
-the scan goes on meanwhile. The budget that counts every attempt of a hang is
-printed too.
+a timeout for a hang), and that the wall time stays within what the design
+promises. The test plugin's hangs block without using the CPU, so their workers
+move beside the pool once seen waiting, and so do their retries: the hangs wait
+side by side while the good plugins go on. So the budget is the good plugins'
+share of the workers plus one hang's deadlines, not the hangs one after another:
+1.2 × (good load time / workers) + (retries + 1) × deadline + 1 s for starting
+the pool. The good load time is measured by loading the good bundles in one
+plain process, in the same run. The old budget, which charged every hang's
+deadline in turn and so could not fail, is printed beside.
 
     python benchmarks/bench_misbehaving.py [--count 1000] [--workers 2] [--retries 1] [--seed 4]
 """
@@ -74,8 +76,8 @@ def main() -> int:
 
         wrong = [(path, why) for r in run.results if (why := true_reason(entries[path := r.file.path], r))]
         missing = len(entries) - len(run.results)
-        budget = 1.2 * (good_load / args.workers + hangs * DEADLINE / args.workers)
-        budget_retried = 1.2 * (good_load / args.workers + hangs * DEADLINE * (args.retries + 1) / args.workers)
+        budget = 1.2 * good_load / args.workers + (args.retries + 1) * DEADLINE + 1.0
+        serial = 1.2 * (good_load / args.workers + hangs * DEADLINE * (args.retries + 1) / args.workers)
         print(f"scan: {run.wall:.1f} s with {args.workers} workers, retries {args.retries}; "
               f"{run.stats.crashes} worker crashes, {run.stats.timeouts} timeouts, "
               f"{run.stats.workers_started} workers started "
@@ -87,9 +89,8 @@ def main() -> int:
         print(f"every good plugin stored, every bad one quarantined with its true reason: "
               f"{'yes' if truthful else f'NO ({len(wrong)} wrong, {missing} missing)'}")
         within = run.wall <= budget
-        print(f"wall {run.wall:.1f} s vs 1.2 × (good / workers + hangs × deadline / workers) = {budget:.1f} s "
-              f"[{'met' if within else 'MISSED'}]; counting each hang's {args.retries + 1} attempts: "
-              f"{budget_retried:.1f} s [{'met' if run.wall <= budget_retried else 'MISSED'}]")
+        print(f"wall {run.wall:.1f} s vs 1.2 × good / workers + {args.retries + 1} × deadline + 1 s = {budget:.1f} s "
+              f"[{'met' if within else 'MISSED'}]; hangs one after another would be {serial:.1f} s")
         print(f"load average {scanbench.load_average()}")
     return 0 if truthful and within else 1
 

@@ -18,9 +18,21 @@ its factory `share/plugin_metadata/plugin_tags`:
   plugin, STATUS `Favorite`, `Hidden` or `Normal`. Pluginary sets Favorite for
   a plugin tagged `favorite`/`favourite` and Hidden for one tagged `hidden`,
   and leaves every other line alone.
-- Types and ids: `LV2` with the plugin URI; `VST3` with the class id as 32
-  upper-case hex digits; `AudioUnit` with type, subtype and manufacturer as
-  decimal numbers joined by `-` (`1635083896-1147101561-1634758764`).
+- Types and ids, as Ardour's `unique_id`: `LV2` with the plugin URI; `VST3`
+  with the class id as 32 upper-case hex digits (`FUID::toString`, what
+  `vst3_scan.cc` stores); `AudioUnit` with type, subtype and manufacturer as
+  four characters each (`aufx-dely-appl`, `auv2_stringify_descriptor`). The
+  decimal AU form (`1635083896-…`) is what Ardour before 6.8 wrote by mistake;
+  `AUPluginInfo::convert_old_unique_id` converts it only for sessions, never
+  for tags, so a tag under it is never applied. A VST3 plugin whose Pluginary
+  id is not its class id (`vst3:<path>#<name>`, from before the native
+  reader) is left out, with one warning giving their number.
+- What Ardour's readers allow: `tags` is split at spaces, commas and newlines
+  and lower-cased (`sanitize_tag`), so each tag is made one word; a
+  `plugin_statuses` line is read as two words and the rest of the line, into
+  a 1024-byte buffer, and one longer line ends the reading of the whole file
+  (`load_statuses`), so an id that long, or with a line break or blank at its
+  ends, gets no status line.
 
 Merging: entries for other plugins (other types, or plugins Pluginary does not
 export) are kept in place; entries for exported plugins are updated in place,
@@ -30,6 +42,7 @@ tags gets no entry. The export stage backs the old file up first.
 
 from __future__ import annotations
 
+import logging
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
@@ -44,10 +57,14 @@ from pluginary.core.interfaces import OutputFile
 from pluginary.core.models import Plugin
 from pluginary.exporters.common import (
     au_codes,
+    body,
     folder_target,
+    join_lines,
+    newline_of,
     parse_options,
     read_existing,
     single_line,
+    split_lines,
     stable,
     xml_safe,
 )
@@ -56,6 +73,11 @@ TAGS_FILE = "plugin_tags"
 STATUSES_FILE = "plugin_statuses"
 FAVORITE_TAGS = frozenset({"favorite", "favourite"})
 HIDDEN_TAGS = frozenset({"hidden"})
+#: `load_statuses` reads the rest of a line into a 1024-byte buffer (the last byte for the NUL); a
+#: line that does not fit stops its reading of the file, losing every status after it.
+MAX_STATUS_LINE = 1023
+
+logger = logging.getLogger(__name__)
 
 #: Pluginary category → Ardour tag, in the words of Ardour's factory tag file.
 ARDOUR_TAGS: dict[str, str] = {
@@ -91,29 +113,22 @@ def ardour_word(text: str) -> str:
     return re.sub(r"[\s,]+", "-", xml_safe(single_line(text)).lower()).strip("-")
 
 
-def four_char_code(code: str) -> int | None:
-    """An AU OSType ("aufx") as the 32-bit number Ardour prints."""
-    try:
-        raw = code.encode("mac_roman")
-    except UnicodeEncodeError:
-        return None
-    return int.from_bytes(raw, "big") if len(raw) == 4 else None
-
-
 def ardour_identity(plugin: Plugin) -> tuple[str, str] | None:
     """Ardour's (type, unique id) for a plugin, or None where Ardour would not know it that way."""
     identity = plugin.id.split(":", 1)[1] if ":" in plugin.id else ""
     if plugin.format == "lv2" and identity and single_line(identity) == identity == xml_safe(identity):
         return "LV2", identity
-    if plugin.format == "vst3":
-        hexdigits = re.sub(r"[{}\-\s]", "", identity)
-        return ("VST3", hexdigits.upper()) if re.fullmatch(r"[0-9A-Fa-f]{32}", hexdigits) else None
-    if plugin.format == "au":
-        codes = au_codes(plugin.id)
-        numbers = [four_char_code(c) for c in codes] if codes else []
-        if codes and all(n is not None for n in numbers):
-            return "AudioUnit", "-".join(str(n) for n in numbers)
+    if plugin.format == "vst3" and _CLASS_ID.fullmatch(identity):
+        return "VST3", identity.upper()
+    codes = au_codes(plugin.id) if plugin.format == "au" else None
+    if codes and all(_OSTYPE.fullmatch(code) for code in codes):
+        return "AudioUnit", "-".join(codes)
     return None
+
+
+_CLASS_ID = re.compile(r"[0-9A-Fa-f]{32}")
+#: What Ardour's `AUv2DescStr` takes: four bytes once in UTF-8, printable (it is an XML attribute too).
+_OSTYPE = re.compile(r"[\x20-\x7e]{4}")
 
 
 def ardour_tags(plugin: Plugin) -> str:
@@ -139,9 +154,12 @@ class ArdourOptions:
 
 
 def render_tags(plugins: list[Plugin], path: Path, existing: bytes | None) -> bytes:
+    """`plugin_tags` with an entry per exported plugin; every other element, attribute and comment kept."""
     if existing:
         try:
-            root = ET.fromstring(existing)
+            # Comments and processing instructions are kept: the default tree builder drops them.
+            parser = ET.XMLParser(target=ET.TreeBuilder(insert_comments=True, insert_pis=True))
+            root = ET.fromstring(existing, parser=parser)
         except ET.ParseError as exc:
             raise StageError(
                 f"cannot merge into {path.name}: it is not valid XML ({exc})",
@@ -156,39 +174,68 @@ def render_tags(plugins: list[Plugin], path: Path, existing: bytes | None) -> by
             )
     else:
         root = ET.Element("PluginTags", version="1")
-    present = {(e.get("type"), e.get("id")): e for e in root if e.tag == "Plugin"}
+    present: dict[tuple[str | None, str | None], list[ET.Element]] = {}
+    for element in root:
+        if element.tag == "Plugin":
+            present.setdefault((element.get("type"), element.get("id")), []).append(element)
     entries: dict[tuple[str, str], tuple[str, str]] = {}
     for plugin in plugins:
         identity = ardour_identity(plugin)
         tags = ardour_tags(plugin)
         if identity and tags:
-            entries.setdefault(identity, (tags, plugin.name))
+            entries.setdefault(identity, (tags, xml_safe(single_line(plugin.name))))
     for (kind, unique_id), (words, name) in sorted(entries.items()):
-        element = present.get((kind, unique_id))
-        if element is None:
-            element = ET.SubElement(root, "Plugin")
-        for key, value in (("type", kind), ("id", unique_id), ("tags", words), ("name", xml_safe(name)),
-                           ("user-set", "1")):
-            element.set(key, value)
+        # Every entry for the plugin is updated: Ardour reads them all, and the last one read wins.
+        for element in present.get((kind, unique_id)) or [ET.SubElement(root, "Plugin")]:
+            for key, value in (("type", kind), ("id", unique_id), ("tags", words), ("name", name), ("user-set", "1")):
+                element.set(key, value)
     ET.indent(root, space="  ")
     text = ET.tostring(root, encoding="unicode")
     return f'<?xml version="1.0" encoding="UTF-8"?>\n{text}\n'.encode()
 
 
+#: The white space Ardour's `operator>>` and `strip_whitespace_edges` see (C's isspace): only ASCII.
+_SPACE = " \t\n\v\f\r"
+_FIELDS = re.compile(f"[{_SPACE}]+")
+
+
 def render_statuses(plugins: list[Plugin], existing: bytes | None) -> bytes:
-    lines = existing.decode("utf-8", errors="surrogateescape").splitlines() if existing else []
+    """`plugin_statuses` with a line per exported plugin that has a status; every other line kept byte for
+    byte (`split_lines`), an exported plugin's lines updated in place, keeping their endings."""
+    lines = split_lines(existing)
+    newline = newline_of(lines)
     wanted: dict[tuple[str, str], str] = {}
     for plugin in plugins:
         identity, status = ardour_identity(plugin), ardour_status(plugin)
         if identity and status:
-            wanted.setdefault(identity, status)
+            if _fits_a_status_line(identity[1], newline):
+                wanted.setdefault(identity, status)
+            else:
+                logger.warning(
+                    "ardour: no status for %s: Ardour cannot read an id that long, or with blanks "
+                    "or line breaks at its ends, from %s",
+                    plugin.name,
+                    STATUSES_FILE,
+                )
+    found: set[tuple[str, str]] = set()
     for index, line in enumerate(lines):
-        fields = line.split(None, 2)
-        if len(fields) == 3 and (fields[0], fields[2].strip()) in wanted:
-            key = (fields[0], fields[2].strip())
-            lines[index] = f"{key[0]} {wanted.pop(key)} {key[1]}"
-    lines.extend(f"{kind} {status} {identity}" for (kind, identity), status in sorted(wanted.items()))
-    return "".join(f"{line}\n" for line in lines).encode("utf-8", errors="surrogateescape")
+        fields = _FIELDS.split(body(line).strip(_SPACE), maxsplit=2)
+        key = (fields[0], fields[2]) if len(fields) == 3 else None
+        if key in wanted:
+            lines[index] = f"{key[0]} {wanted[key]} {key[1]}" + line[len(body(line)) :]
+            found.add(key)
+    lines += [
+        f"{kind} {status} {identity}{newline}"
+        for (kind, identity), status in sorted(wanted.items())
+        if (kind, identity) not in found
+    ]
+    return join_lines(lines, newline)
+
+
+def _fits_a_status_line(unique_id: str, newline: str) -> bool:
+    """Whether Ardour reads `unique_id` back whole from a status line, and the lines after it."""
+    rest = f" {unique_id}{newline.removesuffix(chr(10))}"  # what `getline` reads after the status word
+    return unique_id == unique_id.strip(_SPACE) and "\n" not in unique_id and len(rest.encode()) <= MAX_STATUS_LINE
 
 
 class ArdourExporter:
@@ -198,6 +245,15 @@ class ArdourExporter:
         opts = parse_options(self.name, options, ArdourOptions)
         folder = folder_target(self.name, path)
         ordered = stable(plugins)
+        unkeyed = sum(plugin.format == "vst3" and ardour_identity(plugin) is None for plugin in ordered)
+        if unkeyed:
+            logger.warning(
+                "ardour: %d VST3 plugin%s left out: %s no class id (an id vst3:<path>#<name> from an older "
+                "scan), and Ardour knows a VST3 plugin only by it; rescan with `pluginary scan --full`",
+                unkeyed,
+                "s" if unkeyed > 1 else "",
+                "they have" if unkeyed > 1 else "it has",
+            )
         target = folder / TAGS_FILE
         files = [OutputFile(target, render_tags(ordered, target, read_existing(target)))]
         if opts.statuses:

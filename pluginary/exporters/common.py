@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import enum
 import math
+import os
 import re
+import stat
 import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -106,9 +108,22 @@ _LINE_BREAKS = re.compile("[\u2028\u2029]")
 
 def single_line(text: str) -> str:
     """`text` with every control character and line break made a space, trimmed: safe as one INI or
-    XML value line, whatever the plugin's author put in its name."""
+    XML value line, whatever the plugin's author put in its name. A lone surrogate (a name that was
+    not valid Unicode) becomes U+FFFD, so it cannot turn into a raw byte on the way out."""
     text = _LINE_BREAKS.sub(" ", text)
-    return "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text).strip()
+    return "".join(_SAFE.get(unicodedata.category(ch), ch) for ch in text).strip()
+
+
+_SAFE = {"Cc": " ", "Cs": "\ufffd"}
+
+
+def utf8(text: str) -> bytes:
+    """`text` as UTF-8, a lone surrogate (a name that was never valid Unicode, as a JSON catalogue can
+    hold) written U+FFFD instead of failing the whole export; free when there is none."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return re.sub("[\ud800-\udfff]", "\ufffd", text).encode("utf-8")
 
 
 def xml_safe(text: str) -> str:
@@ -117,22 +132,117 @@ def xml_safe(text: str) -> str:
     Tab, newline and carriage return are kept: attribute escaping preserves them.
     """
     return "".join(
-        "\ufffd" if (ord(ch) < 0x20 and ch not in "\t\n\r") or ch in "\ufffe\uffff" else ch for ch in text
+        "\ufffd"
+        if (ord(ch) < 0x20 and ch not in "\t\n\r") or ch in "\ufffe\uffff" or 0xD800 <= ord(ch) <= 0xDFFF
+        else ch
+        for ch in text
     )
 
 
-def read_existing(path: Path) -> bytes | None:
-    """The current content of a file an exporter merges into, or None when there is none yet."""
+def split_lines(data: bytes | None) -> list[str]:
+    """A text file's lines, each with its own ending, so that `join_lines` gives back the same bytes.
+
+    Lines end at `\n` only: a form feed, `\x1c`–`\x1e`, U+0085 or U+2028 inside a user's line is part
+    of it (`str.splitlines` would cut it there), a `\r\n` stays with its line, the last line may have
+    no ending at all, and bytes that are not UTF-8 (an old ANSI file) travel as surrogate escapes.
+    """
+    text = (data or b"").decode("utf-8", errors="surrogateescape")
+    lines = [line + "\n" for line in text.split("\n")]
+    lines[-1] = lines[-1][:-1]  # what follows the last "\n": a line without an ending, or nothing
+    return lines if lines[-1] else lines[:-1]
+
+
+def newline_of(lines: list[str]) -> str:
+    """The ending new lines take: the file's first line's, `\n` for a new file."""
+    return "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
+
+
+def body(line: str) -> str:
+    """A line without its ending (`\n` or `\r\n`)."""
+    return line[:-1].removesuffix("\r") if line.endswith("\n") else line
+
+
+def join_lines(lines: Iterable[str], newline: str) -> bytes:
+    """The file's bytes; only its last line may lack an ending, one that is no longer last gets `newline`."""
+    listed = list(lines)
+    text = "".join(line if line.endswith("\n") else line + newline for line in listed[:-1]) + "".join(listed[-1:])
+    return text.encode("utf-8", errors="surrogateescape")
+
+
+#: The largest file an exporter reads to merge into. DAW files are kilobytes (REAPER's and Ardour's
+#: hold a line per plugin); anything this big is not one, and reading it whole would only cost memory.
+MAX_MERGE_BYTES = 64 * 1024 * 1024
+
+
+def read_regular(path: Path, *, limit: int | None, purpose: str) -> bytes | None:
+    """The content of the regular file at `path`, or None when nothing is there.
+
+    A device, FIFO, socket or folder is refused without being read: `/dev/full` or `/dev/zero` would
+    be read forever, and a FIFO would block until someone writes to it (it is opened non-blocking,
+    so even one put there after the check cannot hang). Above `limit` bytes the file is refused too.
+    """
     try:
-        return path.read_bytes()
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
         return None
     except OSError as exc:
+        if file_type(path) not in (None, stat.S_IFREG):
+            raise not_a_file(path) from exc  # a socket cannot even be opened
         raise StageError(
-            f"cannot read {path.name} to merge into it: {exc.strerror or exc}",
+            f"cannot read {path.name} {purpose}: {exc.strerror or exc}",
             where=str(path),
             fix="make it readable, or move it away to start a fresh file",
         ) from exc
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise not_a_file(path)
+        with os.fdopen(descriptor, "rb", closefd=False) as handle:
+            data = handle.read() if limit is None else handle.read(limit + 1)
+    finally:
+        os.close(descriptor)
+    if limit is not None and len(data) > limit:
+        raise PipelineError(
+            f"{path.name} is larger than {limit // (1024 * 1024)} MB, far too large for a DAW's plugin "
+            f"list: not read {purpose}",
+            where=str(path),
+            fix="check the export path; move that file away if Pluginary should write a fresh one",
+        )
+    return data
+
+
+def file_type(path: Path) -> int | None:
+    """`stat.S_IFREG`, `S_IFDIR`, `S_IFCHR`… of what `path` leads to; None when that cannot be known
+    (nothing there, a dangling link, a folder on the way this user cannot enter)."""
+    try:
+        return stat.S_IFMT(path.stat().st_mode)
+    except (OSError, ValueError):
+        return None
+
+
+def not_a_file(path: Path) -> PipelineError:
+    """The error for an export path that exists but is not a regular file (a device, FIFO, folder…)."""
+    kind = _KINDS.get(file_type(path) or 0, "something else")
+    return PipelineError(
+        f"it is {kind}, not a regular file: Pluginary neither reads nor replaces it",
+        where=str(path),
+        fix="give the path of a regular file (or of a new one) to export to",
+    )
+
+
+_KINDS = {
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFDIR: "a folder",
+}
+
+
+def read_existing(path: Path) -> bytes | None:
+    """The current content of a file an exporter merges into, or None when there is none yet.
+
+    Only a regular file of at most `MAX_MERGE_BYTES` is read (see `read_regular`)."""
+    return read_regular(path, limit=MAX_MERGE_BYTES, purpose="to merge into it")
 
 
 def folder_target(exporter: str, path: Path) -> Path:

@@ -5,12 +5,21 @@ it. Lists (categories, tags, native categories, choices) are joined with `|`
 in one cell; everything else is one value per cell. Quoting is the csv
 module's: a name with commas, quotes or newlines stays in its cell. Rows are in
 plugin-id (then parameter-index) order; `scanned_at` only with `timestamps: true`.
+
+A spreadsheet takes a cell starting with `=`, `+`, `-`, `@`, a tab or a carriage
+return (or their full-width forms) for a formula, and a plugin's name is
+whatever its author wrote: such a text cell gets a leading `'` (OWASP's advice
+against CSV injection). A text cell that already starts with `'` gets one
+too, so a reader gets every value back by removing one leading `'`. Numbers
+are numbers, written as they are: a minimum of -60 stays `-60.0`, and text that
+is a plain number (a version `-1`) cannot be a formula, so it stays too.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, TextIO
@@ -19,17 +28,47 @@ import attrs
 
 from pluginary.core.interfaces import OutputFile
 from pluginary.core.models import Plugin
-from pluginary.exporters.common import parse_options, plugin_data, stable
+from pluginary.exporters.common import parse_options, plugin_data, stable, utf8
 
 LIST_SEPARATOR = "|"
 PLUGIN_COLUMNS = (
-    "id", "format", "name", "vendor", "version", "path", "is_instrument", "is_effect", "categories", "tags",
-    "native_categories", "audio_inputs", "audio_outputs", "midi_inputs", "midi_outputs", "latency", "sdk",
-    "parameter_count", "scanner_version", "host_name", "host_os",
+    "id",
+    "format",
+    "name",
+    "vendor",
+    "version",
+    "path",
+    "is_instrument",
+    "is_effect",
+    "categories",
+    "tags",
+    "native_categories",
+    "audio_inputs",
+    "audio_outputs",
+    "midi_inputs",
+    "midi_outputs",
+    "latency",
+    "sdk",
+    "parameter_count",
+    "scanner_version",
+    "host_name",
+    "host_os",
 )
 PARAMETER_COLUMNS = (
-    "plugin_id", "index", "name", "kind", "units", "default", "minimum", "maximum", "default_text",
-    "minimum_text", "maximum_text", "num_steps", "choices", "automatable",
+    "plugin_id",
+    "index",
+    "name",
+    "kind",
+    "units",
+    "default",
+    "minimum",
+    "maximum",
+    "default_text",
+    "minimum_text",
+    "maximum_text",
+    "num_steps",
+    "choices",
+    "automatable",
 )
 
 
@@ -39,15 +78,22 @@ class CSVOptions:
     timestamps: bool = False
 
 
+#: What makes a spreadsheet read a cell as a formula (OWASP "CSV Injection"), and the `'` that escapes it.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20", "'")
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
 def cell(value: Any) -> str:
-    """One value as CSV text: None empty, booleans true/false, lists joined."""
+    """One value as CSV text: None empty, booleans true/false, numbers as they are, lists joined,
+    text that a spreadsheet would run as a formula escaped with a leading `'`."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, list):
-        return LIST_SEPARATOR.join(cell(item) for item in value)
-    return str(value)
+    if isinstance(value, int | float):
+        return str(value)
+    text = LIST_SEPARATOR.join(map(str, value)) if isinstance(value, list) else str(value)
+    return f"'{text}" if text.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(text) else text
 
 
 def plugin_row(data: dict[str, Any]) -> dict[str, str]:
@@ -72,7 +118,7 @@ def _table(columns: Sequence[str], rows: Iterable[dict[str, str]]) -> bytes:
     writer = csv_writer(buffer, columns)
     writer.writeheader()
     writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8")
+    return utf8(buffer.getvalue())
 
 
 def parameters_path(path: Path) -> Path:

@@ -6,7 +6,7 @@ a version it does not know. Plugins are in id order and each plugin's fields in
 model order, and `scanned_at` is left out unless `timestamps: true`, so the
 same catalogue always gives the same bytes.
 
-`path` is the file to write. Options: `indent` (spaces, 0 for one line per
+`path` is the file to write. Options: `indent` (0 to 16 spaces, 0 for one line per
 document), `timestamps`.
 """
 
@@ -22,7 +22,7 @@ import attrs
 
 from pluginary.core.interfaces import OutputFile
 from pluginary.core.models import Plugin
-from pluginary.exporters.common import parse_options, plugin_data, stable
+from pluginary.exporters.common import parse_options, plugin_data, stable, utf8
 
 SCHEMA_ID = "urn:pluginary:schema:catalog:2"
 SCHEMA_VERSION = 2
@@ -45,9 +45,13 @@ def catalog_document(plugins: Iterable[Plugin], *, timestamps: bool) -> dict[str
     }
 
 
+#: The widest indent: enough for any reader, while `indent: 999999999` would write gigabytes of spaces.
+MAX_INDENT = 16
+
+
 def _indent_ok(_instance: object, _attribute: object, value: int) -> None:
-    if value < 0:
-        raise ValueError(f"indent must be 0 or more, not {value}")
+    if not 0 <= value <= MAX_INDENT:
+        raise ValueError(f"indent must be from 0 to {MAX_INDENT}, not {value}")
 
 
 @attrs.frozen
@@ -63,4 +67,4 @@ class JSONExporter:
         opts = parse_options(self.name, options, JSONOptions)
         document = catalog_document(plugins, timestamps=opts.timestamps)
         text = json.dumps(document, ensure_ascii=False, indent=opts.indent or None, allow_nan=False)
-        return [OutputFile(path, (text + "\n").encode("utf-8"))]
+        return [OutputFile(path, utf8(text + "\n"))]

@@ -89,8 +89,11 @@ def _load(path: Path, data: bytes | None) -> tuple[dict[str, Any], plistlib.Plis
             fix="repair it, or move it away to let Pluginary write a fresh one",
         ) from exc
     if not isinstance(loaded, dict):
-        raise StageError(f"cannot merge into {path.name}: it holds no dictionary", where=str(path),
-                         fix="move it away to let Pluginary write a fresh one")
+        raise StageError(
+            f"cannot merge into {path.name}: it holds no dictionary",
+            where=str(path),
+            fix="move it away to let Pluginary write a fresh one",
+        )
     return loaded, plistlib.FMT_BINARY if data.startswith(b"bplist") else plistlib.FMT_XML
 
 

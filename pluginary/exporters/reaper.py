@@ -45,7 +45,17 @@ import attrs
 from pluginary.core import taxonomy
 from pluginary.core.interfaces import OutputFile
 from pluginary.core.models import Plugin
-from pluginary.exporters.common import folder_target, parse_options, read_existing, single_line, stable
+from pluginary.exporters.common import (
+    body,
+    folder_target,
+    join_lines,
+    newline_of,
+    parse_options,
+    read_existing,
+    single_line,
+    split_lines,
+    stable,
+)
 
 TAGS_FILE = "reaper-fxtags.ini"
 FOLDERS_FILE = "reaper-fxfolders.ini"
@@ -55,51 +65,61 @@ FOLDER_TYPES = {"vst3": 3, "au": 5, "clap": 7, "lv2": 1}
 
 # --- a line-preserving INI file ---------------------------------------------------------------------
 
-_HEADER = re.compile(r"\[(?P<name>[^\]]*)\]\s*")
+_HEADER = re.compile(r"\[(?P<name>[^\]]*)\][ \t]*")
+_BLANKS = " \t"  # what REAPER and Pluginary take for blank space around a line; nothing else is trimmed
 
 
 @attrs.define
 class Section:
     name: str | None  # None: the lines before the first header
+    #: The header line as read, ending included; a section Pluginary adds gets one from `name`.
+    header: str = ""
+    #: Each line with the ending it had (none for a file's last line without a newline).
     lines: list[str] = attrs.Factory(list)
 
 
 def _key(line: str) -> str | None:
-    if "=" not in line or line.lstrip()[:1] in (";", "#", "["):
+    text = body(line)
+    if "=" not in text or text.lstrip(_BLANKS)[:1] in (";", "#", "["):
         return None
-    return line.split("=", 1)[0]
+    return text.split("=", 1)[0]
+
+
+def _value(line: str) -> str:
+    return body(line).split("=", 1)[1]
 
 
 @attrs.define
 class IniDocument:
-    """An INI file kept line by line, so whatever Pluginary does not touch is written back verbatim."""
+    """An INI file kept line by line (`split_lines`), so whatever Pluginary does not touch is written back
+    byte for byte; lines Pluginary adds end as the file's first line does."""
 
     sections: list[Section] = attrs.Factory(lambda: [Section(None)])
     newline: str = "\n"
 
     @classmethod
     def parse(cls, data: bytes | None) -> IniDocument:
-        if not data:
-            return cls()
-        # Bytes that are not UTF-8 (an old ANSI file) survive the round trip unchanged.
-        text = data.decode("utf-8", errors="surrogateescape")
-        document = cls(newline="\r\n" if "\r\n" in text else "\n")
-        for line in text.splitlines():
-            header = _HEADER.fullmatch(line.strip())
+        lines = split_lines(data)
+        document = cls(newline=newline_of(lines))
+        for line in lines:
+            header = _HEADER.fullmatch(body(line).strip(_BLANKS))
             if header:
-                document.sections.append(Section(header["name"]))
+                document.sections.append(Section(header["name"], line))
             else:
                 document.sections[-1].lines.append(line)
         return document
+
+    def line(self, text: str) -> str:
+        """A new line, ended as the file's lines are."""
+        return text + self.newline
 
     def render(self) -> bytes:
         out: list[str] = []
         for section in self.sections:
             if section.name is not None:
-                out.append(f"[{section.name}]")
+                out.append(section.header or self.line(f"[{section.name}]"))
             out.extend(section.lines)
-        text = self.newline.join(out) + self.newline if out else ""
-        return text.encode("utf-8", errors="surrogateescape")
+        return join_lines(out, self.newline)
 
     def find(self, name: str) -> Section | None:
         return next((s for s in self.sections if s.name == name), None)
@@ -107,8 +127,9 @@ class IniDocument:
     def section(self, name: str) -> Section:
         found = self.find(name)
         if found is None:
-            if self.sections[-1].lines and self.sections[-1].lines[-1].strip():
-                self.sections[-1].lines.append("")  # a blank line between sections, as REAPER writes them
+            last = self.sections[-1].lines
+            if last and body(last[-1]).strip(_BLANKS):
+                last.append(self.line(""))  # a blank line between sections, as REAPER writes them
             found = Section(name)
             self.sections.append(found)
         return found
@@ -117,30 +138,26 @@ class IniDocument:
         self.sections = [s for s in self.sections if s.name != name]
 
     def get(self, section: str, key: str) -> str | None:
-        found = self.find(section)
-        for line in found.lines if found else ():
-            if _key(line) == key:
-                return line.split("=", 1)[1]
-        return None
+        return next((value for found, value in self.items(section) if found == key), None)
 
     def items(self, section: str) -> Iterator[tuple[str, str]]:
         found = self.find(section)
         for line in found.lines if found else ():
             key = _key(line)
             if key is not None:
-                yield key, line.split("=", 1)[1]
+                yield key, _value(line)
 
     def set(self, section: str, key: str, value: str) -> None:
-        """Replace the key's line in place, or add it after the section's last entry."""
+        """Replace the key's line in place (keeping its ending), or add it after the section's last entry."""
         lines = self.section(section).lines
         for index, line in enumerate(lines):
             if _key(line) == key:
-                lines[index] = f"{key}={value}"
+                lines[index] = f"{key}={value}" + line[len(body(line)) :]
                 return
         end = len(lines)
-        while end and not lines[end - 1].strip():
+        while end and not body(lines[end - 1]).strip(_BLANKS):
             end -= 1
-        lines.insert(end, f"{key}={value}")
+        lines.insert(end, self.line(f"{key}={value}"))
 
 
 # --- how REAPER names a plugin ----------------------------------------------------------------------
@@ -156,8 +173,9 @@ def vst_file_key(path: str) -> str:
     """REAPER's key for a VST/VST3 file: its name, bytes outside [A-Za-z0-9.] written `_`."""
     parts = PurePath(path.replace("\\", "/")).parts
     bundle = next((p for p in parts if p.lower().endswith(".vst3")), parts[-1] if parts else "")
-    return "".join(chr(b) if chr(b).isascii() and (chr(b).isalnum() or chr(b) == ".") else "_"
-                   for b in bundle.encode("utf-8"))
+    return "".join(
+        chr(b) if chr(b).isascii() and (chr(b).isalnum() or chr(b) == ".") else "_" for b in bundle.encode("utf-8")
+    )
 
 
 def vst3_bundle(path: str) -> str:
@@ -202,9 +220,15 @@ def category_labels(plugin: Plugin) -> list[str]:
 # --- the exporter -----------------------------------------------------------------------------------
 
 
+#: The longest folder prefix: it is repeated in every folder's name.
+MAX_PREFIX = 64
+
+
 def _prefix_ok(_instance: object, _attribute: object, value: str) -> None:
-    if not single_line(value) or single_line(value) != value.strip():
-        raise ValueError("folder_prefix must be one line of text, not empty: it marks the folders Pluginary owns")
+    if not single_line(value) or single_line(value) != value.strip() or len(value) > MAX_PREFIX:
+        raise ValueError(
+            f"folder_prefix must be one line of 1 to {MAX_PREFIX} characters: it marks the folders Pluginary owns"
+        )
 
 
 @attrs.frozen
@@ -283,31 +307,37 @@ def render_folders(entries: list[_Entry], existing: bytes | None, prefix: str) -
             members.setdefault(single_line(f"{prefix}{category}"), set()).add((entry.name.type, entry.name.item))
     # Ids of the folders kept, and of any [Folder<n>] section left (even one no folder lists): not ours to take.
     used = {folder_id for _, folder_id in kept}
-    used |= {s.name[len("Folder"):] for s in document.sections if s.name and re.fullmatch(r"Folder\d+", s.name)}
+    used |= {s.name[len("Folder") :] for s in document.sections if s.name and re.fullmatch(r"Folder\d+", s.name)}
     ours: list[tuple[str, str]] = []
-    for name in sorted(members, key=lambda n: _order(n[len(prefix):])):
+    for name in sorted(members, key=lambda n: _order(n[len(prefix) :])):
         previous = owned.get(name)  # a folder keeps its id from one export to the next
-        folder_id = previous if previous is not None and previous not in used else next(
-            str(i) for i in range(len(used) + 1) if str(i) not in used
+        folder_id = (
+            previous
+            if previous is not None and previous not in used
+            else next(str(i) for i in range(len(used) + 1) if str(i) not in used)
         )
         used.add(folder_id)
         ours.append((name, folder_id))
 
     section = document.section("Folders")
-    section.lines = [line for line in section.lines if not re.fullmatch(r"(NbFolders|Name\d+|Id\d+)=.*", line)]
-    while section.lines and not section.lines[-1].strip():
+    section.lines = [line for line in section.lines if not _FOLDER_LIST.fullmatch(body(line))]
+    while section.lines and not body(section.lines[-1]).strip(_BLANKS):
         section.lines.pop()
+    listing = []
     for position, (name, folder_id) in enumerate([*kept, *ours]):
-        section.lines += [f"Id{position}={folder_id}", f"Name{position}={name}"]
-    section.lines += [f"NbFolders={len(kept) + len(ours)}", ""]
+        listing += [f"Id{position}={folder_id}", f"Name{position}={name}"]
+    section.lines += [document.line(text) for text in (*listing, f"NbFolders={len(kept) + len(ours)}", "")]
 
     for name, folder_id in ours:
         folder = document.section(f"Folder{folder_id}")
-        folder.lines = []
+        items = []
         for index, (kind, item) in enumerate(sorted(members[name])):
-            folder.lines += [f"Item{index}={item}", f"Type{index}={kind}"]
-        folder.lines += [f"Nb={len(members[name])}", ""]
+            items += [f"Item{index}={item}", f"Type{index}={kind}"]
+        folder.lines = [document.line(text) for text in (*items, f"Nb={len(members[name])}", "")]
     return document.render()
+
+
+_FOLDER_LIST = re.compile(r"(NbFolders|Name\d+|Id\d+)=.*", re.DOTALL)
 
 
 class ReaperExporter:

@@ -11,17 +11,27 @@ export stage hands them to `write_outputs`, which for each file:
   so a reader sees the old file or the new one, never half of either. A
   symlinked file is written through its link (the link stays).
 
+A path that exists but is not a regular file (a device such as `/dev/full`, a
+FIFO, a folder) is refused before any file is written, and never opened for
+writing or read: reading a device can be endless, opening a FIFO can block.
+The old file is read only when its content matters: to compare one of the
+new file's size, or for a dry run's diff (a summary line above
+`MAX_DIFF_BYTES`).
+
 A full disk, a read-only folder or a permission problem raises `StageError`
-saying what, where and what to do; the old file is left as it was.
+saying what, where and what to do; the old file is left as it was, and no
+temporary file or partial backup stays behind.
 """
 
 from __future__ import annotations
 
 import difflib
 import errno
+import logging
 import os
 import re
 import shutil
+import stat
 import tempfile
 from collections.abc import Sequence
 from datetime import datetime
@@ -32,12 +42,17 @@ import attrs
 
 from pluginary.core.errors import StageError
 from pluginary.core.interfaces import OutputFile
+from pluginary.exporters.common import file_type, not_a_file, read_regular
 
 Status = Literal["created", "changed", "unchanged"]
+
+logger = logging.getLogger(__name__)
 
 #: Timestamped backups kept per file; older ones are removed after a new one is written.
 KEEP_BACKUPS = 5
 BACKUP_TIME_FORMAT = "%Y%m%d-%H%M%S"
+#: A dry run shows a line diff of files up to this size, and a one-line summary of larger ones.
+MAX_DIFF_BYTES = 64 * 1024 * 1024
 
 
 @attrs.frozen
@@ -54,22 +69,56 @@ class OutputChange:
 
 def write_outputs(files: Sequence[OutputFile], *, dry_run: bool, backup: bool = True) -> list[OutputChange]:
     """Write (or diff, on a dry run) each file; see the module docstring."""
+    for output in files:  # all refused before any is written: a set of DAW files is never half-replaced
+        if file_type(output.path) not in (None, stat.S_IFREG):
+            raise not_a_file(output.path)
     changes = []
     for output in files:
-        old = _read(output.path)
-        if old == output.content:
+        status, old = _old(output.path, output.content, dry_run=dry_run)
+        if status == "unchanged":
             changes.append(OutputChange(output.path, "unchanged"))
             continue
-        status: Status = "created" if old is None else "changed"
         if dry_run:
-            changes.append(OutputChange(output.path, status, diff(output.path, old, output.content)))
+            shown = (
+                diff(output.path, old, output.content)
+                if old is not None or status == "created"
+                else (
+                    f"File {output.path} differs ({output.path.stat().st_size} → {len(output.content)} bytes, "
+                    "too large to show)\n"
+                )
+            )
+            changes.append(OutputChange(output.path, status, shown))
             continue
         # A DAW file symlinked into a dotfiles repository: replace the file it points to, keep the link.
         destination = output.path.resolve() if output.path.is_symlink() else output.path
-        saved = _backup(destination) if backup and old is not None else None
-        _write_atomically(destination, output.content)
+        saved = _backup(destination) if backup and status == "changed" else None
+        try:
+            _write_atomically(destination, output.content)
+        except StageError:
+            if saved is not None:
+                saved.unlink(missing_ok=True)  # the old file is intact: a fresh copy of it is only litter
+            raise
+        if saved is not None:
+            _prune(destination)
         changes.append(OutputChange(output.path, status, backup=saved))
     return changes
+
+
+def _old(path: Path, new: bytes, *, dry_run: bool) -> tuple[Status, bytes | None]:
+    """What writing `new` to `path` would be, and the old content where it was needed to tell (or to
+    show, on a dry run). A file of another size has changed without being read."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return "created", None
+    except OSError as exc:
+        raise _error("cannot read", path, exc) from exc
+    if size != len(new) and not (dry_run and size <= MAX_DIFF_BYTES):
+        return "changed", None
+    old = read_regular(path, limit=None, purpose="to compare it")
+    if old is None:  # removed since the stat
+        return "created", None
+    return ("unchanged" if old == new else "changed"), old
 
 
 def is_binary(content: bytes) -> bool:
@@ -112,19 +161,10 @@ def _stamped_backups(path: Path) -> list[tuple[tuple[str, int], Path]]:
         return []
     found = []
     for candidate in path.parent.iterdir():
-        match = _BACKUP.fullmatch(candidate.name[len(path.name):]) if candidate.name.startswith(path.name) else None
+        match = _BACKUP.fullmatch(candidate.name[len(path.name) :]) if candidate.name.startswith(path.name) else None
         if match:
             found.append(((match[1], int(match[2] or 1)), candidate))
     return sorted(found)
-
-
-def _read(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise _error("cannot read", path, exc) from exc
 
 
 def _backup(path: Path) -> Path:
@@ -134,19 +174,29 @@ def _backup(path: Path) -> Path:
     target = path.with_name(f"{path.name}.{stamp}.bak" if number == 1 else f"{path.name}.{stamp}-{number}.bak")
     try:
         shutil.copy2(path, target)
-        for old in backups(path)[:-KEEP_BACKUPS]:
-            old.unlink()
     except OSError as exc:
+        target.unlink(missing_ok=True)  # a backup cut short by a full disk is no backup
         raise _error("cannot back up", path, exc) from exc
     return target
+
+
+def _prune(path: Path) -> None:
+    """Remove all but the newest `KEEP_BACKUPS` backups, once the new file is in place (so a failed
+    write costs no backup); one that cannot be removed is only worth a warning then."""
+    for old in backups(path)[:-KEEP_BACKUPS]:
+        try:
+            old.unlink()
+        except OSError as exc:
+            logger.warning("cannot remove the old backup %s: %s", old, exc.strerror or exc)
 
 
 def _write_atomically(path: Path, content: bytes) -> None:
     temporary: Path | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp",
-                                         delete=False) as handle:
+        with tempfile.NamedTemporaryFile(
+            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
+        ) as handle:
             temporary = Path(handle.name)
             handle.write(content)
             handle.flush()

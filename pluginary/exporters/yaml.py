@@ -22,7 +22,7 @@ from ruamel.yaml.representer import SafeRepresenter
 
 from pluginary.core.interfaces import OutputFile
 from pluginary.core.models import Plugin
-from pluginary.exporters.common import parse_options
+from pluginary.exporters.common import parse_options, utf8
 from pluginary.exporters.json import catalog_document
 
 #: Line breaks ruamel.yaml writes raw inside a single-quoted scalar, where a reader folds them to spaces.
@@ -47,7 +47,9 @@ def make_yaml() -> YAML:
     yaml = YAML(typ="safe", pure=True)
     yaml.default_flow_style = False
     yaml.allow_unicode = True
-    yaml.width = 4096  # long names stay on one line instead of folding at 80 columns
+    # Never fold: a long name stays on one line, and ruamel folds a long double-quoted scalar after an
+    # escape such as `\f` into a line break that reads back as an extra space.
+    yaml.width = 2**31 - 1
     yaml.representer.add_representer(str, _represent_str)
     return yaml
 
@@ -60,4 +62,4 @@ class YAMLExporter:
         yaml = make_yaml()
         buffer = io.StringIO()
         yaml.dump(catalog_document(plugins, timestamps=opts.timestamps), buffer)
-        return [OutputFile(path, buffer.getvalue().encode("utf-8"))]
+        return [OutputFile(path, utf8(buffer.getvalue()))]
