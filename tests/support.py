@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from typing import NoReturn
 
 import pytest
 
@@ -21,8 +22,12 @@ def need(condition: object, reason: str) -> None:
     `reason` must say what is missing and what to install, e.g.
     "needs Debian's zam-plugins (apt-get install zam-plugins)".
     """
-    if condition:
-        return
+    if not condition:
+        missing(reason)
+
+
+def missing(reason: str) -> NoReturn:
+    """Skip the calling test for what is missing; in CI (strict mode) fail instead."""
     if os.environ.get(STRICT_ENV):
         pytest.fail(f"{reason} [{STRICT_ENV} is set, so this is a failure, not a skip]")
     pytest.skip(reason)

@@ -438,3 +438,31 @@ def test_taxonomy_path_helpers() -> None:
     assert taxonomy.top_level("Effect/Reverb") == "Effect" and taxonomy.leaf("Effect/Reverb") == "Reverb"
     assert taxonomy.is_specific("Effect/Reverb") and not taxonomy.is_specific("MIDI")
     assert all(re.fullmatch(r"[A-Za-z]+(/[A-Za-z ]+)?", name) for name in taxonomy.names())
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"native": ("Fx", "Reverb")}, "Effect/Reverb"),
+        ({"native": ("Fx", "Dynamics")}, "Effect/Dynamics"),
+        ({"fmt": "lv2", "native": ("http://lv2plug.in/ns/lv2core#ReverbPlugin",)}, "Effect/Reverb"),
+        ({"fmt": "clap", "native": ("audio-effect", "equalizer")}, "Effect/EQ"),
+    ],
+)
+def test_a_real_effect_keeps_its_kind_of_effect(fields: dict[str, Any], expected: str) -> None:
+    """Effects say they are effects (is_effect): that must add to what the format says, never flatten it."""
+    real = plugin(**fields, is_effect=True)
+    assert names(NativeCategorizer().categorize(real))[0] == expected
+
+
+def test_debian_zam_effects_are_placed_beyond_plain_effect(debian_vst3_dir: Path) -> None:
+    """The real plugins, read by the real VST3 reader in this process: each is an effect with its kind."""
+    from pluginary.core.interfaces import ScanSettings
+    from pluginary.formats.vst3 import VST3Format
+
+    reader, settings = VST3Format(), ScanSettings(metadata_only=True)
+    scanned = [p for bundle in sorted(debian_vst3_dir.glob("*.vst3")) for p in reader.scan(bundle, settings)]
+    assert scanned and all(p.is_effect for p in scanned)
+    placed = {p.name: names(NativeCategorizer().categorize(p)) for p in scanned}
+    assert placed["ZamComp"][0] == "Effect/Dynamics" and placed["ZamVerb"][0] == "Effect/Reverb", placed
+    assert not [name for name, found in placed.items() if found[:1] == ["Effect"]], placed

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.plugins import Misbehaviour, PluginSpec
-from tests.test_scan_pipeline import _alive, _descendants, _stored, scan, slow_folder  # noqa: F401  # a fixture
+from tests.test_scan_pipeline import _alive, _default_sigint, _descendants, _stored, scan, slow_folder  # noqa: F401  # a fixture
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -303,6 +303,7 @@ def _scan_in_its_own_session(folder: Path, catalog: Path) -> subprocess.Popen[st
         [sys.executable, "-m", "pluginary", "scan", str(folder), "--catalog", str(catalog), "--json",
          "--set", "scan.workers=2", "--set", "scan.batch_size=1"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        preexec_fn=_default_sigint,  # a foreground job's Ctrl-C, even when pytest runs in the background
     )  # fmt: skip
     deadline = time.monotonic() + 60
     while _stored(catalog) < 2:

@@ -58,6 +58,7 @@ from pluginary.exporters.reaper import (
 )
 from pluginary.exporters.writer import KEEP_BACKUPS, backups, write_outputs
 from pluginary.exporters.yaml import YAMLExporter
+from tests.support import missing
 
 EXPORTERS: dict[str, Exporter] = {
     "json": JSONExporter(), "csv": CSVExporter(), "yaml": YAMLExporter(),
@@ -154,6 +155,13 @@ def yaml_load(content: bytes) -> Any:
     return YAML(typ="safe", pure=True).load(content.decode("utf-8"))
 
 
+def pyyaml_load(content: bytes) -> Any:
+    """PyYAML, the most used YAML reader (YAML 1.1), the way most programs call it."""
+    import yaml
+
+    return yaml.safe_load(content)
+
+
 # --- the exporters, parsed back ---------------------------------------------------------------------
 
 
@@ -196,11 +204,93 @@ def test_yaml_holds_the_same_document_as_json(tmp_path: Path) -> None:
 
 
 def test_yaml_quotes_what_a_reader_would_misread(tmp_path: Path) -> None:
-    names = ["yes", "No", "1.0", "a: b", "- x", "#x", "a\x85b", "a\u2028b", "null", "~", "Café 😀"]
+    names = ["yes", "No", "1.0", "a: b", "- x", "#x", "a\x85b", "a\u2028b", "null", "~", "Café 😀", "1:2", "0o17"]
     made = [Plugin(id=f"lv2:urn:{i}", format="lv2", name=name, path="/x") for i, name in enumerate(names)]
     content = render("yaml", tmp_path, made)["catalog.yaml"]
-    assert [yaml_load(content)["plugins"][p.id]["name"] for p in made] == names
-    assert "name: 'yes'" in content.decode() and "Café 😀" in content.decode()  # still readable
+    for load in (yaml_load, pyyaml_load):
+        assert [load(content)["plugins"][p.id]["name"] for p in made] == names
+    text = content.decode()
+    assert '"name": "yes"' in text and '"name": "1:2"' in text and "Café 😀" in text  # still readable
+
+
+# What PyYAML (YAML 1.1) and ruamel (YAML 1.2) read differently when an emitter writes it plain, or refuse.
+YAML_HOSTILE = [
+    "1:2", "1:20:30", "0o17", "017", "0x1F", "0b101", "1_000", ".inf", "-.Inf", ".NaN", "~", "null", "Null", "",
+    "yes", "No", "on", "OFF", "y", "n", "true", "False", "1e-05", "1.0", "+1", "2024-05-01", "2024-05-01T10:00:00Z",
+    "=", "<<", "- x", "? x", ": x", "*a", "&a", "!x", "%YAML", "---", "...", "#", "@", "`", "'", '"', "\\", "{", "[",
+    "a: b", "a #b", " lead", "trail ", "\t", "\n", "\r\n", "\x85", "\u2028", "\u2029", "\x7f", "\x9f",
+    "\ufeff", "\ufffe", "\uffff", "\x00", "\x1b", "😀", "\u202e", "é",
+]  # fmt: skip
+yaml_text = st.one_of(
+    st.lists(st.sampled_from(YAML_HOSTILE), min_size=1, max_size=4).map("".join),
+    st.sampled_from(YAML_HOSTILE),
+    st.text(st.characters(blacklist_categories=["Cs"]), max_size=30),
+    st.text(st.characters(blacklist_categories=["Cs"]), min_size=1, max_size=5).map(lambda t: t * 400),  # long
+)
+yaml_float = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([1e-05, 1e16, -0.0, 5e-324, 1.7976931348623157e308, 62.0, 0.1]),
+    st.none(),
+)
+
+
+@st.composite
+def yaml_plugins(draw: st.DrawFn) -> list[Plugin]:
+    made = []
+    for number in range(draw(st.integers(1, 4))):
+        made.append(
+            Plugin(
+                id=f"lv2:{number}" + draw(yaml_text),  # a key too: ids up to 2,000 characters
+                format="lv2",
+                name=draw(yaml_text),
+                vendor=draw(yaml_text),
+                version=draw(yaml_text),
+                path=draw(yaml_text),
+                tags=tuple(draw(st.lists(yaml_text, max_size=3))),
+                categories=tuple(Category(c, confidence=draw(yaml_float) or 0.0) for c in draw(st.lists(yaml_text, max_size=2))),
+                latency=draw(st.none() | st.integers(-(2**63), 2**63)),
+                parameters=tuple(
+                    Parameter(
+                        index,
+                        draw(yaml_text),
+                        units=draw(yaml_text),
+                        default=draw(yaml_float),
+                        minimum=draw(yaml_float),
+                        maximum=draw(yaml_float),
+                        default_text=draw(yaml_text),
+                        choices=tuple(draw(st.lists(yaml_text, max_size=2))),
+                    )
+                    for index in range(draw(st.integers(0, 3)))
+                ),
+                scanned_at=draw(yaml_text),
+            )
+        )
+    return made
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(made=yaml_plugins(), timestamps=st.booleans())
+def test_pyyaml_and_ruamel_read_the_yaml_export_back_equal_to_the_json_export(
+    made: list[Plugin], timestamps: bool, tmp_path: Path
+) -> None:
+    """Number-like strings, YAML 1.1 words, sexagesimals, exponent floats, infinities, long strings and keys,
+    Unicode line breaks: PyYAML's safe_load and ruamel (pure and C) both give back the JSON export's data."""
+    expected = json.loads(render("json", tmp_path, made, timestamps=timestamps)["catalog.json"])
+    content = render("yaml", tmp_path, made, timestamps=timestamps)["catalog.yaml"]
+    assert pyyaml_load(content) == expected
+    assert yaml_load(content) == expected
+    assert YAML(typ="safe").load(content) == expected
+
+
+def test_pyyaml_reads_the_yaml_export_as_valid_against_the_schema(tmp_path: Path) -> None:
+    """What PyYAML read from the old export failed our schema (a version `1:2` became the number 62)."""
+    made = [attrs.evolve(p, version="1:2", latency=None) for p in catalogue()]
+    made[0] = attrs.evolve(made[0], parameters=(Parameter(0, "x", default=1e-05, minimum=float("-inf")),))
+    document = pyyaml_load(render("yaml", tmp_path, made, timestamps=True)["catalog.yaml"])
+    jsonschema.validate(document, load_schema(), cls=jsonschema.Draft202012Validator)
+    first = document["plugins"][made[0].id]
+    assert first["version"] == "1:2" and first["parameters"][0]["default"] == 1e-05
+    assert first["parameters"][0]["minimum"] is None  # no infinity in the document, as in the JSON export
 
 
 def test_csv_rows_and_parameters_file(tmp_path: Path) -> None:
@@ -555,8 +645,9 @@ def parse_back(name: str, files: dict[str, bytes], input_plugins: list[Plugin]) 
                 k: (p.name, p.vendor, list(p.tags)) for k, p in by_id.items()
             }
         elif name == "yaml":
-            document = yaml_load(content)
-            assert {k: v["name"] for k, v in document["plugins"].items()} == {k: p.name for k, p in by_id.items()}
+            for load in (yaml_load, pyyaml_load):
+                document = load(content)
+                assert {k: v["name"] for k, v in document["plugins"].items()} == {k: p.name for k, p in by_id.items()}
         elif name == "csv":
             rows = list(csv.DictReader(io.StringIO(content.decode("utf-8"), newline="")))
             if filename.endswith(".parameters.csv"):
@@ -709,7 +800,7 @@ def unwritable_folder(tmp_path: Path) -> Path:
         except OSError:
             return candidate
         (candidate / ".probe").unlink()
-    pytest.skip("no folder here that this user cannot write to (root without a read-only /sys)")
+    missing("no folder here that this user cannot write to (root without a read-only /sys)")
 
 
 def test_read_only_folder_is_a_stage_error(tmp_path: Path) -> None:
@@ -1022,8 +1113,8 @@ def test_hostile_and_huge_names_stay_one_value_in_every_format(name: str, size: 
     ]
     for content in files.values():
         content.decode("utf-8")  # no raw byte smuggled in by a lone surrogate
-    # JSON and CSV hold a lone surrogate as U+FFFD; YAML escapes it; the DAW files hold one-line text.
-    parse_back(name, files, made if name in ("yaml", "reaper", "ardour", "logic") else plain)
+    # JSON, YAML and CSV hold a lone surrogate as U+FFFD; the DAW files hold one-line text.
+    parse_back(name, files, made if name in ("reaper", "ardour", "logic") else plain)
     if name == "reaper":
         tags = files["reaper-fxtags.ini"].decode()
         # As REAPER reads it: lines end at "\n"; two headers, three entries each, a blank line between.

@@ -80,3 +80,19 @@ def test_a_pipeline_uses_the_extension_exporter_and_observer(example_site: Path,
     events = [json.loads(line) for line in log.read_text().splitlines()]
     assert [e["stage"] for e in events if e["event"] == "stage"] == ["store", "export"]
     assert events[-1] == {"event": "run", "pipeline": "md", "stored": 0}
+
+
+def test_the_examples_own_tests_pass_with_the_shipped_fixtures() -> None:
+    """The example tests itself as a third party would: pytest finds Pluginary's fixtures through the
+    `pytest11` entry point of the installed package, and nothing else of the repository is used."""
+    example = EXAMPLE / "tests"
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(EXAMPLE), str(example)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=EXAMPLE,
+        env={**os.environ, "PYTHONPATH": str(EXAMPLE / "src")},
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.strip().splitlines()[-1].startswith("2 passed")

@@ -3,6 +3,7 @@ real test plugins that crash and hang, a real LV2 bundle, a real SQLite catalogu
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -12,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -152,6 +154,12 @@ def slow_folder(tmp_path: Path, make_vst3: Any) -> Path:
     return root
 
 
+def _default_sigint() -> None:
+    # Run from a background job, pytest (and so the scan) inherits SIGINT ignored, as a shell sets it for
+    # background jobs; the scan under test must get Ctrl-C as a terminal's foreground job does.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start_scan(folder: Path, catalog: Path) -> tuple[subprocess.Popen[str], set[int]]:
     process = subprocess.Popen(
         [sys.executable, "-m", "pluginary.cli.app", "scan", str(folder), "--catalog", str(catalog), "--json",
@@ -159,6 +167,7 @@ def _start_scan(folder: Path, catalog: Path) -> tuple[subprocess.Popen[str], set
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_default_sigint,
     )
     workers: set[int] = set()
     deadline = time.monotonic() + 60
@@ -170,9 +179,21 @@ def _start_scan(folder: Path, catalog: Path) -> tuple[subprocess.Popen[str], set
     return process, workers | _descendants(process.pid)
 
 
-def test_kill_9_mid_scan_resumes_without_rescanning(slow_folder: Path, tmp_path: Path) -> None:
+@pytest.fixture
+def reaped() -> Iterator[set[int]]:
+    """Pids the test started indirectly; any still alive at the end is killed, so a failing test
+    leaves no orphan running behind it."""
+    pids: set[int] = set()
+    yield pids
+    for pid in _alive(pids):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def test_kill_9_mid_scan_resumes_without_rescanning(slow_folder: Path, tmp_path: Path, reaped: set[int]) -> None:
     catalog = tmp_path / "catalog.sqlite"
     process, workers = _start_scan(slow_folder, catalog)
+    reaped |= workers
     process.kill()  # SIGKILL: no cleanup of any kind in the parent
     process.communicate()
     stored_before = _stored(catalog)
@@ -189,9 +210,10 @@ def test_kill_9_mid_scan_resumes_without_rescanning(slow_folder: Path, tmp_path:
     assert _stored(catalog) == 8
 
 
-def test_ctrl_c_stores_what_finished_and_leaves_no_process(slow_folder: Path, tmp_path: Path) -> None:
+def test_ctrl_c_stores_what_finished_and_leaves_no_process(slow_folder: Path, tmp_path: Path, reaped: set[int]) -> None:
     catalog = tmp_path / "catalog.sqlite"
     process, workers = _start_scan(slow_folder, catalog)
+    reaped |= workers
     process.send_signal(signal.SIGINT)
     _out, err = process.communicate(timeout=30)
     assert process.returncode == 130
