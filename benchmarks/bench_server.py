@@ -1,0 +1,254 @@
+"""`pluginary serve` on a generated catalogue (default 10,000 plugins × 30 parameters), loopback only.
+
+    python benchmarks/bench_server.py [--plugins 10000] [--requests 400] [--clients 32] [--dir DIR]
+
+Prints, each next to its baseline from the same run and the ratio (the HTTP layer's cost):
+
+- API search (`/api/v1/search?q=WORD`, 50 results) p50/p95 with 1 client and with 32
+  concurrent clients (each its own keep-alive connection, words cycled); target p95 ≤ 25 ms
+  at 32 clients. Baseline: `Catalog.search` in this process, one caller.
+- a filtered list page (`/api/v1/plugins?format=vst3&category=Effect&params=10..50`, 50 rows
+  and the total), same clients. Baseline: `Catalog.plugins` + `Catalog.count` in process.
+- first page load: the HTML, its assets and the first data the page asks for, on a fresh
+  connection, as the page asks for them (target ≤ 300 ms), and in headless chromium when it
+  is installed (navigation to the first row shown); the assets' size (target ≤ 200 kB).
+
+Every loop is bounded in count and in time (`--seconds`), and every request goes to 127.0.0.1.
+Exits 1 when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pluginary import Catalog
+from pluginary.backends.sqlite import SQLiteBackend
+from tests.catalog_data import batches, iter_plugins, iter_results
+
+WORDS = ("reverb", "compressor", "fabfilter", "synth", "delay", "eq", "valhalla", "drums", "limiter", "chorus")
+FILTER = {"format": "vst3", "category": "Effect", "params": "10..50"}
+SEARCH_P95_MS = 25.0
+PAGE_LOAD_MS = 300.0
+ASSETS_BYTES = 200_000
+#: What the page asks for when it opens, in its order (app.js `start`).
+FIRST_LOAD = (
+    "/",
+    "/static/app.css",
+    "/static/app.js",
+    "/api/v1/session",
+    "/api/v1/plugins?sort=name&limit=50&offset=0",
+    "/api/v1/stats",
+    "/api/v1/exporters",
+    "/api/v1/scans",
+    "/static/icon.svg",
+)
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered) * 1e3, ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))] * 1e3
+
+
+def build(path: Path, plugins: int) -> None:
+    backend = SQLiteBackend(path)
+    try:
+        for batch in batches(iter_results(iter_plugins(plugins, 30))):
+            backend.write(batch)
+    finally:
+        backend.close()
+
+
+def in_process(catalog_path: Path, requests: int) -> dict[str, tuple[float, float]]:
+    with Catalog.open(catalog_path, read_only=True) as catalog:
+
+        def search(i: int) -> Any:
+            return catalog.search(WORDS[i % len(WORDS)], limit=50)
+
+        def listing(i: int) -> Any:
+            return list(catalog.plugins(**FILTER, limit=50, offset=(i % 5) * 50)), catalog.count(**FILTER)
+
+        timings = {}
+        for name, work in (("search", search), ("list", listing)):
+            work(0)
+            samples = []
+            for i in range(requests):
+                start = time.perf_counter()
+                work(i)
+                samples.append(time.perf_counter() - start)
+            timings[name] = percentiles(samples)
+    return timings
+
+
+def path_for(kind: str, i: int) -> str:
+    if kind == "search":
+        return "/api/v1/search?" + urlencode({"q": WORDS[i % len(WORDS)], "limit": 50})
+    return "/api/v1/plugins?" + urlencode({**FILTER, "limit": 50, "offset": (i % 5) * 50})
+
+
+def over_http(port: int, kind: str, clients: int, requests: int, seconds: float) -> tuple[float, float, int]:
+    """p50, p95 (ms) and the number of requests, `requests` spread over `clients` threads."""
+    samples: list[float] = []
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+    errors: list[str] = []
+
+    def client(number: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine = []
+        for i in range(number, requests, clients):
+            if time.monotonic() > deadline:
+                break
+            start = time.perf_counter()
+            connection.request("GET", path_for(kind, i))
+            response = connection.getresponse()
+            response.read()
+            mine.append(time.perf_counter() - start)
+            if response.status != 200:
+                errors.append(f"{response.status} for {path_for(kind, i)}")
+        connection.close()
+        with lock:
+            samples.extend(mine)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise SystemExit(f"the server answered {errors[0]}")
+    p50, p95 = percentiles(samples)
+    return p50, p95, len(samples)
+
+
+def first_load(port: int, runs: int) -> tuple[float, float, int]:
+    """The page's first load on a fresh connection: p50, p95 (ms) and the bytes fetched."""
+    samples, size = [], 0
+    for _ in range(runs):
+        start = time.perf_counter()
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        size = 0
+        for path in FIRST_LOAD:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            size += len(response.read())
+            assert response.status == 200, (path, response.status)
+        connection.close()
+        samples.append(time.perf_counter() - start)
+    p50, p95 = percentiles(samples)
+    return p50, p95, size
+
+
+def in_chromium(port: int, runs: int) -> tuple[float, float] | None:
+    """Navigation start to the first table row shown, in Debian's headless chromium (None: not installed)."""
+    chromium = Path("/usr/bin/chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return None
+    if not chromium.exists():
+        return None
+    args = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+    samples = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium), args=args)
+        for _ in range(runs):
+            context = browser.new_context()  # a cold cache each time
+            page = context.new_page()
+            start = time.perf_counter()
+            page.goto(f"http://127.0.0.1:{port}/")
+            page.wait_for_selector("#rows tr[data-id]")
+            samples.append(time.perf_counter() - start)
+            context.close()
+        browser.close()
+    return percentiles(samples)
+
+
+def assets_size() -> int:
+    folder = resources.files("pluginary.server").joinpath("static")
+    return sum(len(entry.read_bytes()) for entry in folder.iterdir() if entry.is_file())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--plugins", type=int, default=10_000)
+    parser.add_argument("--requests", type=int, default=400, help="requests per measurement")
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=60.0, help="time bound of each measurement")
+    parser.add_argument("--dir", type=Path)
+    args = parser.parse_args()
+
+    folder = args.dir or Path(tempfile.mkdtemp(prefix="pluginary-bench-server-"))
+    catalog_path = folder / "catalog.sqlite"
+    if not catalog_path.exists():
+        started = time.perf_counter()
+        build(catalog_path, args.plugins)
+        print(f"built {args.plugins} plugins × 30 parameters in {time.perf_counter() - started:.1f} s: {catalog_path}")
+    baseline = in_process(catalog_path, args.requests)
+
+    server = subprocess.Popen(
+        [sys.executable, "-m", "pluginary", "serve", "--catalog", str(catalog_path), "--port", "0", "--read-only"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert server.stderr is not None
+        line = server.stderr.readline()
+        match = re.search(r"127\.0\.0\.1:(\d+)/", line)
+        if match is None:
+            raise SystemExit(f"the server did not start: {line}{server.stderr.read()}")
+        port = int(match[1])
+        over_http(port, "search", 4, 40, args.seconds)  # warm every request thread's connection
+        rows: list[tuple[str, float, float, float | None, float | None, float | None]] = []
+        for kind in ("search", "list"):
+            base95 = baseline[kind][1]
+            for clients in (1, args.clients):
+                p50, p95, count = over_http(port, kind, clients, args.requests, args.seconds)
+                target = SEARCH_P95_MS if kind == "search" and clients == args.clients else None
+                rows.append((f"{kind}, {clients} client{'s' if clients > 1 else ''} ({count} req)", p50, p95,
+                             base95, p95 / base95, target))  # fmt: skip
+        load50, load95, fetched = first_load(port, 20)
+        rows.append((f"first page load, HTTP ({fetched // 1000} kB)", load50, load95, None, None, PAGE_LOAD_MS))
+        browser = in_chromium(port, 5)
+        if browser:
+            rows.append(("first page load, chromium", *browser, None, None, PAGE_LOAD_MS))
+    finally:
+        server.terminate()
+        server.wait(30)
+
+    missed = []
+    print(f"\n{'measure':<42} {'p50 ms':>8} {'p95 ms':>8} {'base p95':>9} {'ratio':>7} {'target':>8}")
+    for name, p50, p95, base, ratio, target in rows:
+        ok = target is None or p95 <= target
+        if not ok:
+            missed.append(name)
+        shown = [f"{base:9.2f}" if base else f"{'—':>9}", f"{ratio:6.1f}x" if ratio else f"{'—':>7}"]
+        limit = f"≤{target:.0f}" if target else "—"
+        print(f"{name:<42} {p50:8.2f} {p95:8.2f} {shown[0]} {shown[1]} {limit:>8}{'' if ok else '  MISSED'}")
+    size = assets_size()
+    print(f"{'assets (HTML, CSS, JS, icon)':<42} {size / 1000:8.1f} kB{'':>29} ≤{ASSETS_BYTES // 1000} kB")
+    if size > ASSETS_BYTES:
+        missed.append("assets")
+    print(f"\nbaseline: Catalog in this process, one caller (search p50 {baseline['search'][0]:.2f} ms, "
+          f"list p50 {baseline['list'][0]:.2f} ms)")  # fmt: skip
+    if missed:
+        print(f"missed: {', '.join(missed)}")
+        sys.exit(1)
+    print("all targets met")
+
+
+if __name__ == "__main__":
+    main()
