@@ -86,7 +86,7 @@ def score(module: str, tests: str, sample: int, seed: int, timeout: float, workd
     subprocess.run(["cosmic-ray", "exec", str(config), str(session)], cwd=workdir, env=env, check=True)
     killed = survived = 0
     with use_db(str(session), WorkDB.Mode.open) as db:
-        for item, result in db.results:
+        for item, result in db.completed_work_items:
             if result.worker_outcome is WorkerOutcome.SKIPPED:
                 continue
             if result.test_outcome is TestOutcome.SURVIVED:

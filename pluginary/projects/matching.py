@@ -1,0 +1,131 @@
+"""Match the plugins a project uses to a catalogue: installed, in another format, or missing.
+
+- **installed**: the catalogue holds the very plugin, same format and id (a reference the
+  project stores no id for — REAPER's DirectX plugins — matches by product, same format);
+- **other-format**: not that, but the same product in another format (ZamComp as LV2 where
+  the session wants the VST3): the DAW will not swap it in by itself;
+- **missing**: neither;
+- **unchecked**: what the DAW runs itself (Ardour's Lua processors, REAPER's JSFX).
+
+"The same product" is, for now, `product_key`: the same normalised name and, when both
+sides name a vendor, the same normalised vendor. It is the one place that rule lives here;
+products (one entry per plugin across formats, with user overrides) replace it when the
+catalogue has them.
+
+The catalogue is anything with `get`, `find` and `search` as `pluginary.Catalog` has them
+(this layer may not import the catalogue itself).
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import Protocol
+
+import attrs
+
+from pluginary.core.interfaces import PluginReference
+from pluginary.core.models import Plugin
+
+
+class Status(enum.StrEnum):
+    INSTALLED = "installed"
+    OTHER_FORMAT = "other-format"
+    MISSING = "missing"
+    UNCHECKED = "unchecked"
+
+
+class Lookup(Protocol):
+    """What matching needs of a catalogue (`pluginary.Catalog` has it)."""
+
+    def get(self, plugin_id: str) -> Plugin | None: ...
+
+    def find(self, id_or_name: str) -> list[Plugin]: ...
+
+    def search(self, text: str, *, limit: int = 50, raw: bool = False) -> list[Plugin]: ...
+
+
+@attrs.frozen
+class Match:
+    """One plugin of a project and what the catalogue holds for it."""
+
+    reference: PluginReference
+    status: Status
+    #: The installed plugin (installed), or the same product's plugins in other formats (other-format).
+    plugins: tuple[Plugin, ...] = ()
+
+
+#: Words that say which build of a plugin a name is, not which plugin: "(VST3)", "x64", "64-bit".
+_BUILD_WORDS = re.compile(
+    r"[\s_(\[-]*\b(vst3?|vst2|au|aax|lv2|clap|x64|x86|x86_64|64[\s-]?bits?|32[\s-]?bits?)\b[)\]]*", re.IGNORECASE
+)
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
+def product_key(name: str, vendor: str = "") -> tuple[str, str]:
+    """(name, vendor) normalised so one product's formats agree: "Pro-Q 3 (VST3)", "pro q 3"
+    and "ProQ3" are one name; "ZamComp" and "ZamCompX2", "Comp Mono" and "Comp Stereo" are not.
+
+    Unicode compatibility forms folded, case folded, build words (format, architecture) dropped,
+    then everything but letters and digits.
+    """
+
+    def norm(text: str, *, drop_build_words: bool) -> str:
+        folded = unicodedata.normalize("NFKC", text).casefold()
+        if drop_build_words:
+            folded = _BUILD_WORDS.sub(" ", folded)
+        return _NOT_ALNUM.sub("", folded)
+
+    return norm(name, drop_build_words=True), norm(vendor, drop_build_words=False)
+
+
+def same_product(reference: PluginReference, plugin: Plugin) -> bool:
+    """The rule above: same normalised name, and same vendor when both name one."""
+    name, vendor = product_key(reference.name, reference.vendor)
+    other_name, other_vendor = product_key(plugin.name, plugin.vendor)
+    return bool(name) and name == other_name and (not vendor or not other_vendor or vendor == other_vendor)
+
+
+def match(references: Iterable[PluginReference], catalog: Lookup) -> list[Match]:
+    """Each reference with its status, in the given order (a plugin used twice is looked up once)."""
+    done: dict[PluginReference, Match] = {}
+    matches = []
+    for reference in references:
+        key = attrs.evolve(reference, location="", raw="")
+        if key not in done:
+            done[key] = _match(key, catalog)
+        matches.append(attrs.evolve(done[key], reference=reference))
+    return matches
+
+
+def _match(reference: PluginReference, catalog: Lookup) -> Match:
+    if not reference.external:
+        return Match(reference, Status.UNCHECKED)
+    if reference.id:
+        exact = catalog.get(reference.id)
+        if exact is not None:
+            return Match(reference, Status.INSTALLED, (exact,))
+    same = _same_product(reference, catalog)
+    if not reference.id:
+        in_format = tuple(plugin for plugin in same if plugin.format == reference.format)
+        if in_format:
+            return Match(reference, Status.INSTALLED, in_format[:1])
+    others = tuple(plugin for plugin in same if plugin.format != reference.format)
+    if others:
+        return Match(reference, Status.OTHER_FORMAT, others)
+    return Match(reference, Status.MISSING)
+
+
+def _same_product(reference: PluginReference, catalog: Lookup) -> list[Plugin]:
+    """The catalogue's plugins of the reference's product, by id."""
+    if not reference.name.strip():
+        return []
+    candidates = {plugin.id: plugin for plugin in catalog.find(reference.name)}
+    # A name with a build word ("ZamComp (VST3)") or other spacing reaches its product through
+    # the full-text search, which takes the words literally.
+    words = _BUILD_WORDS.sub(" ", reference.name).strip()
+    for plugin in catalog.search(words, limit=20) if words else ():
+        candidates.setdefault(plugin.id, plugin)
+    return sorted((plugin for plugin in candidates.values() if same_product(reference, plugin)), key=lambda p: p.id)
