@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, cast
 
 from pluginary.core.errors import PluginaryError
 from pluginary.core.interfaces import CatalogBackend
@@ -48,7 +48,13 @@ class Catalog:
 
     @classmethod
     def open(
-        cls, path: Path | str | None = None, *, backend: str | None = None, read_only: bool = False, create: bool = True
+        cls,
+        path: Path | str | None = None,
+        *,
+        backend: str | None = None,
+        read_only: bool = False,
+        create: bool = True,
+        host: str | None = None,
     ) -> Self:
         """Open the catalogue at `path` (default: the user data dir's, for the backend).
 
@@ -58,10 +64,21 @@ class Catalog:
         opens read-only, so it can still be searched. `create=False` refuses a
         missing or empty file (a CatalogError, the file left untouched) instead
         of making a catalogue there: what a command that only queries wants.
+        A `postgresql://` URL opens the fleet's database (as machine `host`: this one by default).
         """
+        from pluginary.core import components
+        from pluginary.core.fleet import DatabaseURL, is_database_url
         from pluginary.core.options import backend_name
         from pluginary.core.paths import default_catalog_path
 
+        if isinstance(path, str) and is_database_url(path):
+            from pluginary.backends.postgres import PostgresBackend
+
+            url = DatabaseURL(path)  # kept as given: str() of a DatabaseURL is the redacted text
+            named = components.load("backend", backend) if backend and backend != "postgres" else PostgresBackend
+            extra = {} if create else {"create": False}
+            # Its `path` is the (redacted) URL, not a Path: CatalogBackend.path should say `Path | DatabaseURL`.
+            return cls(cast(CatalogBackend, named(url, read_only=read_only, host=host, **extra)))
         # The one rule, shared with the store stage that writes the catalogue.
         name = backend_name(Path(path) if path is not None else None, backend)
         backend_class: Any
@@ -72,8 +89,6 @@ class Catalog:
             # every installed package's metadata (20-40 ms, a tenth of `pluginary search`'s budget).
             from pluginary.backends.sqlite import SQLiteBackend as backend_class
         else:
-            from pluginary.core import components
-
             backend_class = components.load("backend", name)
         catalog_path = Path(path) if path is not None else default_catalog_path(backend_class.default_filename)
         read_only = read_only or not writable(catalog_path)
@@ -103,12 +118,15 @@ class Catalog:
         reverse: bool = False,
         limit: int | None = None,
         offset: int = 0,
+        host: str | None = None,
+        all_hosts: bool = False,
     ) -> Iterator[Plugin]:
         """The plugins the filters select, sorted and paged, read as they are iterated.
 
         `instrument=True` keeps instruments, `False` drops them (likewise
         `effect`); `params` bounds the parameter count: "10..50", ">20", "<10"
-        or (low, high), inclusive.
+        or (low, high), inclusive. In a fleet catalogue, `host` lists another machine's
+        plugins and `all_hosts` every machine's (a plugin once per machine).
         """
         query = Query(
             format=format,
@@ -119,6 +137,8 @@ class Catalog:
             effect=effect,
             params=params,
             has_param=has_param,
+            host=host,
+            all_hosts=all_hosts,
             sort=sort,
             reverse=reverse,
             limit=limit,
@@ -136,6 +156,8 @@ class Catalog:
         effect: bool | None = None,
         params: str | tuple[int | None, int | None] | ParamRange | None = None,
         has_param: str | None = None,
+        host: str | None = None,
+        all_hosts: bool = False,
         **_page: Any,
     ) -> int:
         """How many plugins the filters select (`plugins`' sort and page arguments are ignored)."""
@@ -148,6 +170,8 @@ class Catalog:
             effect=effect,
             params=params,
             has_param=has_param,
+            host=host,
+            all_hosts=all_hosts,
         )
         return self.backend.count(query)
 

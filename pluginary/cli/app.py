@@ -31,6 +31,7 @@ import click
 from pluginary import __version__
 from pluginary.cli.catalog_commands import Group, catalog_option
 from pluginary.cli.catalog_commands import register as register_catalog_commands
+from pluginary.cli.fleet_commands import register as register_fleet_commands
 from pluginary.cli.render import safe
 from pluginary.cli.serve_command import serve
 from pluginary.core.errors import PluginaryError
@@ -255,8 +256,11 @@ def config_show(pipeline: str, set_: tuple[str, ...]) -> None:
     loaded = pipelines.load(pipeline, overrides=list(set_))
     click.echo(f"# pipeline {loaded.name}: {loaded.path}")
     click.echo(f"# user config: {user_config_dir() / 'config.yaml'}")
+    from pluginary.core.fleet import scrub_urls
+
     for stage, option, value, origin in pipelines.effective_settings(loaded):
-        click.echo(f"{stage}.{option} = {json.dumps(value, default=str)}    # {origin}")
+        # A database URL's password (store.url) is shown as ***.
+        click.echo(scrub_urls(f"{stage}.{option} = {json.dumps(value, default=str)}    # {origin}"))
 
 
 @config_app.command("path")
@@ -268,6 +272,7 @@ def config_path() -> None:
 
 
 register_catalog_commands(app)
+register_fleet_commands(app)
 from pluginary.cli.project_command import project as project_command  # noqa: E402  (kept beside its registration)
 
 app.add_command(project_command)

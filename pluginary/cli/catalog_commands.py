@@ -18,6 +18,7 @@ from pluginary.cli.render import Output, safe
 
 if TYPE_CHECKING:
     from pluginary.catalog import Catalog
+    from pluginary.core.fleet import DatabaseURL
 
 CATALOG_ENV = "PLUGINARY_CATALOG"
 
@@ -45,11 +46,25 @@ class Group(_KnowsItsContext, click.Group):
     group_class = type
 
 
+class CatalogLocation(click.ParamType):
+    """A catalogue file, or a database URL kept whole (a Path would fold its `//`) and redacted."""
+
+    name = "path|url"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from pluginary.core.fleet import location
+
+        return location(value)
+
+
 catalog_option = click.option(
     "--catalog",
-    type=click.Path(path_type=Path),
+    type=CatalogLocation(),
     envvar=CATALOG_ENV,
-    help=f"The catalogue file (.sqlite, or .json for the JSON backend). [default: the user data dir's; {CATALOG_ENV}]",
+    help=(
+        "The catalogue file (.sqlite, or .json for the JSON backend), or a postgresql:// URL."
+        f" [default: the user data dir's; {CATALOG_ENV}]"
+    ),
 )
 output_option = click.option(
     "--output",
@@ -77,6 +92,8 @@ def register(group: click.Group) -> None:
 @click.option("--reverse", is_flag=True, help="Reverse the order.")
 @click.option("--limit", type=int, help="At most this many. [default: 50 in a table, all otherwise]")
 @click.option("--offset", type=int, default=0, show_default=True, help="Skip this many first.")
+@click.option("--host", help="A fleet catalogue's machine. [default: this one]")
+@click.option("--all-hosts", is_flag=True, help="Every machine of a fleet catalogue (a plugin once per machine).")
 @output_option
 @catalog_option
 def list_plugins(
@@ -91,6 +108,8 @@ def list_plugins(
     reverse: bool,
     limit: int | None,
     offset: int,
+    host: str | None,
+    all_hosts: bool,
     output: str | None,
     catalog: Path | None,
 ) -> None:
@@ -111,6 +130,8 @@ def list_plugins(
         "effect": True if instrument is False else None,
         "params": params,
         "has_param": has_param,
+        "host": host,
+        "all_hosts": all_hosts,
     }
     with _open(catalog) as cat:
         plugins = cat.plugins(**filters, sort=sort, reverse=reverse, limit=limit, offset=offset)
@@ -244,9 +265,9 @@ def db_check(catalog: Path | None) -> None:
 def db_vacuum(catalog: Path | None) -> None:
     """Rebuild the search index and reclaim free space."""
     with _open(catalog) as cat:
-        before = cat.path.stat().st_size
+        before = cat.stats()["size_bytes"]  # a file's size, or a database's
         cat.vacuum()
-        click.echo(f"{cat.path}: {before} → {cat.path.stat().st_size} bytes")
+        click.echo(f"{cat.path}: {before} → {cat.stats()['size_bytes']} bytes")
 
 
 @db.command("migrate")
@@ -270,7 +291,7 @@ def db_backup(dest: Path, catalog: Path | None) -> None:
     click.echo(f"backed up to {dest}")
 
 
-def _open(path: Path | None) -> Catalog:
+def _open(path: Path | DatabaseURL | None) -> Catalog:
     """The catalogue the command names; it must exist (queries never create one)."""
     from pluginary.catalog import Catalog
     from pluginary.core.errors import CatalogError
@@ -280,6 +301,8 @@ def _open(path: Path | None) -> Catalog:
         from pluginary.pipeline.loader import catalog_location
 
         path, backend = catalog_location(path)
+    if isinstance(path, str):  # a database URL: the server says whether a catalogue is there
+        return Catalog.open(path, backend=backend, create=False)
     path = path.expanduser()
     if not path.exists():
         raise CatalogError(

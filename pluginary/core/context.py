@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from pluginary.core.fleet import DatabaseURL
 from pluginary.core.models import PluginFile
 
 if TYPE_CHECKING:
@@ -62,7 +63,8 @@ class RunContext:
 
     pipeline: Pipeline
     backend: Backend | None = None
-    catalog_path: Path | None = None
+    #: A file, or a fleet database's URL (`pluginary.core.fleet.DatabaseURL`, redacted when shown).
+    catalog_path: Path | DatabaseURL | None = None
     #: Where the scan stage journals each load (set with the backend); None: the user data dir's.
     journal_path: Path | None = None
     found: list[PluginFile] = attrs.Factory(list)

@@ -8,6 +8,7 @@ file, the variable for the environment, the item for `--set`.
 from __future__ import annotations
 
 import os
+import typing
 from collections.abc import Mapping, Sequence
 from importlib.resources import files
 from pathlib import Path
@@ -17,11 +18,13 @@ import attrs
 
 from pluginary.core import components
 from pluginary.core.errors import PipelineError
-from pluginary.core.options import STAGE_OPTIONS, STAGE_ORDER, ExportTarget, Pipeline
-from pluginary.core.paths import user_config_dir
+from pluginary.core.fleet import DatabaseURL, location
+from pluginary.core.options import STAGE_OPTIONS, STAGE_ORDER, ExportTarget, Pipeline, StoreOptions
+from pluginary.core.paths import default_catalog_path, user_config_dir
 from pluginary.pipeline.settings import (
     Layered,
     Setting,
+    check_size,
     default_values,
     env_overrides,
     field_types,
@@ -31,6 +34,8 @@ from pluginary.pipeline.settings import (
 )
 
 TOP_LEVEL_KEYS = ("name", "description", "stages")
+#: The variable naming the catalogue, as `--catalog` does.
+CATALOG_ENV = "PLUGINARY_CATALOG"
 #: A stage that needs another before it: what it needs and why.
 REQUIRES = {
     "diff": ("discover", "diff compares what discover found"),
@@ -74,7 +79,7 @@ def did_you_mean(word: str, choices: Sequence[str]) -> str:
 def resolve(ref: str) -> Path:
     """A pipeline file path, or the name of a built-in pipeline."""
     path = Path(ref).expanduser()
-    if path.is_file():
+    if path.exists() and not path.is_dir():  # a FIFO or device too, for _read_yaml to refuse in one line
         return path
     builtins = builtin_pipelines()
     if ref in builtins:
@@ -85,22 +90,47 @@ def resolve(ref: str) -> Path:
     raise PipelineError(f"unknown pipeline {ref!r}", fix=f"{hint}built-in: {', '.join(builtins)}")
 
 
+#: Larger than any pipeline or config file needs; a bigger one is refused before it is read.
+MAX_FILE_BYTES = 1024 * 1024
+
+
 def _read_yaml(path: Path) -> Any:
+    """A pipeline or config file's YAML: UTF-8, a regular file of sane size, aliases bounded."""
+    import stat
+
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     try:
-        text = path.read_text(encoding="utf-8")
+        # Non-blocking, so a FIFO is refused rather than waited on for a writer.
+        with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as file:
+            info = os.fstat(file.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise PipelineError("not a regular file", where=str(path), fix="name a YAML file")
+            if info.st_size > MAX_FILE_BYTES:
+                raise PipelineError(
+                    f"{info.st_size:,} bytes, more than a pipeline or config file may have ({MAX_FILE_BYTES:,})",
+                    where=str(path),
+                )
+            data = file.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise PipelineError(f"cannot read: {exc.strerror}", where=str(path)) from exc
     try:
-        return YAML(typ="rt").load(text)
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PipelineError(f"not UTF-8 at byte {exc.start}", where=str(path), fix="save it as UTF-8") from None
+    try:
+        doc = YAML(typ="rt").load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
         raise PipelineError(f"YAML syntax error: {exc.problem}", where=where, fix="fix the YAML") from exc
     except YAMLError as exc:
         raise PipelineError(f"YAML error: {exc}", where=str(path)) from exc
+    except RecursionError:
+        raise PipelineError("nested too deeply", where=str(path), fix="a pipeline needs a few levels") from None
+    check_size(doc, str(path))
+    return doc
 
 
 def _pos(path: Path, node: Any, key: Any = None, *, of_value: bool = False) -> str:
@@ -202,7 +232,7 @@ def _file_layer(path: Path, stage: str, node: Any, where: str, layered: Layered)
 
 def _config_layer(config_path: Path, stages: Sequence[str], layered: Layered) -> None:
     """The user's config file: `stage: {option: value}` for any stage; absent is fine."""
-    if not config_path.is_file():
+    if not config_path.exists():
         return
     doc = _read_yaml(config_path)
     if doc is None:
@@ -240,7 +270,7 @@ def _override_layer(
                 where=where,
                 fix=f"its stages: {', '.join(stages)}",
             )
-        layered.setdefault(stage, {})[option] = Setting(parse_scalar(raw), where, where)
+        layered.setdefault(stage, {})[option] = Setting(parse_scalar(raw, where), where, where)
 
 
 def check_component(kind: str, name: str, where: str) -> None:
@@ -260,7 +290,7 @@ def check_exporter(name: str, where: str) -> None:
 
 def _check_component(stage: str, option: str, value: Any, where: str) -> None:
     kind = COMPONENT_OPTIONS.get((stage, option))
-    if kind is None:
+    if kind is None or value is None:
         return
     for name in value if isinstance(value, tuple) else (value,):
         check_component(kind, name, where)
@@ -288,10 +318,10 @@ def _structure_stage(stage: str, settings: dict[str, Setting]) -> tuple[Any, dic
     return options_class(**values), origins
 
 
-def _export_targets(path: Path, node: Any, where: str) -> tuple[ExportTarget, ...]:
-    """The export stage: a list of targets, each `{format: NAME, path: PATH, …}`."""
+def _export_targets(path: Path, node: Any, where: str) -> tuple[tuple[ExportTarget, ...], dict[str, str]]:
+    """The export stage: a list of targets, each `{format: NAME, path: PATH, …}`; and where each is."""
     if node is None:
-        return ()
+        return (), {}
     if not isinstance(node, list):
         raise PipelineError(
             "the export stage takes a list of targets",
@@ -322,7 +352,7 @@ def _export_targets(path: Path, node: Any, where: str) -> tuple[ExportTarget, ..
                 raise PipelineError(f"an export target needs {required!r}", where=item_where)
         check_exporter(values["format"], where=_pos(path, item, "format", of_value=True))
         targets.append(ExportTarget(**values))
-    return tuple(targets)
+    return tuple(targets), {f"[{index}]": _pos(path, node, index) for index in range(len(targets))}
 
 
 def load(
@@ -340,15 +370,15 @@ def load(
     layered: Layered = {}
     _config_layer(config_path or user_config_dir() / "config.yaml", names, layered)
     export_targets: tuple[ExportTarget, ...] = ()
+    origins: dict[str, dict[str, str]] = {}
     for name, node, where in entries:
         if name == "export":
-            export_targets = _export_targets(path, node, where)
+            export_targets, origins[name] = _export_targets(path, node, where)
         else:
             _file_layer(path, name, node, where, layered)
     _override_layer(env_overrides(os.environ if environ is None else environ), names, layered, "env")
     _override_layer(set_overrides(list(overrides)), names, layered, "--set")
     stages: dict[str, Any] = {}
-    origins: dict[str, dict[str, str]] = {}
     for name in names:
         if name == "export":
             stages[name] = export_targets
@@ -369,8 +399,47 @@ def effective_settings(pipeline: Pipeline) -> list[tuple[str, str, Any, str]]:
     for stage, options in pipeline.stages.items():
         if stage == "export":
             for index, target in enumerate(options):
-                rows.append((stage, f"[{index}]", attrs.asdict(target), str(pipeline.path)))
+                origin = pipeline.origins.get(stage, {}).get(f"[{index}]", str(pipeline.path))
+                rows.append((stage, f"[{index}]", attrs.asdict(target), origin))
             continue
         for option, value in default_values(type(options)).items():
             rows.append((stage, option, getattr(options, option, value), pipeline.origins[stage][option]))
     return rows
+
+
+def store_settings(*, environ: Mapping[str, str] | None = None, config_path: Path | None = None) -> StoreOptions:
+    """The store stage's options from the config file and `PLUGINARY_STORE__*`, for the
+    commands that load no pipeline file (`export`, `list`, `search`, …)."""
+    layered: Layered = {}
+    _config_layer(config_path or user_config_dir() / "config.yaml", ["store"], layered)
+    env = [item for item in env_overrides(os.environ if environ is None else environ) if item[0] == "store"]
+    _override_layer(env, ["store"], layered, "env")
+    options, _origins = _structure_stage("store", layered.get("store", {}))
+    return typing.cast(StoreOptions, options)
+
+
+def catalog_location(
+    path: Path | DatabaseURL | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    config_path: Path | None = None,
+) -> tuple[Path | DatabaseURL, str | None]:
+    """The catalogue a command means, and the backend named for it (None: its suffix says).
+
+    Lowest first: the default in the user data dir < the config file's
+    `store.path`/`store.backend` < `PLUGINARY_STORE__*` < `PLUGINARY_CATALOG` < `--catalog`
+    (`path`), so `list` reads the catalogue `scan` wrote with the same settings.
+    """
+    environ = os.environ if environ is None else environ
+    if path is None and environ.get(CATALOG_ENV):
+        path = location(environ[CATALOG_ENV])
+    if path is not None:
+        return location(path), None
+    store = store_settings(environ=environ, config_path=config_path)
+    if store.url is not None:
+        return DatabaseURL(store.url), store.backend
+    if store.path is not None:
+        return store.path, store.backend
+    if store.backend is None:
+        return default_catalog_path(), None
+    return default_catalog_path(components.load("backend", store.backend).default_filename), store.backend

@@ -2,7 +2,10 @@
 
 Scan results stream: each batch the scan stage yields is categorized and
 stored before the next is asked for, so Ctrl-C or a kill loses at most the
-batch in flight and the next run resumes from the catalogue.
+batch in flight and the next run resumes from the catalogue. A pipeline that
+scans nothing only reads the catalogue (`Pipeline.writes_catalog`): the store
+stage opens it read-only and no run is recorded, so `export` and `run manifest`
+leave a committed catalogue byte for byte as it was.
 """
 
 from __future__ import annotations
@@ -132,9 +135,7 @@ def _categorized(hooks: Hooks, context: RunContext, batch: list[FileResult]) -> 
     plugins = [plugin for result in batch for plugin in result.plugins]
     if not plugins:
         return batch
-    categorized = _required(
-        hooks.categorize(context, context.pipeline.stages["categorize"], plugins), "categorize"
-    )
+    categorized = _required(hooks.categorize(context, context.pipeline.stages["categorize"], plugins), "categorize")
     if len(categorized) != len(plugins):
         raise StageError("categorize returned a different number of plugins than it was given")
     out, start = [], 0
@@ -155,10 +156,12 @@ def _required(value: Any, stage: str) -> Any:
 
 
 def _finish(hooks: Hooks, context: RunContext, started_at: str) -> None:
+    """Record the run in the catalogue it changed (one that only read is left as it was),
+    close it, then tell observers, also after a failure or Ctrl-C."""
     backend = context.backend
     if backend is not None:
         try:
-            if "store" in context.pipeline.stages:
+            if context.pipeline.writes_catalog:
                 backend.record_run({"started_at": started_at, "finished_at": _now(), **attrs.asdict(context.summary)})
         except CatalogError as exc:
             context.warn(f"run history not recorded: {exc}")

@@ -4,11 +4,13 @@ Precedence, lowest first: built-in defaults < user config file < pipeline file
 < `PLUGINARY_<STAGE>__<OPTION>` environment variables < `--set stage.option=value`.
 Values from the environment and `--set` are YAML scalars or flow collections
 (`60`, `true`, `[vst3, lv2]`). Conversion is strict: "no" is not False and
-"30" in a pipeline file is not a number.
+"30" in a pipeline file is not a number; a number outside its option's bounds
+is refused by the options class's own validator.
 """
 
 from __future__ import annotations
 
+import functools
 import typing
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,9 +19,14 @@ from typing import Any
 import attrs
 import cattrs
 
+from pluginary.core.errors import PipelineError
 from pluginary.core.options import WorkerCount
 
 ENV_PREFIX = "PLUGINARY_"
+#: Most values (mappings, lists, scalars; an alias counted each time it is used) one file or
+#: override may hold: far above any real pipeline, far below what nested aliases (a "billion
+#: laughs" file) expand to, so walking what YAML gave us stays cheap.
+MAX_VALUES = 10_000
 
 
 @attrs.frozen
@@ -71,12 +78,15 @@ def _path(value: Any, _: type) -> Path:
 def _workers(value: Any, _: type) -> int:
     if value == "auto":
         return 0
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, int):  # the range is ScanOptions' to check
         _reject("a number of workers or 'auto'", value)
     return value
 
 
-def _make_strict_converter() -> cattrs.Converter:
+@functools.cache
+def _strict() -> cattrs.Converter:
+    """The converter for option values, built on first use: `list` and `search` import this
+    module to find their catalogue, and structure an option only when a config file sets one."""
     conv = cattrs.Converter(detailed_validation=False)
     conv.register_structure_hook(int, _int)
     conv.register_structure_hook(float, _float)
@@ -110,23 +120,24 @@ def _make_strict_converter() -> cattrs.Converter:
     return conv
 
 
-strict = _make_strict_converter()
-
-
 def field_types(options_class: type) -> dict[str, Any]:
     """Option name → its type, resolved (the option modules use postponed annotations)."""
     return typing.get_type_hints(options_class)
 
 
 def structure_option(options_class: type, name: str, value: Any) -> Any:
-    """One option's value in its field's type; ValueError says what was expected."""
+    """One option's value in its field's type and within its bounds; ValueError says what was expected."""
     tp = field_types(options_class)[name]
     try:
-        return strict.structure(value, tp)
+        structured = _strict().structure(value, tp)
     except ValueError:
         raise
     except Exception as exc:  # cattrs' own errors for unions and the like
         raise ValueError(f"expected {_describe(tp)}, got {value!r}") from exc
+    field = attrs.fields_dict(options_class)[name]
+    if field.validator is not None:
+        field.validator(None, field, structured)  # the options class's own range check
+    return structured
 
 
 def _describe(tp: Any) -> str:
@@ -139,15 +150,47 @@ def default_values(options_class: type) -> dict[str, Any]:
     return attrs.asdict(options_class(), recurse=False)
 
 
-def parse_scalar(text: str) -> Any:
+def check_size(value: Any, where: str) -> None:
+    """A PipelineError when `value`, aliases expanded, holds more than MAX_VALUES values.
+
+    YAML aliases share one object, so loading a "billion laughs" file is quick;
+    what blows up is walking it. Sizes are counted once per distinct object, so
+    this walk is as cheap as the file is small.
+    """
+    sizes: dict[int, int] = {}
+
+    def size(node: Any) -> int:
+        if not isinstance(node, Mapping | list):
+            return 1
+        if id(node) in sizes:
+            return sizes[id(node)]
+        sizes[id(node)] = MAX_VALUES + 1  # an alias of a node inside itself counts as too many
+        children = [*node.keys(), *node.values()] if isinstance(node, Mapping) else node
+        total = 1
+        for child in children:
+            total = min(total + size(child), MAX_VALUES + 1)
+        sizes[id(node)] = total
+        return total
+
+    if size(value) > MAX_VALUES:
+        raise PipelineError(
+            f"more than {MAX_VALUES:,} values once its aliases are expanded",
+            where=where,
+            fix="write the values out, or use fewer aliases (*name) of aliases",
+        )
+
+
+def parse_scalar(text: str, where: str = "") -> Any:
     """A value typed on a command line or in an environment variable, read as YAML."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
     try:
-        return YAML(typ="safe", pure=True).load(text)
-    except YAMLError:
+        value = YAML(typ="safe", pure=True).load(text)
+    except (YAMLError, RecursionError):
         return text  # not YAML: keep the text; the option's type check says what is wrong
+    check_size(value, where or repr(text[:40]))
+    return value
 
 
 def env_overrides(environ: Mapping[str, str]) -> list[tuple[str, str, str, str]]:
@@ -163,8 +206,6 @@ def env_overrides(environ: Mapping[str, str]) -> list[tuple[str, str, str, str]]
 
 def set_overrides(items: list[str]) -> list[tuple[str, str, str, str]]:
     """(stage, option, raw value, the item as typed) for each `--set stage.option=value`."""
-    from pluginary.core.errors import PipelineError
-
     found = []
     for item in items:
         key, sep, raw = item.partition("=")

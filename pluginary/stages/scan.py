@@ -15,6 +15,7 @@ import attrs
 
 import pluginary
 from pluginary.core.context import RunContext
+from pluginary.core.fleet import host_name
 from pluginary.core.hookspecs import hookimpl
 from pluginary.core.models import FileResult, Host, PluginFile
 from pluginary.core.options import ScanOptions
@@ -58,8 +59,8 @@ def _scan(context: RunContext, options: ScanOptions, files: list[PluginFile]) ->
 
 
 def this_host() -> Host:
-    """This machine, as every record scanned here names it."""
-    return Host(name=platform.node(), os=platform.platform())
+    """This machine, as every record scanned here names it (`PLUGINARY_HOST` stands in for another)."""
+    return Host(name=host_name(), os=platform.platform())
 
 
 def _stamped(result: FileResult, host: Host) -> FileResult:

@@ -1,24 +1,40 @@
-"""Built-in store stage: opens the catalogue, then one transaction per batch into it."""
+"""Built-in store stage: opens the catalogue, then one transaction per batch into it.
+
+A pipeline that scans nothing (`run manifest`, `export`) only reads: its catalogue
+is opened read-only, so a mistyped path is refused instead of created empty, a
+read-only or committed catalogue is exported as it is, and nothing is written.
+"""
 
 from __future__ import annotations
+
+import hashlib
 
 from pluginary.core import components
 from pluginary.core.context import RunContext
 from pluginary.core.errors import StageError
+from pluginary.core.fleet import DatabaseURL, host_name
 from pluginary.core.hookspecs import hookimpl
 from pluginary.core.interfaces import Backend
 from pluginary.core.models import FileResult
-from pluginary.core.options import StoreOptions
+from pluginary.core.options import StoreOptions, backend_name
 from pluginary.core.paths import default_catalog_path
 
 
 @hookimpl(trylast=True)
 def pluginary_open_store(context: RunContext, options: StoreOptions) -> Backend:
-    backend_class = components.load("backend", options.backend)
-    path = context.catalog_path or options.path or default_catalog_path(backend_class.default_filename)
+    path = context.catalog_path or (DatabaseURL(options.url) if options.url else options.path)
+    chosen = components.load("backend", backend_name(path, options.backend))
+    path = path or default_catalog_path(chosen.default_filename)
     context.catalog_path = path
-    context.journal_path = path.with_name(path.name + ".journal")
-    return backend_class(path)
+    if isinstance(path, DatabaseURL):
+        # What was loading when a scan died is this machine's business: journaled beside it, not on the server.
+        digest = hashlib.sha1(str(path).encode()).hexdigest()[:10]  # one journal per database
+        context.journal_path = default_catalog_path(f"fleet-{host_name()}-{digest}.journal")
+    else:
+        context.journal_path = path.with_name(path.name + ".journal")
+    # Read-only, the built-in backends refuse a missing or empty file in one line.
+    backend: Backend = chosen(path) if context.pipeline.writes_catalog else chosen(path, read_only=True)
+    return backend
 
 
 @hookimpl(trylast=True)
