@@ -224,3 +224,41 @@ def test_ctrl_c_stores_what_finished_and_leaves_no_process(slow_folder: Path, tm
     assert not _alive(workers), "Ctrl-C left worker processes behind"
     resumed = scan(slow_folder, catalog, "--set", "scan.workers=2")
     assert resumed["scanned"] + resumed["unchanged"] == 8 and resumed["failed"] == 0
+
+
+@pytest.mark.slow
+def test_a_second_scan_of_the_same_catalogue_waits_then_is_refused(
+    make_vst3: Any, tmp_path: Path, reaped: set[int]
+) -> None:
+    """While one scan writes a catalogue, a second waits a few seconds, then is refused naming the first:
+    it would load every plugin (crashing ones too) a second time."""
+    folder = tmp_path / "slower"
+    for index in range(6):  # busy loads (a sleeping one would wait beside the pool, and the scan end sooner)
+        make_vst3(PluginSpec(name=f"Slower {index}", misbehaviour=Misbehaviour(busy_ms=2500)), root=folder)
+    catalog = tmp_path / "catalog.sqlite"
+    first, workers = _start_scan(folder, catalog)
+    reaped |= workers
+    try:
+        second = cli("scan", str(folder), "--catalog", str(catalog), "--json")
+    finally:
+        first.send_signal(signal.SIGINT)
+        first.communicate(timeout=30)
+    assert second.returncode != 0
+    [line] = second.stderr.strip().splitlines()
+    assert "another scan is writing this catalogue" in line and f"pid {first.pid}" in line, line
+
+
+def test_a_plugin_installed_twice_is_kept_once_and_the_run_says_so(make_vst3: Any, tmp_path: Path) -> None:
+    spec = PluginSpec(name="Twice", vendor="Acme", class_id="0123456789ABCDEF0123456789ABCDEF")
+    system, user = tmp_path / "system", tmp_path / "user"
+    make_vst3(spec, root=system)
+    make_vst3(spec, root=user)
+    catalog = tmp_path / "catalog.sqlite"
+    done = cli("scan", str(system), str(user), "--catalog", str(catalog), "--json")
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["plugins"] == 2 and summary["stored"] == 2
+    [warning] = [w for w in summary["warnings"] if "installed twice" in w]
+    assert "vst3:0123456789ABCDEF0123456789ABCDEF" in warning
+    with Catalog.open(catalog, read_only=True) as cat:
+        assert [p.name for p in cat.plugins()] == ["Twice"]

@@ -21,8 +21,9 @@ import attrs
 
 from pluginary.core.context import RunContext
 from pluginary.core.errors import CatalogError, PluginaryError, StageError
+from pluginary.core.interfaces import Backend
 from pluginary.core.models import FileResult
-from pluginary.core.options import Pipeline
+from pluginary.core.options import Pipeline, StoreOptions
 from pluginary.pipeline.hooks import Hooks, make_plugin_manager
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ def run(
     started, started_at = time.monotonic(), _now()
     try:
         if "store" in pipeline.stages:
-            context.backend = _required(hooks.open_store(context, pipeline.stages["store"]), "store")
+            context.backend = _opened(hooks, context, pipeline.stages["store"])
         for stage in pipeline.stages:
             if stage in STREAMED and "scan" in pipeline.stages:
                 continue  # they ran batch by batch inside the scan stage
@@ -68,6 +69,17 @@ def run(
         context.summary.seconds = round(time.monotonic() - started, 3)
         _finish(hooks, context, started_at)
     return context
+
+
+def _opened(hooks: Hooks, context: RunContext, options: StoreOptions) -> Backend:
+    """The store stage's catalogue; a backend's own bug (not a user error) is named as the store stage's."""
+    try:
+        return _required(hooks.open_store(context, options), "store")
+    except PluginaryError:
+        raise
+    except Exception as exc:
+        log.debug("opening the catalogue failed", exc_info=True)
+        raise StageError(f"stage 'store' failed to open the catalogue: {exc}", fix="run with -v for details") from exc
 
 
 def _run_stage(hooks: Hooks, context: RunContext, stage: str) -> None:

@@ -32,8 +32,10 @@ def pluginary_open_store(context: RunContext, options: StoreOptions) -> Backend:
         context.journal_path = default_catalog_path(f"fleet-{host_name()}-{digest}.journal")
     else:
         context.journal_path = path.with_name(path.name + ".journal")
-    # Read-only, the built-in backends refuse a missing or empty file in one line.
-    backend: Backend = chosen(path) if context.pipeline.writes_catalog else chosen(path, read_only=True)
+    # Read-only, the built-in backends refuse a missing or empty file in one line. A scan holds the
+    # catalogue for itself (exclusive): a second scan of it waits, then is refused naming the first,
+    # instead of loading every crashing plugin twice.
+    backend: Backend = chosen(path, exclusive=True) if context.pipeline.writes_catalog else chosen(path, read_only=True)
     return backend
 
 
@@ -45,5 +47,6 @@ def pluginary_store(context: RunContext, options: StoreOptions, results: list[Fi
     if removed:
         backend.remove(removed)
     if results:
-        backend.write(results)
+        for warning in backend.write(results):  # e.g. a plugin installed twice, and which copy is shown
+            context.warn(warning)
     return sum(len(result.plugins) for result in results)
