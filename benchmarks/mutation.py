@@ -27,10 +27,14 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 TARGET = 0.90
+#: Operators left out per module, and why. The keyword categorizer's weights are data tuned against a
+#: labelled set of real plugin names (benchmarks/bench_keywords_accuracy.py measures them); a weight
+#: nudged by one changes no single answer a unit test can name, so its number mutants say nothing.
+EXCLUDED_OPERATORS: dict[str, list[str]] = {"pluginary/categorizers/keywords.py": ["core/NumberReplacer"]}
 #: Each module, with the tests that are its own (run with -x: the first failure kills the mutant).
 MODULES: dict[str, str] = {
     "pluginary/stages/diff.py": "tests/test_diff.py",
-    "pluginary/scanning/journal.py": "tests/test_pool.py -k journal tests/test_scan_pipeline.py",
+    "pluginary/scanning/journal.py": "tests/test_pool.py -k journal",
     "pluginary/scanning/pool.py": "tests/test_pool.py -m 'not slow'",
     "pluginary/pipeline/runner.py": "tests/test_runner.py tests/test_hooks.py",
     "pluginary/categorizers/native.py": "tests/test_categorize.py",
@@ -47,7 +51,7 @@ module-path = "{module}"
 timeout = {timeout}
 excluded-modules = []
 test-command = "{python} -m pytest -x -q -p no:cacheprovider {tests}"
-
+{excluded}
 [cosmic-ray.distributor]
 name = "local"
 """
@@ -74,9 +78,15 @@ def score(module: str, tests: str, sample: int, seed: int, timeout: float, workd
 
     config = workdir / f"{Path(module).stem}.toml"
     session = workdir / f"{Path(module).stem}.sqlite"
-    config.write_text(CONFIG.format(module=module, timeout=timeout, python=sys.executable, tests=tests))
+    excluded = EXCLUDED_OPERATORS.get(module, [])
+    filters = f"\n[cosmic-ray.filters.operators-filter]\nexclude-operators = {excluded!r}\n" if excluded else ""
+    config.write_text(
+        CONFIG.format(module=module, timeout=timeout, python=sys.executable, tests=tests, excluded=filters)
+    )
     env = {**os.environ, "PYTHONPATH": str(workdir)}
     subprocess.run(["cosmic-ray", "init", str(config), str(session)], cwd=workdir, env=env, check=True)
+    if excluded:  # marks those mutants skipped, so the sample below is drawn from the rest
+        subprocess.run(["cr-filter-operators", str(session), str(config)], cwd=workdir, env=env, check=True)
     with use_db(str(session), WorkDB.Mode.open) as db:
         jobs = [item.job_id for item in db.pending_work_items]
         chosen = set(random.Random(seed).sample(jobs, min(sample, len(jobs))))

@@ -466,3 +466,16 @@ def test_debian_zam_effects_are_placed_beyond_plain_effect(debian_vst3_dir: Path
     placed = {p.name: names(NativeCategorizer().categorize(p)) for p in scanned}
     assert placed["ZamComp"][0] == "Effect/Dynamics" and placed["ZamVerb"][0] == "Effect/Reverb", placed
     assert not [name for name, found in placed.items() if found[:1] == ["Effect"]], placed
+
+
+@pytest.mark.parametrize(
+    ("native", "expected"),
+    [
+        (("Instrument|Sampler",), ["Instrument/Sampler"]),
+        (("Instrument|Drum",), ["Instrument/Drum"]),
+        (("Fx|Delay",), ["Effect/Delay"]),
+        (("EQ", "Fx|Reverb"), ["Effect/EQ", "Effect/Reverb"]),  # a lone word, then more: both count
+    ],
+)
+def test_native_reads_each_vst3_string_in_its_own_domain(native: tuple[str, ...], expected: list[str]) -> None:
+    assert names(NativeCategorizer().categorize(plugin(native=native))) == expected

@@ -238,6 +238,17 @@ def test_journal_tracks_what_is_in_flight(tmp_path: Path) -> None:
     assert journal.in_flight() == []
 
 
+def test_a_journal_is_reopened_in_its_folder_and_ignores_what_it_does_not_know(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "scan.journal")  # the folder exists already: the catalogue's
+    journal.start("/a.vst3", "w1")
+    journal.clear()
+    journal.start("/b.vst3", "w1")  # a second scan's journal, in the same existing folder
+    journal.close()
+    with journal.path.open("a") as newer:
+        newer.write('zap w2 "/c.vst3"\n')  # a verb some other version wrote: not a start
+    assert Journal(journal.path).in_flight() == ["/b.vst3"]
+
+
 # ---------------------------------------------------------------- real workers, real plugins
 
 
