@@ -80,7 +80,7 @@ HOSTILE_SEARCHES = (
 def words_of(text: str) -> list[str]:
     """The words search sees in `text`: letters and digits, case and accents folded."""
     folded = unicodedata.normalize("NFKD", text.casefold())
-    return re.findall(r"\w+", "".join(ch for ch in folded if not unicodedata.combining(ch)))
+    return re.findall(r"[^\W_]+", "".join(ch for ch in folded if not unicodedata.combining(ch)))
 
 
 def assert_found_literally(found: list[Plugin], text: str) -> None:
