@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -479,3 +480,40 @@ def test_debian_zam_effects_are_placed_beyond_plain_effect(debian_vst3_dir: Path
 )
 def test_native_reads_each_vst3_string_in_its_own_domain(native: tuple[str, ...], expected: list[str]) -> None:
     assert names(NativeCategorizer().categorize(plugin(native=native))) == expected
+
+
+@pytest.mark.parametrize(
+    ("native", "expected"),
+    [
+        (("Fx|Surround",), ["Effect/Spatial"]),  # "Surround" right after Fx is the kind of effect
+        (("Fx|Reverb|Surround",), ["Effect/Reverb"]),  # later it only says how many channels
+        (("Fx|Surround|Reverb",), ["Effect/Spatial", "Effect/Reverb"]),
+    ],
+)
+def test_a_channel_word_is_a_category_only_right_after_the_domain(native: tuple[str, ...], expected: list[str]) -> None:
+    assert names(NativeCategorizer().categorize(plugin(native=native))) == expected
+
+
+def test_keyword_confidence_and_parameter_evidence_follow_their_formulas() -> None:
+    from pluginary.categorizers.keywords import PARAMETER_CEILING, confidence, parameter_evidence
+
+    assert [confidence(score) for score in (0, 5, 100)] == [0.3, 0.7, 0.9]
+    evidence = parameter_evidence(["Threshold", "Ratio"])  # two full-weight dynamics cues, 1.0 each
+    assert evidence == {"Effect/Dynamics": pytest.approx(PARAMETER_CEILING * (1 - math.exp(-2.0 / 2)))}
+
+
+@pytest.mark.parametrize(
+    ("io", "flags", "expected"),
+    [
+        (IO(0, 2, 1, 0), {}, ("Instrument", 0.5)),  # notes in, sound out
+        (IO(0, 0, 1, 1), {}, ("MIDI", 0.5)),
+        (IO(0, 2, 0, 0), {}, ("Generator", 0.4)),
+        (IO(2, 2, 0, 0), {}, ("Effect", 0.4)),
+        (IO(), {"is_instrument": True, "is_effect": True}, None),  # both flags: they say nothing
+        (IO(), {"is_effect": True}, ("Effect", 0.6)),
+    ],
+)
+def test_the_keyword_fallback_reads_connections_and_flags(io: IO, flags: dict[str, bool], expected: Any) -> None:
+    from pluginary.categorizers.keywords import _fallback_top_level
+
+    assert _fallback_top_level(plugin(io=io, **flags)) == expected
