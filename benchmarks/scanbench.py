@@ -46,9 +46,9 @@ def make_test_plugins(directory: Path, count: int, seed: int, *options: str) -> 
     return sorted(directory.glob("*.vst3"))
 
 
-def jobs(bundles: Iterable[Path], timeout: float) -> Iterable[ScanJob]:
+def jobs(bundles: Iterable[Path], timeout: float, fmt: str = "vst3") -> Iterable[ScanJob]:
     for bundle in bundles:
-        yield ScanJob(PluginFile(str(bundle), "vst3", 0, 0, bundle.name), "vst3", ScanSettings(), timeout)
+        yield ScanJob(PluginFile(str(bundle), fmt, 0, 0, bundle.name), fmt, ScanSettings(), timeout)
 
 
 @attrs.define
@@ -70,6 +70,7 @@ def pool_scan(
     journal: Path | None = None,
     retries: int = 1,
     keep: bool = True,
+    fmt: str = "vst3",
 ) -> PoolRun:
     """Scan through a fresh pool; `keep=False` counts results and drops them as they come, as the
     in-process baseline does (and the pipeline, which stores them batch by batch)."""
@@ -78,7 +79,7 @@ def pool_scan(
     results: list[FileResult] = []
     plugins = failed = 0
     with WorkerPool(workers, retries=retries, journal=Journal(journal) if journal else None) as pool:
-        for result in pool.run(jobs(bundles, timeout)):
+        for result in pool.run(jobs(bundles, timeout, fmt)):
             arrivals.append(time.perf_counter() - started)
             plugins += len(result.plugins)
             failed += result.failure is not None
@@ -94,9 +95,9 @@ IN_PROCESS = r"""
 import json, sys, time
 from pathlib import Path
 from pluginary.core.interfaces import ScanSettings
-from pluginary.formats.vst3 import VST3Format
+from pluginary.core.components import instantiate
 paths = [Path(p) for p in json.loads(sys.stdin.read())]
-fmt = VST3Format()
+fmt = instantiate("format", sys.argv[2])
 started = time.perf_counter()
 plugins = sum(len(fmt.scan(path, ScanSettings())) for path in paths)
 done = time.perf_counter()
@@ -112,23 +113,24 @@ from pluginary.scanning.pool import ScanJob, WorkerPool
 paths = [Path(p) for p in json.loads(sys.stdin.read())]
 plugins = 0
 with WorkerPool(int(sys.argv[2])) as pool:
-    jobs = (ScanJob(PluginFile(str(p), "vst3", 0, 0, p.name), "vst3", ScanSettings(), 30.0) for p in paths)
+    fmt = sys.argv[3]
+    jobs = (ScanJob(PluginFile(str(p), fmt, 0, 0, p.name), fmt, ScanSettings(), 30.0) for p in paths)
     for result in pool.run(jobs):
         plugins += len(result.plugins)
 Path(sys.argv[1]).write_text(json.dumps({"plugins": plugins}))
 """
 
 
-def in_process_scan(bundles: list[Path]) -> dict[str, float]:
+def in_process_scan(bundles: list[Path], fmt: str = "vst3") -> dict[str, float]:
     """Scan every bundle in one plain process, no isolation; return its timings (seconds): `loop` for the
     scanning alone, `wall` from starting the process to its exit (imports included)."""
-    return _timed_process(IN_PROCESS, bundles)
+    return _timed_process(IN_PROCESS, bundles, fmt)
 
 
-def pool_process_scan(bundles: list[Path], workers: int) -> dict[str, float]:
+def pool_process_scan(bundles: list[Path], workers: int, fmt: str = "vst3") -> dict[str, float]:
     """Scan every bundle through a pool in a fresh process; `wall` from starting it to its exit, so the
     imports, the zygote's and the workers' start-up and closing them are all counted."""
-    return _timed_process(POOL_PROCESS, bundles, str(workers))
+    return _timed_process(POOL_PROCESS, bundles, str(workers), fmt)
 
 
 def _timed_process(code: str, bundles: list[Path], *args: str) -> dict[str, float]:

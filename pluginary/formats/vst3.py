@@ -1,12 +1,17 @@
 """The VST3 format: where bundles live, what identifies a version, and how to read one.
 
-`scan` runs in a worker process (see `pluginary.scanning.pool`): it loads the
-bundle with pedalboard, which may crash or hang there. The bundle's
-moduleinfo.json, when present, supplies the class id (the stable plugin id
-`vst3:<CID>`) and sub-categories; pedalboard supplies everything else,
-parameters included, without its slow parameter probe
-(`pluginary.formats.pedalboard_params`). A shell bundle yields one plugin per
-class (`VST3Plugin.get_plugin_names_for_file`).
+`scan` runs in a worker process (see `pluginary.scanning.pool`), where the
+plugin's code may crash or hang. Readers, first that applies:
+
+1. `moduleinfo.json`, when the bundle ships one and only metadata is asked for:
+   nothing is loaded (reader "vst3-moduleinfo");
+2. the plugin's own factory through the VST3 ABI (`pluginary.formats.vst3_native`):
+   class ids (the stable id `vst3:<CID>`), buses, parameters with their flags
+   (reader "vst3-native");
+3. pedalboard, for a bundle whose component or controller refuses our host
+   (reader "pedalboard"; parameters without its slow probe,
+   `pluginary.formats.pedalboard_params`), keeping the class ids the factory gave.
+   The switch is a warning the run shows.
 """
 
 from __future__ import annotations
