@@ -27,6 +27,9 @@ from pluginary.backends.sqlite import SQLiteBackend
 from pluginary.core.errors import CatalogError
 from tests.catalog_data import batches, iter_plugins, iter_results
 
+# Slow (real processes racing for one catalogue): left out by `pytest -m "not slow"`, run by CI.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 

@@ -12,6 +12,9 @@ import pytest
 
 from pluginary.core.models import FileResult, Plugin, PluginFile
 
+# Slow (pip-installs the example distribution): left out by `pytest -m "not slow"`, run by CI.
+pytestmark = pytest.mark.slow
+
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "pluginary-example"
 
 

@@ -19,6 +19,9 @@ import pytest
 from tests.lv2gen import write_bundles
 from tests.pg import PASSWORD, Server, pg_server
 
+# Slow (eight scanner processes writing one PostgreSQL catalogue): left out by `pytest -m "not slow"`, run by CI.
+pytestmark = pytest.mark.slow
+
 __all__ = ["pg_server"]
 
 HOSTS = 8

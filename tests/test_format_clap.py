@@ -45,6 +45,9 @@ from tests.plugins.clap import (
 )
 from tests.support import need
 
+# Slow (DPF's real CLAP plugins and crashing ones through the pool): left out by `pytest -m "not slow"`, run by CI.
+pytestmark = pytest.mark.slow
+
 DPF_ENV = "PLUGINARY_DPF_PLUGINS"
 DPF_DEFAULT = Path("/var/cache/pluginary/dpf")
 

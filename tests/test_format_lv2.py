@@ -31,6 +31,9 @@ from pluginary.formats.lv2 import LV2Format
 from tests.lv2gen import write_bundles
 from tests.support import need
 
+# Slow (every installed LV2 bundle against lilv's lv2info): left out by `pytest -m "not slow"`.
+pytestmark = pytest.mark.slow
+
 LV2 = "http://lv2plug.in/ns/lv2core#"
 UNITS = "http://lv2plug.in/ns/extensions/units#"
 #: The misspelt units namespace old plugins use (swh, invada); hosts read it as UNITS.

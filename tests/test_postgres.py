@@ -18,6 +18,9 @@ from pluginary.core.models import FileResult, Plugin
 from pluginary.testing.backend_suite import BackendFactory, BackendSuite, failure_at, file_of, results_for
 from tests.pg import PASSWORD, Server, pg_server
 
+# Slow (a real PostgreSQL cluster): left out by `pytest -m "not slow"`, run by CI.
+pytestmark = pytest.mark.slow
+
 __all__ = ["pg_server"]  # the fixture, imported to be found
 
 

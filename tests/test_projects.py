@@ -32,6 +32,9 @@ from pluginary.projects.matching import product_key, same_product
 from pluginary.projects.rpp import ReaperReader
 from tests.support import need
 
+# Slow (real Ardour sessions made headless, and real scans): left out by `pytest -m "not slow"`, run by CI.
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data" / "projects"
 VST3 = Path("/usr/lib/vst3")

@@ -25,6 +25,9 @@ from pluginary.pipeline.hooks import builtin_stage_plugins, make_plugin_manager
 from tests.plugins import ParamSpec, PluginSpec
 from tests.plugins.fixtures import MakeVst3
 
+# Slow (real scans of the test plugins before each export): left out by `pytest -m "not slow"`, run by CI.
+pytestmark = pytest.mark.slow
+
 NAMES = ("Crunch Comp", "Deep Synth", "Wide Verb")
 
 

@@ -24,6 +24,9 @@ from pluginary.catalog import Catalog
 from tests.plugins import BundleSpec, Misbehaviour, ParamSpec, PluginSpec
 from tests.support import need
 
+# Slow (real scans through the CLI, kill -9 and Ctrl-C): left out by `pytest -m "not slow"`, run by CI.
+pytestmark = pytest.mark.slow
+
 EG_AMP = Path("/usr/lib/lv2/eg-amp.lv2")
 
 

@@ -32,6 +32,9 @@ from pluginary.core.models import FailureKind
 from pluginary.testing.backend_suite import failure_at, make_plugin, results_for, sample_plugins
 from tests.plugins import Misbehaviour, PluginSpec
 
+# Slow (real servers on the loopback interface, real scans): left out by `pytest -m "not slow"`, run by CI.
+pytestmark = pytest.mark.slow
+
 #: Every kind of hostile text a plugin's author could put in its metadata.
 HOSTILE_NAME = '<script>alert("name")</script>\'"><img src=x onerror=alert(1)>\u202eevil\x07\x1b[2J'
 HOSTILE_VENDOR = "<b onmouseover=alert(2)>Vendor</b>\u2066"

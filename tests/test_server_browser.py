@@ -34,6 +34,9 @@ from tests.test_server import (
     server_env,
 )
 
+# Slow (a real Chromium against a real server): left out by `pytest -m "not slow"`, run by CI.
+pytestmark = pytest.mark.slow
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -41,6 +41,9 @@ from tests.plugins import (
 from tests.plugins.fixtures import MakeVst3
 from tests.plugins.generator import EXPECTED_NAME, GeneratorOptions, make_plugins
 
+# Slow (builds and loads thousands of generated test plugins): left out by `pytest -m "not slow"`, run by CI.
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[1]
 HANG_SECONDS = 3.0
 ZAM_SECONDS = 6.0

@@ -40,6 +40,9 @@ from pluginary.scanning.pool import ScanJob, WorkerPool
 from tests.plugins import BundleSpec, Misbehaviour, ParamSpec, PluginSpec, binary_path
 from tests.plugins.fixtures import DEBIAN_LV2_DIR, MakeVst3
 
+# Slow (Ardour's own VST3 scanner on every bundle): left out by `pytest -m "not slow"`, run by CI.
+pytestmark = pytest.mark.slow
+
 READ = r"""
 import json, sys
 from pathlib import Path
