@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pluginary.core.models import Category, Plugin
+from pluginary.core.models import Category, CategorySource, Plugin
 from pluginary.exporters.ardour import MAX_STATUS_LINE, ArdourExporter, ardour_identity
 
 LV2 = Plugin(
@@ -112,20 +112,23 @@ def test_every_entry_as_ardour_reads_it(tmp_path: Path, caplog: pytest.LogCaptur
             "tags": "delay favourite",
             "name": "AUDelay",
             "user-set": "1",
+            "pluginary": "1",
         },
         ("LV2", "urn:zamaudio:ZamComp"): {
             "type": "LV2",
             "id": "urn:zamaudio:ZamComp",
-            "tags": "dynamics favorite",
+            "tags": "dyn:compressor favorite",  # Ardour's words for our categories
             "name": "ZamComp",
             "user-set": "1",
+            "pluginary": "1",
         },
         ("VST3", "5A616D436F6D705A616D436F6D700001"): {  # the class id upper-case, as FUID::toString prints it
             "type": "VST3",
             "id": "5A616D436F6D705A616D436F6D700001",
-            "tags": "dynamics hidden bus-glue",
+            "tags": "dyn:compressor hidden bus-glue",
             "name": "ZamComp",
             "user-set": "1",
+            "pluginary": "1",
         },
     }
     root = ET.fromstring(files["plugin_tags"])
@@ -142,7 +145,7 @@ def test_every_entry_as_ardour_reads_it(tmp_path: Path, caplog: pytest.LogCaptur
     assert [r.getMessage() for r in caplog.records] == [
         "ardour: 1 VST3 plugin left out: it has no class id (an id vst3:<path>#<name> from an older scan), "
         "and Ardour knows a VST3 plugin only by it; rescan with `pluginary scan --full`"
-    ]
+    ]  # no word of the factory file: every plugin Ardour would know here is tagged
 
 
 def test_ids_ardour_would_not_know_are_left_out() -> None:
@@ -171,7 +174,7 @@ def test_ids_ardour_would_not_know_are_left_out() -> None:
         (",", []),
         ("TAB\there", ["tab-here"]),
         ('"quoted" <x> & y', ['"quoted"-<x>-&-y']),
-        ("eq:parametric", ["eq:parametric"]),
+        ("dyn:limiter", ["dyn:limiter"]),
         ("\x1b[31mred", ["[31mred"]),
     ],
 )
@@ -181,7 +184,7 @@ def test_a_tag_stays_one_ardour_tag(tag: str, words: list[str], tmp_path: Path) 
         id="lv2:urn:t", format="lv2", name="T", path="/t.lv2", categories=(Category("Effect/EQ"),), tags=(tag,)
     )
     read = ardour_tags(render(tmp_path, [plugin])["plugin_tags"])
-    assert read[("LV2", "urn:t")]["tags"].split(" ") == ["eq", *words]
+    assert read[("LV2", "urn:t")]["tags"].split(" ") == ["eq:parametric", *words]
 
 
 def test_status_ids_ardour_cannot_read_back_get_no_line(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -199,7 +202,7 @@ def test_status_ids_ardour_cannot_read_back_get_no_line(tmp_path: Path, caplog: 
         content = render(tmp_path, plugins, statuses=True)["plugin_statuses"]
     assert ardour_statuses(content) == {("LV2", fits): "Favorite", ("LV2", "urn:zz"): "Hidden"}
     assert content.count(b"\n") == 2
-    assert len(caplog.records) == 2
+    assert len([r for r in caplog.records if "no status for" in r.getMessage()]) == 2
 
 
 def test_merge_updates_every_entry_of_a_plugin_and_keeps_comments_and_foreign_entries(tmp_path: Path) -> None:
@@ -217,14 +220,121 @@ def test_merge_updates_every_entry_of_a_plugin_and_keeps_comments_and_foreign_en
     root.feed(files["plugin_tags"])
     elements = list(root.close())
     assert elements[0].tag is ET.Comment and elements[0].text == " mine "
+    ours = {"tags": "dyn:compressor favorite", "name": "ZamComp", "user-set": "1", "pluginary": "1"}
     assert [dict(e.attrib) for e in elements[1:]] == [
-        {"type": "LV2", "id": "urn:zamaudio:ZamComp", "tags": "dynamics favorite", "name": "ZamComp", "user-set": "1"},
+        {"type": "LV2", "id": "urn:zamaudio:ZamComp", **ours},
         {"type": "Lua", "id": "x", "tags": "a,b", "name": "Lua thing", "extra": "kept"},
-        {"type": "LV2", "id": "urn:zamaudio:ZamComp", "tags": "dynamics favorite", "name": "ZamComp", "user-set": "1"},
+        {"type": "LV2", "id": "urn:zamaudio:ZamComp", **ours},
     ]
     assert files["plugin_statuses"] == (
         b"LV2 Favorite urn:zamaudio:ZamComp\r\nLADSPA Hidden 1216\r\nLV2 Favorite urn:zamaudio:ZamComp\r\n"
     )
+
+
+FACTORY = Path("/usr/share/ardour7/plugin_metadata/plugin_tags")
+
+
+def test_our_categories_are_in_ardours_own_vocabulary() -> None:
+    """Every word a taxonomy category becomes is one Ardour's factory tag file uses (Debian's Ardour 7)."""
+    from pluginary.core import taxonomy
+    from pluginary.exporters.ardour import ARDOUR_TAGS, REFINED, factory_tags
+    from tests.support import need
+
+    need(FACTORY.exists(), "needs Debian's ardour-data for Ardour's factory plugin_tags (apt-get install ardour)")
+    vocabulary = {word for tags in (factory_tags(FACTORY) or {}).values() for word in tags.split()}
+    assert set(ARDOUR_TAGS) == set(taxonomy.names())
+    ours = {w for words in ARDOUR_TAGS.values() for w in words} | {w for rules in REFINED.values() for _, w in rules}
+    assert ours <= vocabulary, ours - vocabulary
+    assert not {"dynamics", "eq", "effect", "organ"} & ours
+
+
+def test_refined_words_follow_the_plugins_name_and_native_categories(tmp_path: Path) -> None:
+    def tags(name: str, category: str, native: tuple[str, ...] = ()) -> str:
+        plugin = Plugin(
+            id="lv2:urn:r", format="lv2", name=name, path="/r.lv2", native_categories=native,
+            categories=(Category(category),), tags=("x",),
+        )  # fmt: skip
+        return ardour_tags_of(render(tmp_path, [plugin])["plugin_tags"])[("LV2", "urn:r")]["tags"]
+
+    assert tags("ZamComp", "Effect/Dynamics") == "dyn:compressor x"
+    assert tags("ZamGate", "Effect/Dynamics", ("lv2:GatePlugin",)) == "dyn:gate/expander x"
+    assert tags("x42 Limiter", "Effect/Dynamics") == "dyn:limiter x"
+    assert tags("ZamGEQ31", "Effect/EQ", ("lv2:EQPlugin",)) == "eq:parametric x"
+    assert tags("Graphic EQ", "Effect/EQ") == "eq:graphic x"
+    assert tags("Guitar Amp", "Effect/Distortion") == "amp-simulator x"
+    assert tags("setBfree", "Instrument/Organ") == "instrument keys x"
+    assert tags("Arp", "MIDI") == "midi-effect x"
+
+
+ardour_tags_of = ardour_tags
+
+
+def test_untagged_plugins_keep_ardours_factory_tags_and_only_user_labels_are_user_set(tmp_path: Path) -> None:
+    """Ardour ranks user-set entries over its factory file, and an entry here without user-set like the factory
+    file (the later read wins): an untagged plugin Ardour has factory tags for gets no entry (and ours from an
+    earlier export goes), an untagged one it has none for gets ours without user-set, a tagged one gets
+    Ardour's factory tags plus the user's; the user's own entry from Ardour is never replaced by an untagged
+    plugin's."""
+    factory = tmp_path / "factory_tags"
+    factory.write_bytes(
+        b'<?xml version="1.0"?>\n<PluginTags>\n'
+        b'  <Plugin type="LV2" id="urn:ardour:a-eq" tags="eq:parametric, Inline-UI" name="a-EQ"/>\n'
+        b'  <Plugin type="LV2" id="urn:ardour:a-comp" tags="dyn:compressor inline-ui" name="a-Compressor"/>\n'
+        b"</PluginTags>\n"
+    )
+    folder = tmp_path / "ardour7" / "plugin_metadata"
+    folder.mkdir(parents=True)
+    (folder / "plugin_tags").write_bytes(
+        b"<PluginTags>\n"
+        b'  <Plugin type="LV2" id="urn:ardour:a-eq" tags="eq:filter" name="a-EQ" user-set="1" pluginary="1"/>\n'
+        b'  <Plugin type="LV2" id="urn:mine" tags="my-own" name="Mine" user-set="1"/>\n'
+        b"</PluginTags>\n"
+    )
+
+    def lv2(uri: str, category: str, *tags: str, user: bool = False) -> Plugin:
+        source = CategorySource.USER if user else CategorySource.NATIVE
+        return Plugin(id=f"lv2:{uri}", format="lv2", name=uri, path="/x.lv2", categories=(Category(category, source),),
+                      tags=tags)  # fmt: skip
+
+    plugins = [
+        lv2("urn:ardour:a-eq", "Effect/EQ"),  # untagged, factory tags: none of ours
+        lv2("urn:ardour:a-comp", "Effect/Dynamics", "Glue"),  # tagged: factory tags + the user's
+        lv2("urn:zam:ZamEQ2", "Effect/EQ"),  # untagged, no factory tags: ours, not user-set
+        lv2("urn:zam:ZamTube", "Effect/Reverb", user=True),  # a category the user set: user-set
+        lv2("urn:mine", "Effect/Delay"),  # untagged, but the user tagged it in Ardour: theirs stays
+    ]
+    read = render(folder, plugins, factory_tags=str(factory))["plugin_tags"]
+    entries = {e.get("id"): dict(e.attrib) for e in ET.fromstring(read)}
+    assert entries == {
+        "urn:ardour:a-comp": {"type": "LV2", "id": "urn:ardour:a-comp", "tags": "dyn:compressor inline-ui glue",
+                              "name": "urn:ardour:a-comp", "user-set": "1", "pluginary": "1"},
+        "urn:zam:ZamEQ2": {"type": "LV2", "id": "urn:zam:ZamEQ2", "tags": "eq:parametric", "name": "urn:zam:ZamEQ2",
+                           "pluginary": "1"},
+        "urn:zam:ZamTube": {"type": "LV2", "id": "urn:zam:ZamTube", "tags": "reverb", "name": "urn:zam:ZamTube",
+                            "user-set": "1", "pluginary": "1"},
+        "urn:mine": {"type": "LV2", "id": "urn:mine", "tags": "my-own", "name": "Mine", "user-set": "1"},
+    }  # fmt: skip
+    # Found by itself beside an Ardour 7 config folder: Debian's factory file.
+    if FACTORY.exists():
+        found = ET.fromstring(render(folder, plugins[:1])["plugin_tags"])
+        assert "urn:ardour:a-eq" not in {e.get("id") for e in found}
+
+
+def test_a_missing_factory_tags_file_is_one_line_exit_2(tmp_path: Path) -> None:
+    from tests.support import need
+
+    need(Path("/usr/lib/lv2/a-eq.lv2").exists(), "needs Ardour's own LV2 plugins (apt-get install ardour-lv2-plugins)")
+    catalog = tmp_path / "catalog.sqlite"
+    scan = [sys.executable, "-m", "pluginary", "scan", "/usr/lib/lv2/a-eq.lv2", "--catalog", str(catalog)]
+    assert subprocess.run(scan, capture_output=True, timeout=120).returncode == 0
+    result = subprocess.run(
+        [sys.executable, "-m", "pluginary", "export", "ardour", str(tmp_path / "out"), "-o",
+         f"factory_tags={tmp_path / 'nope'}", "--catalog", str(catalog)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and "factory tags file" in result.stderr and "nope" in result.stderr
+    assert not (tmp_path / "out").exists()
 
 
 # --- a real Ardour 7 applies what we write ------------------------------------------------------------
@@ -277,8 +387,11 @@ os._exit(0)
 
 def test_a_real_ardour_applies_our_lv2_and_vst3_tags_and_statuses(debian_vst3_dir: Path, tmp_path: Path) -> None:
     """Debian's Ardour 7 (libardour, headless) loads the files `pluginary export ardour` wrote from a real
-    scan of zam's ZamComp, as VST3 and LV2: each plugin shows exactly our tags and has our status. A wrong
-    VST3 id (its case, or the path form) or a tag split at a comma shows up here."""
+    scan of zam's ZamComp (VST3 and LV2) and ZamEQ2, and of Ardour's own a-EQ and a-Compressor: each tagged
+    plugin shows Ardour's words for our categories and the user's tags, and has our status; the untagged a-EQ
+    keeps its factory tags (`eq:parametric inline-ui`), the tagged a-Compressor has them plus ours, and the
+    untagged ZamEQ2, which Ardour has no factory tags for, shows ours. A wrong VST3 id (its case, or the path
+    form), a tag split at a comma or an entry replacing factory tags shows up here."""
     import shutil
 
     from tests.support import need
@@ -287,11 +400,16 @@ def test_a_real_ardour_applies_our_lv2_and_vst3_tags_and_statuses(debian_vst3_di
     need(shutil.which("gcc"), "needs gcc for the probe's few stub symbols (apt-get install gcc)")
     vst3, lv2 = debian_vst3_dir / "ZamComp.vst3", Path("/usr/lib/lv2/ZamComp.lv2")
     need(vst3.exists() and lv2.exists(), "needs Debian's zam-plugins (apt-get install zam-plugins)")
+    ace = [Path("/usr/lib/lv2/a-eq.lv2"), Path("/usr/lib/lv2/a-comp.lv2")]
+    need(all(p.exists() for p in ace), "needs Ardour's own LV2 plugins (apt-get install ardour-lv2-plugins)")
 
     catalog = tmp_path / "catalog.sqlite"
     cli = [sys.executable, "-m", "pluginary"]
     scanned = subprocess.run(
-        [*cli, "scan", str(vst3), str(lv2), "--catalog", str(catalog)], capture_output=True, text=True, timeout=300
+        [*cli, "scan", str(vst3), str(lv2), "/usr/lib/lv2/ZamEQ2.lv2", *map(str, ace), "--catalog", str(catalog)],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert scanned.returncode == 0, scanned.stderr
     listed = json.loads(
@@ -303,9 +421,15 @@ def test_a_real_ardour_applies_our_lv2_and_vst3_tags_and_statuses(debian_vst3_di
             check=True,
         ).stdout
     )
-    ids = {plugin["format"]: plugin["id"] for plugin in listed}
-    assert ids["vst3"].startswith("vst3:") and len(ids["vst3"]) == 5 + 32
-    for plugin_id, tags in ((ids["vst3"], ["Bus, Glue", "favorite"]), (ids["lv2"], ["Pluginary Check", "hidden"])):
+    ids = {(plugin["format"], plugin["name"]): plugin["id"] for plugin in listed}
+    zam_vst3, zam_lv2 = ids[("vst3", "ZamComp")], ids[("lv2", "ZamComp")]
+    assert zam_vst3.startswith("vst3:") and len(zam_vst3) == 5 + 32
+    assert {("lv2", "ZamEQ2"), ("lv2", "ACE EQ"), ("lv2", "ACE Compressor")} <= set(ids), ids
+    for plugin_id, tags in (
+        (zam_vst3, ["Bus, Glue", "favorite"]),
+        (zam_lv2, ["Pluginary Check", "hidden"]),
+        (ids[("lv2", "ACE Compressor")], ["Pluginary Glue"]),
+    ):
         tagged = subprocess.run(
             [*cli, "tag", plugin_id, *tags, "--catalog", str(catalog)], capture_output=True, text=True, timeout=60
         )
@@ -346,7 +470,15 @@ def test_a_real_ardour_applies_our_lv2_and_vst3_tags_and_statuses(debian_vst3_di
     assert len(found["lv2"]) > 1 and len(found["vst3"]) >= 1  # Ardour did find the plugins installed
 
     # Ardour sorts a plugin's tags; Favorite is 1, Hidden 2.
-    assert [entry for entry in found["vst3"] if "bus-glue" in entry[0]] == [["bus-glue dynamics favorite", 1]]
+    assert [entry for entry in found["vst3"] if "bus-glue" in entry[0]] == [["bus-glue dyn:compressor favorite", 1]]
     assert [entry for entry in found["lv2"] if "pluginary-check" in entry[0]] == [
-        ["dynamics hidden pluginary-check", 2]
+        ["dyn:compressor hidden pluginary-check", 2]
     ]
+    assert ["dyn:compressor inline-ui pluginary-glue", 0] in found["lv2"]  # a-Compressor: factory tags + ours
+    assert ["eq:parametric inline-ui", 0] in found["lv2"]  # a-EQ, untagged: Ardour's factory tags, untouched
+    assert ["eq:parametric", 0] in found["lv2"]  # ZamEQ2, untagged, no factory tags: our category
+    written = ET.fromstring((metadata / "plugin_tags").read_bytes())
+    ours = [e for e in written if e.get("id", "").startswith(("urn:ardour", "urn:zam"))]
+    assert {e.get("id"): e.get("user-set") for e in ours} == {
+        "urn:ardour:a-comp": "1", "urn:zamaudio:ZamComp": "1", "urn:zamaudio:ZamEQ2": None,
+    }  # fmt: skip

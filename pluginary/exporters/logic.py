@@ -10,8 +10,11 @@ Plug-in Manager's files:
   list whose `tags` dictionary maps a category to `"user"`; categories nest with
   `:` (`Effect:Reverb`). Other keys (`nickname`, `shortname`) are the user's and kept.
 - `MusicApps.tagpool`: category → number of plug-ins in it.
-- `MusicApps.properties` (`properties: true`): `sorting`, the order categories
-  are listed in; Pluginary appends the ones it adds and keeps the rest.
+- `MusicApps.properties`: `sorting`, the order categories are listed in; a
+  category missing from it may not show in the Plug-in Manager, so Pluginary
+  always appends the ones it adds (in taxonomy order) and keeps the rest.
+  `properties: false` only stops Pluginary from creating the file where there is
+  none; an existing one always gets the new categories.
 
 Merging: Pluginary owns, in a tag set, the tags named after its taxonomy
 (`Effect:Reverb`, `Instrument`, …) and the ones it writes; the user's own
@@ -150,8 +153,10 @@ def _tagpool(target: Path, owned: set[str], counts: dict[str, int]) -> OutputFil
     return OutputFile(target, _dump(pool, fmt)) if existing is not None or pool else None
 
 
-def _properties(target: Path, owned: set[str], counts: dict[str, int]) -> OutputFile | None:
+def _properties(target: Path, owned: set[str], counts: dict[str, int], create: bool) -> OutputFile | None:
     existing = read_existing(target)
+    if existing is None and not create:
+        return None
     properties, fmt = _load(target, existing)
     old = properties.get("sorting")
     sorting = list(old) if isinstance(old, list) else []
@@ -190,9 +195,10 @@ class LogicExporter:
         for tags in final_tags.values():
             for tag in _with_parents(tags) & owned:
                 counts[tag] = counts.get(tag, 0) + 1
-        extra = [_tagpool(folder / TAGPOOL_FILE, owned, counts)]
-        if opts.properties:
-            extra.append(_properties(folder / PROPERTIES_FILE, owned, counts))
+        extra = [
+            _tagpool(folder / TAGPOOL_FILE, owned, counts),
+            _properties(folder / PROPERTIES_FILE, owned, counts, create=opts.properties),
+        ]
         return files + [f for f in extra if f is not None]
 
 
