@@ -236,6 +236,7 @@ def test_a_catalogue_from_a_newer_pluginary_is_refused(tmp_path: Path) -> None:
     _refused(path, "newer Pluginary")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", ["truncated", "scribbled"])
 def test_a_damaged_catalogue_is_reported_not_crashed_on(tmp_path: Path, damage: str) -> None:
     path = tmp_path / "c.sqlite"
@@ -535,6 +536,7 @@ any_plugins = every_field(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend_class", [SQLiteBackend, JSONBackend])
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(plugin=any_plugins)
@@ -565,6 +567,7 @@ def searchable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Catalog]:
     catalog.close()
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=st.text() | st.text(alphabet=st.characters(codec="ascii", categories=["L", "N", "P", "Zs", "S"])))
 def test_any_text_is_a_safe_search(searchable: Catalog, text: str) -> None:
@@ -585,6 +588,7 @@ def growing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Catalog]:
     catalog.close()
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(name=names)
 def test_a_plugin_is_found_by_its_own_name(growing: Catalog, name: str) -> None:
@@ -658,6 +662,7 @@ def test_unreadable_parameter_count_ranges(spec: str) -> None:
 # -- streaming -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_iterating_a_large_catalogue_does_not_load_it_whole(tmp_path: Path) -> None:
     backend = SQLiteBackend(tmp_path / "big.sqlite")
     for batch in batches(iter_results(iter_plugins(3000, 20))):

@@ -156,6 +156,7 @@ def test_search_limit_must_be_at_least_one(catalog: Path, limit: str) -> None:
     one_line(pluginary("search", "reverb", "--limit", limit, "--catalog", str(catalog)), 2, "--limit", limit)
 
 
+@pytest.mark.slow
 def test_an_unknown_format_filter_names_the_installed_ones(catalog: Path) -> None:
     line = one_line(pluginary("list", "--format", "xyz", "--catalog", str(catalog)), 2, "unknown format 'xyz'")
     assert line.endswith("installed: au, clap, lv2, vst3")
@@ -165,6 +166,7 @@ def test_an_unknown_format_filter_names_the_installed_ones(catalog: Path) -> Non
     assert len(listed) == 7 and {line.split("\t")[3] for line in listed} == {"vst3"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("option", ["--limit", "--offset"])
 def test_integers_too_large_for_sqlite_are_usage_errors(catalog: Path, option: str) -> None:
     huge = "99999999999999999999"
@@ -172,6 +174,7 @@ def test_integers_too_large_for_sqlite_are_usage_errors(catalog: Path, option: s
     assert pluginary("list", option, str(2**63 - 1), "--catalog", str(catalog)).returncode == 0
 
 
+@pytest.mark.slow
 def test_a_data_dir_that_is_a_file(tmp_path: Path) -> None:
     blocker = tmp_path / "data"
     blocker.write_text("")
@@ -190,6 +193,7 @@ pluginary.cli.app.main(sys.argv[1:])
 """
 
 
+@pytest.mark.slow
 def test_a_catalogue_in_a_folder_the_user_cannot_enter(tmp_path: Path, catalog: Path) -> None:
     if os.geteuid() != 0:
         pytest.skip("drops to `nobody`, which needs root; as another user, chmod gives the same case")
@@ -216,6 +220,7 @@ def test_standard_output_on_a_full_disk(catalog: Path) -> None:
         one_line(done, 1, "cannot write standard output: No space left on device")
 
 
+@pytest.mark.slow
 def test_a_closed_pipe_ends_quietly(catalog: Path) -> None:
     # `pluginary list | head -1`: the reader goes away after one line.
     from pluginary.backends.sqlite import SQLiteBackend
@@ -259,6 +264,7 @@ def hostile_catalog(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("output", ["table", "plain"])
 def test_plugin_text_is_shown_never_obeyed(hostile_catalog: Path, output: str) -> None:
     catalog = ["--catalog", str(hostile_catalog), "-o", output]
@@ -284,6 +290,7 @@ def test_json_output_keeps_plugin_text_as_data(hostile_catalog: Path) -> None:
     assert json.loads(done.stdout)[0]["name"] == f"Name{HOSTILE}"
 
 
+@pytest.mark.slow
 def test_the_run_summary_shows_a_hostile_failure_safely(tmp_path: Path, make_vst3: Any) -> None:
     root = tmp_path / "plugins"
     make_vst3(PluginSpec(name=f"Crash{HOSTILE}", misbehaviour=Misbehaviour(crash="segv")), root=root)
@@ -321,6 +328,7 @@ def _scan_in_its_own_session(folder: Path, catalog: Path) -> subprocess.Popen[st
     ],
     ids=["SIGTERM", "Ctrl-C to the process group"],
 )
+@pytest.mark.slow
 def test_a_stopped_scan_blames_no_plugin_and_resumes(
     slow_folder: Path,  # noqa: F811  # test_scan_pipeline's fixture, imported above
     tmp_path: Path,

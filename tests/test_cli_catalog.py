@@ -311,6 +311,7 @@ def test_the_real_command(catalog_path: Path) -> None:
     assert missing.stderr.count("\n") == 1 and "no catalogue here" in missing.stderr
 
 
+@pytest.mark.slow
 def test_a_catalogue_of_a_newer_schema_is_refused_in_one_line_and_left_alone(catalog_path: Path) -> None:
     conn = sqlite3.connect(catalog_path)
     conn.execute("UPDATE metadata SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION + 1),))

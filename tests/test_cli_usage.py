@@ -139,6 +139,7 @@ def run_all(argvs: list[list[str]], env: dict[str, str]) -> list[subprocess.Comp
     return done
 
 
+@pytest.mark.slow
 def test_one_usage_error_per_command_through_the_real_entry_point(isolated: dict[str, str]) -> None:
     # The walk's first case of every command, and the ones a newcomer meets first.
     firsts = {case.command: case for case in reversed(CASES)}

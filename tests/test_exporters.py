@@ -203,6 +203,7 @@ def test_yaml_holds_the_same_document_as_json(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.slow
 def test_yaml_quotes_what_a_reader_would_misread(tmp_path: Path) -> None:
     names = ["yes", "No", "1.0", "a: b", "- x", "#x", "a\x85b", "a\u2028b", "null", "~", "Café 😀", "1:2", "0o17"]
     made = [Plugin(id=f"lv2:urn:{i}", format="lv2", name=name, path="/x") for i, name in enumerate(names)]
@@ -271,6 +272,7 @@ def yaml_plugins(draw: st.DrawFn) -> list[Plugin]:
     return made
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(made=yaml_plugins(), timestamps=st.booleans())
 def test_pyyaml_and_ruamel_read_the_yaml_export_back_equal_to_the_json_export(
@@ -715,6 +717,7 @@ def parse_back(name: str, files: dict[str, bytes], input_plugins: list[Plugin]) 
                 assert set(loaded["tags"]) <= {logic_category(c.name) for p in input_plugins for c in p.categories}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", EXPORTERS)
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(catalogue_=plugins(), seed=st.randoms(use_true_random=False))
@@ -926,6 +929,7 @@ def foreign_ini(draw: st.DrawFn, sections: list[str], owned: set[bytes]) -> byte
 OWNED_REAPER_KEYS = {b"FabFilter_Pro_Q_3.vst3", b"Surge_XT.vst3", b"Apple: AUDelay", b"urn:zamaudio:ZamComp"}
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(old=foreign_ini(["category", "developer", "custom", "category]x", " category"], OWNED_REAPER_KEYS))
 def test_reaper_tags_merge_keeps_every_foreign_line_byte_for_byte(old: bytes) -> None:
@@ -934,6 +938,7 @@ def test_reaper_tags_merge_keeps_every_foreign_line_byte_for_byte(old: bytes) ->
     assert b"FabFilter_Pro_Q_3.vst3=EQ" in new and b"urn:zamaudio:ZamComp=Damien Zammit" in new
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(old=foreign_ini(["Folder0", "Folder7", "custom", "Folders x"], set()))
 def test_reaper_folders_merge_keeps_every_foreign_line_byte_for_byte(old: bytes) -> None:
@@ -946,6 +951,7 @@ def test_reaper_folders_merge_keeps_every_foreign_line_byte_for_byte(old: bytes)
     newline=st.sampled_from([b"\n", b"\r\n"]),
     final=st.booleans(),
 )
+@pytest.mark.slow
 def test_ardour_statuses_merge_keeps_every_foreign_line_byte_for_byte(
     lines: list[bytes], newline: bytes, final: bool
 ) -> None:
@@ -1130,6 +1136,7 @@ HOSTILE_NAME = (
 )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", EXPORTERS)
 @pytest.mark.parametrize("size", [1, 100_000 // len(HOSTILE_NAME)])
 def test_hostile_and_huge_names_stay_one_value_in_every_format(name: str, size: int, tmp_path: Path) -> None:

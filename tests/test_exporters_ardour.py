@@ -320,6 +320,7 @@ def test_untagged_plugins_keep_ardours_factory_tags_and_only_user_labels_are_use
         assert "urn:ardour:a-eq" not in {e.get("id") for e in found}
 
 
+@pytest.mark.slow
 def test_a_missing_factory_tags_file_is_one_line_exit_2(tmp_path: Path) -> None:
     from tests.support import need
 
@@ -385,6 +386,7 @@ os._exit(0)
 """
 
 
+@pytest.mark.slow
 def test_a_real_ardour_applies_our_lv2_and_vst3_tags_and_statuses(debian_vst3_dir: Path, tmp_path: Path) -> None:
     """Debian's Ardour 7 (libardour, headless) loads the files `pluginary export ardour` wrote from a real
     scan of zam's ZamComp (VST3 and LV2) and ZamEQ2, and of Ardour's own a-EQ and a-Compressor: each tagged

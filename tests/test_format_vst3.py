@@ -358,6 +358,7 @@ def plain_pedalboard(debian_vst3_dir: Path) -> dict[str, dict[str, Any]]:
     return {Path(item["path"]).stem: item for item in json.loads(line[len("RESULT") :])}
 
 
+@pytest.mark.slow
 def test_every_zam_plugin_scans_within_the_default_deadline(zam_results: dict[str, FileResult]) -> None:
     assert len(zam_results) >= 10
     for stem, result in zam_results.items():
@@ -370,6 +371,7 @@ def test_every_zam_plugin_scans_within_the_default_deadline(zam_results: dict[st
     assert len({r.plugins[0].id for r in zam_results.values()}) == len(zam_results)
 
 
+@pytest.mark.slow
 def test_zam_plugins_match_plain_pedalboard(
     zam_results: dict[str, FileResult], plain_pedalboard: dict[str, dict[str, Any]]
 ) -> None:

@@ -292,6 +292,7 @@ def test_no_retries_means_one_attempt(make_vst3: MakeVst3) -> None:
     assert result.failure and result.failure.attempts == 1
 
 
+@pytest.mark.slow
 def test_a_retry_runs_in_a_fresh_worker(tmp_path: Path) -> None:
     crashing = crafted_bundles(tmp_path / "crash", 1)
     plain = crafted_bundles(tmp_path / "plain", 3)
@@ -306,6 +307,7 @@ def test_a_retry_runs_in_a_fresh_worker(tmp_path: Path) -> None:
     assert earlier and retried.plugins[0].version not in earlier  # its worker had loaded nothing before
 
 
+@pytest.mark.slow
 def test_a_hang_times_out_and_the_scan_goes_on(make_vst3: MakeVst3) -> None:
     hang = make_vst3(PluginSpec(name="Hang", misbehaviour=Misbehaviour(hang_stage="load")))
     good = [make_vst3(PluginSpec(name=f"After {i}")) for i in range(3)]
@@ -320,6 +322,7 @@ def test_a_hang_times_out_and_the_scan_goes_on(make_vst3: MakeVst3) -> None:
     assert elapsed < 6.0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("busy", [False, True], ids=["idle hang", "busy hang"])
 def test_an_idle_hang_is_retried_beside_the_pool_a_busy_one_in_it(make_vst3: MakeVst3, busy: bool) -> None:
     """A load that waits without using the CPU moves beside the pool and so does its retry, while the scan
@@ -339,6 +342,7 @@ def test_an_idle_hang_is_retried_beside_the_pool_a_busy_one_in_it(make_vst3: Mak
     assert [Path(r.file.path).stem for r in results].index("Hang") == (0 if busy else len(good))
 
 
+@pytest.mark.slow
 def test_jobs_queued_behind_a_dying_plugin_are_handed_out_again(make_vst3: MakeVst3) -> None:
     """Quick loads get the next job queued behind them; a crash or hang is charged to the loading job only."""
     quick = [make_vst3(PluginSpec(name=f"Quick {i}")) for i in range(16)]
@@ -382,6 +386,7 @@ def test_plugin_output_never_reaches_the_channel(make_vst3: MakeVst3, tmp_path: 
     assert sum(f.stat().st_size for f in logs.iterdir()) >= 3 * 600_000  # the noise went to the worker's log
 
 
+@pytest.mark.slow
 def test_workers_are_recycled_after_a_number_of_plugins(tmp_path: Path) -> None:
     bundles = crafted_bundles(tmp_path, 6)
     with WorkerPool(1, recycle_after=2) as pool:
@@ -465,6 +470,7 @@ def started(journal: Path, bundle: Path) -> bool:
     return journal.exists() and f' "{bundle}"\n' in journal.read_text()
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_workers_and_keeps_what_finished(make_vst3: MakeVst3, tmp_path: Path) -> None:
     quick = [make_vst3(PluginSpec(name=f"Quick {i}")) for i in range(2)]
     hangs = [make_vst3(PluginSpec(name=f"Hang {i}", misbehaviour=Misbehaviour(hang_stage="load"))) for i in range(2)]
@@ -481,6 +487,7 @@ def test_ctrl_c_stops_workers_and_keeps_what_finished(make_vst3: MakeVst3, tmp_p
     assert Journal(journal).in_flight() == []
 
 
+@pytest.mark.slow
 def test_after_kill_9_the_next_run_knows_the_plugin_in_flight(make_vst3: MakeVst3, tmp_path: Path) -> None:
     before = [make_vst3(PluginSpec(name=f"Before {i}")) for i in range(3)]
     hang = make_vst3(PluginSpec(name="Hang", misbehaviour=Misbehaviour(hang_stage="load")))

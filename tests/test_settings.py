@@ -135,6 +135,7 @@ def test_values_at_the_bounds_are_accepted(tmp_path: Path) -> None:
     assert (scan.recycle_after, scan.max_rss_mb, scan.workers) == (1, 64, 0)
 
 
+@pytest.mark.slow
 def test_a_zero_timeout_is_refused_by_the_cli_before_anything_runs(tmp_path: Path) -> None:
     # `--set scan.timeout=0` once failed 2,106 of 2,176 plugins; NaN hung forever.
     for value in ("0", "nan", ".nan"):
@@ -188,7 +189,9 @@ def test_a_billion_laughs_file_is_refused_in_under_a_second_in_bounded_memory(tm
     )
     seconds, max_rss_kb = figures.split()
     assert float(seconds) < 1.0
-    assert int(max_rss_kb) < 200_000  # the interpreter and the loader's imports take ~40 MB
+    # Bounded: the interpreter and its imports take 40-200 MB as the machine goes; expanding the file
+    # would take gigabytes (the child runs under a 1 GB limit).
+    assert int(max_rss_kb) < 300_000
 
 
 def test_a_bomb_through_the_cli_is_one_line(tmp_path: Path) -> None:
@@ -233,6 +236,7 @@ def test_a_file_that_is_not_utf8_is_one_line_with_the_byte(tmp_path: Path, where
     assert one_line_error(done) == f"{bad}: not UTF-8 at byte {latin1.index(0xE9)} — save it as UTF-8"
 
 
+@pytest.mark.slow
 def test_a_fifo_or_a_deep_nest_is_refused_not_waited_on(tmp_path: Path) -> None:
     fifo = tmp_path / "p.yaml"
     os.mkfifo(fifo)
