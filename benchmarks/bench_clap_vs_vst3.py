@@ -52,8 +52,10 @@ def main() -> int:
             print(f"{fmt}: in one process {alone:.2f} s [baseline]; pool of 2 {pool:.2f} s = {alone / pool:.2f}×")
         relative = speedups["clap"] / speedups["vst3"]
         met = LOW <= relative <= HIGH
-        print(f"CLAP through the pool takes {pooled['clap'] / pooled['vst3']:.2f}× VST3's time; CLAP's pool "
-              f"speed-up is {relative:.2f}× VST3's [target {LOW}-{HIGH}×: {'met' if met else 'MISSED'}]")
+        print(
+            f"CLAP through the pool takes {pooled['clap'] / pooled['vst3']:.2f}× VST3's time; CLAP's pool "
+            f"speed-up is {relative:.2f}× VST3's [target {LOW}-{HIGH}×: {'met' if met else 'MISSED'}]"
+        )
         print(f"load average {scanbench.load_average()}")
     return 0 if met else 1
 

@@ -73,7 +73,7 @@ def load_from_turtle(root: Path) -> list[Plugin]:
             )
             classes = values(f"SELECT ?t WHERE {{ {subject} a ?t }}")
             ports = rows(
-                    f"""SELECT ?index ?name ?kind ?dir ?midi WHERE {{
+                f"""SELECT ?index ?name ?kind ?dir ?midi WHERE {{
                       {subject} <{LV2}port> ?port . ?port <{LV2}index> ?index ; <{LV2}name> ?name ;
                       a ?kind ; a ?dir .
                       FILTER(?kind IN (<{LV2}ControlPort>, <{LV2}AudioPort>, <{ATOM}AtomPort>))
@@ -149,11 +149,15 @@ def main() -> int:
 
     print(f"plugins read: {len(plugins)} from {args.root} ({source})")
     print(f"with a native class: {len(rows)}; keywords gave no answer for {unanswered}")
-    print(f"top-level agreement:   {top_hits}/{len(rows)} = {top_hits / len(rows):.1%}"
-          f"   (majority baseline '{top_majority[0]}': {top_majority[1] / len(rows):.1%})")
+    print(
+        f"top-level agreement:   {top_hits}/{len(rows)} = {top_hits / len(rows):.1%}"
+        f"   (majority baseline '{top_majority[0]}': {top_majority[1] / len(rows):.1%})"
+    )
     if specific:
-        print(f"subcategory agreement: {sub_hits}/{len(specific)} = {sub_hits / len(specific):.1%}"
-              f"   (majority baseline '{sub_majority[0]}': {sub_majority[1] / len(specific):.1%})")
+        print(
+            f"subcategory agreement: {sub_hits}/{len(specific)} = {sub_hits / len(specific):.1%}"
+            f"   (majority baseline '{sub_majority[0]}': {sub_majority[1] / len(specific):.1%})"
+        )
     print(f"time: {elapsed:.2f} s")
     verdict = "met" if top_hits / len(rows) >= TARGET else "NOT met"
     print(f"target top-level ≥ {TARGET:.0%}: {verdict}")

@@ -68,8 +68,10 @@ def main() -> int:
         good = [Path(path) for path, e in entries.items() if not e["kills"]]
         hangs = sum(1 for e in entries.values() if e["plugins"][0]["misbehaviour"]["hang_stage"])
         crashes = sum(1 for e in entries.values() if e["kills"]) - hangs
-        print(f"{len(entries)} bundles: {len(good)} good, {crashes} crash, {hangs} hang; "
-              f"load average {scanbench.load_average()}")
+        print(
+            f"{len(entries)} bundles: {len(good)} good, {crashes} crash, {hangs} hang; "
+            f"load average {scanbench.load_average()}"
+        )
 
         good_load = scanbench.in_process_scan(good)["loop"]
         run = scanbench.pool_scan(list(map(Path, entries)), args.workers, DEADLINE, retries=args.retries)
@@ -78,19 +80,25 @@ def main() -> int:
         missing = len(entries) - len(run.results)
         budget = 1.2 * good_load / args.workers + (args.retries + 1) * DEADLINE + 1.0
         serial = 1.2 * (good_load / args.workers + hangs * DEADLINE * (args.retries + 1) / args.workers)
-        print(f"scan: {run.wall:.1f} s with {args.workers} workers, retries {args.retries}; "
-              f"{run.stats.crashes} worker crashes, {run.stats.timeouts} timeouts, "
-              f"{run.stats.workers_started} workers started "
-              f"({run.stats.startup_seconds / run.stats.workers_started * 1000:.0f} ms mean start-up)")
+        print(
+            f"scan: {run.wall:.1f} s with {args.workers} workers, retries {args.retries}; "
+            f"{run.stats.crashes} worker crashes, {run.stats.timeouts} timeouts, "
+            f"{run.stats.workers_started} workers started "
+            f"({run.stats.startup_seconds / run.stats.workers_started * 1000:.0f} ms mean start-up)"
+        )
         print(f"good plugins loaded in {good_load:.2f} s in one plain process")
         for path, why in wrong[:10]:
             print(f"  WRONG {Path(path).name}: {why}")
         truthful = not wrong and not missing
-        print(f"every good plugin stored, every bad one quarantined with its true reason: "
-              f"{'yes' if truthful else f'NO ({len(wrong)} wrong, {missing} missing)'}")
+        print(
+            f"every good plugin stored, every bad one quarantined with its true reason: "
+            f"{'yes' if truthful else f'NO ({len(wrong)} wrong, {missing} missing)'}"
+        )
         within = run.wall <= budget
-        print(f"wall {run.wall:.1f} s vs 1.2 × good / workers + {args.retries + 1} × deadline + 1 s = {budget:.1f} s "
-              f"[{'met' if within else 'MISSED'}]; hangs one after another would be {serial:.1f} s")
+        print(
+            f"wall {run.wall:.1f} s vs 1.2 × good / workers + {args.retries + 1} × deadline + 1 s = {budget:.1f} s "
+            f"[{'met' if within else 'MISSED'}]; hangs one after another would be {serial:.1f} s"
+        )
         print(f"load average {scanbench.load_average()}")
     return 0 if truthful and within else 1
 

@@ -49,8 +49,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as scratch:
         made = time.perf_counter()
         bundles = scanbench.make_test_plugins(Path(scratch) / "plugins", args.count, 6)
-        print(f"{len(bundles)} test bundles made in {time.perf_counter() - made:.1f} s; "
-              f"scanner RSS before the scan {rss_mb():.1f} MB; load average {scanbench.load_average()}")
+        print(
+            f"{len(bundles)} test bundles made in {time.perf_counter() - made:.1f} s; "
+            f"scanner RSS before the scan {rss_mb():.1f} MB; load average {scanbench.load_average()}"
+        )
         journal = None if args.no_journal else Journal(Path(scratch) / "scan.journal")
         started = time.perf_counter()
         batch, plugins, failed, samples = [], 0, 0, []
@@ -72,14 +74,18 @@ def main() -> int:
             journal.clear()
         elapsed = time.perf_counter() - started
         peak = peak_mb()
-        print(f"scanned {len(bundles)} bundles ({plugins} plugins, {failed} failed) in {elapsed:.1f} s with "
-              f"{args.workers} workers, journal {'off' if args.no_journal else 'on'}; "
-              f"{stats.workers_started} workers started, {stats.recycled_by_count} recycled by count")
+        print(
+            f"scanned {len(bundles)} bundles ({plugins} plugins, {failed} failed) in {elapsed:.1f} s with "
+            f"{args.workers} workers, journal {'off' if args.no_journal else 'on'}; "
+            f"{stats.workers_started} workers started, {stats.recycled_by_count} recycled by count"
+        )
         print(f"scanner RSS (MB) after n results: {', '.join(samples)}")
         growth = (last - first) / first
         grew_ok = growth <= TARGET_GROWTH
-        print(f"scanner RSS after the first result {first:.1f} MB [baseline], at the end {last:.1f} MB: growth "
-              f"{growth:+.1%} [target ≤ {TARGET_GROWTH:.0%}: {'met' if grew_ok else 'MISSED'}]")
+        print(
+            f"scanner RSS after the first result {first:.1f} MB [baseline], at the end {last:.1f} MB: growth "
+            f"{growth:+.1%} [target ≤ {TARGET_GROWTH:.0%}: {'met' if grew_ok else 'MISSED'}]"
+        )
         print(f"scanner peak RSS {peak:.1f} MB [target ≤ {TARGET_MB:g} MB: {'met' if peak <= TARGET_MB else 'MISSED'}]")
     return 0 if peak <= TARGET_MB and grew_ok else 1
 

@@ -42,7 +42,9 @@ def timed_scan(folder: Path, catalog: Path) -> tuple[float, dict[str, object]]:
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "pluginary.cli.app", "scan", str(folder), "--catalog", str(catalog), "--json"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return time.perf_counter() - start, json.loads(done.stdout)
 
@@ -77,10 +79,12 @@ def main() -> int:
         catalog = Path(tmp) / "catalog.sqlite"
         backend = SQLiteBackend(catalog)
         for start in range(0, len(files), 500):
-            backend.write([
-                FileResult(f, (Plugin(id=f"vst3:{f.path}", format="vst3", name=Path(f.path).stem, path=f.path),))
-                for f in files[start : start + 500]
-            ])
+            backend.write(
+                [
+                    FileResult(f, (Plugin(id=f"vst3:{f.path}", format="vst3", name=Path(f.path).stem, path=f.path),))
+                    for f in files[start : start + 500]
+                ]
+            )
         backend.close()
         print(f"{len(files)} bundles recorded in the catalogue")
 
@@ -90,9 +94,11 @@ def main() -> int:
         assert summary["unchanged"] == len(files) and summary["scanned"] == 0, summary
         print(f"baseline: a process walking and stat-ing every file: {baseline:.3f} s")
         no_change_met = best <= TARGET_NO_CHANGE * baseline
-        print(f"no-change rescan, process start to exit: {best:.3f} s = {best / baseline:.2f}× the baseline "
-              f"[target ≤ {TARGET_NO_CHANGE}×: {'met' if no_change_met else 'MISSED'}; ≤ 1 s: "
-              f"{'yes' if best <= 1 else 'no'}]")
+        print(
+            f"no-change rescan, process start to exit: {best:.3f} s = {best / baseline:.2f}× the baseline "
+            f"[target ≤ {TARGET_NO_CHANGE}×: {'met' if no_change_met else 'MISSED'}; ≤ 1 s: "
+            f"{'yes' if best <= 1 else 'no'}]"
+        )
 
         for f in files[:10]:
             # A new inode: the bundles share one hard-linked binary, which a touch would change for all.
@@ -103,8 +109,10 @@ def main() -> int:
         seconds, summary = timed_scan(root, catalog)
         assert summary["changed"] == 10 and summary["scanned"] == 10, summary
         changed_met = seconds - best <= loads + 1.0
-        print(f"10 changed among {len(files)}: {seconds:.3f} s, {seconds - best:.3f} s over the no-change rescan; "
-              f"their loads alone {loads:.3f} s [target ≤ loads + 1 s: {'met' if changed_met else 'MISSED'}]")
+        print(
+            f"10 changed among {len(files)}: {seconds:.3f} s, {seconds - best:.3f} s over the no-change rescan; "
+            f"their loads alone {loads:.3f} s [target ≤ loads + 1 s: {'met' if changed_met else 'MISSED'}]"
+        )
         return 0 if no_change_met and changed_met else 1
 
 

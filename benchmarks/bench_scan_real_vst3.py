@@ -44,8 +44,13 @@ def one_process(code: str, bundle: Path, timeout: float | None) -> tuple[float, 
     """Seconds for a fresh interpreter to run `code` on `bundle`, from process start; and what it said."""
     started = time.perf_counter()
     try:
-        done = subprocess.run([sys.executable, "-c", code, str(bundle)], capture_output=True, text=True,
-                              timeout=timeout, cwd=scanbench.REPO)
+        done = subprocess.run(
+            [sys.executable, "-c", code, str(bundle)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=scanbench.REPO,
+        )
         lines = done.stdout.strip().splitlines()
         outcome = f"{lines[-1]} parameters" if done.returncode == 0 and lines else f"exit {done.returncode}"
     except subprocess.TimeoutExpired:
@@ -68,8 +73,10 @@ def main() -> int:
     timeouts = [r for r in run.results if r.failure and r.failure.kind is FailureKind.TIMEOUT]
     plugins = sum(len(r.plugins) for r in run.results)
     parameters = sum(len(p.parameters) for r in run.results for p in r.plugins)
-    print(f"pool: {run.wall:.2f} s from creating the pool to closing it, {plugins} plugins, {parameters} parameters, "
-          f"{sum(1 for r in run.results if r.failure)} failed, {len(timeouts)} timeouts")
+    print(
+        f"pool: {run.wall:.2f} s from creating the pool to closing it, {plugins} plugins, {parameters} parameters, "
+        f"{sum(1 for r in run.results if r.failure)} failed, {len(timeouts)} timeouts"
+    )
 
     naive_total = ours_total = 0.0
     gains = []
@@ -80,19 +87,25 @@ def main() -> int:
         naive_total += naive_s
         ours_total += ours_s
         gains.append(naive_s / ours_s)
-        print(f"  {bundle.name:24} {naive_s:8.2f}s {ours_s:8.2f}s {naive_s / ours_s:11.1f}×   "
-              f"(naive: {naive_said}; ours: {ours_said})")
+        print(
+            f"  {bundle.name:24} {naive_s:8.2f}s {ours_s:8.2f}s {naive_s / ours_s:11.1f}×   "
+            f"(naive: {naive_said}; ours: {ours_said})"
+        )
     reader, pool, whole = naive_total / ours_total, ours_total / run.wall, naive_total / run.wall
     print(f"naive (a process per bundle, pedalboard): {naive_total:.2f} s  [baseline]")
     print(f"per-process (a process per bundle, our reader): {ours_total:.2f} s")
-    print(f"reader gain (naive ÷ per-process): {reader:.1f}× in total, median {statistics.median(gains):.1f}× per "
-          f"plugin (min {min(gains):.1f}×, max {max(gains):.1f}×)")
+    print(
+        f"reader gain (naive ÷ per-process): {reader:.1f}× in total, median {statistics.median(gains):.1f}× per "
+        f"plugin (min {min(gains):.1f}×, max {max(gains):.1f}×)"
+    )
     pool_met = pool >= TARGET_POOL
     whole_met = whole >= TARGET_WHOLE and not timeouts
     verdict = "met" if pool_met else "MISSED"
     print(f"pool gain (per-process ÷ pool): {pool:.1f}×  [target ≥ {TARGET_POOL:g}×: {verdict}]")
-    print(f"whole (naive ÷ pool): {whole:.1f}×  [target ≥ {TARGET_WHOLE:g}× and no timeout: "
-          f"{'met' if whole_met else 'MISSED'}]")
+    print(
+        f"whole (naive ÷ pool): {whole:.1f}×  [target ≥ {TARGET_WHOLE:g}× and no timeout: "
+        f"{'met' if whole_met else 'MISSED'}]"
+    )
     print(f"load average {scanbench.load_average()}")
     return 0 if pool_met and whole_met else 1
 

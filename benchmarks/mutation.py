@@ -61,7 +61,9 @@ def copy_checkout(dest: Path) -> None:
     """The files git tracks, and the untracked ones it does not ignore, as they are now."""
     listed = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO, capture_output=True, check=True,
+        cwd=REPO,
+        capture_output=True,
+        check=True,
     ).stdout.split(b"\0")
     for name in filter(None, listed):
         source = REPO / os.fsdecode(name)
@@ -101,8 +103,7 @@ def score(module: str, tests: str, sample: int, seed: int, timeout: float, workd
                 continue
             if result.test_outcome is TestOutcome.SURVIVED:
                 survived += 1
-                print(f"    survived: {item.mutations[0].operator_name} at line "
-                      f"{item.mutations[0].start_pos[0]}")
+                print(f"    survived: {item.mutations[0].operator_name} at line {item.mutations[0].start_pos[0]}")
             else:
                 killed += 1  # killed, or incompetent (the mutant broke the module outright)
     return killed, survived
@@ -128,8 +129,11 @@ def main() -> int:
             share = killed / max(1, killed + survived)
             met = share >= TARGET
             ok &= met
-            print(f"  {killed} killed, {survived} survived: {share:.0%} [target ≥ {TARGET:.0%}: "
-                  f"{'met' if met else 'MISSED'}]", flush=True)
+            print(
+                f"  {killed} killed, {survived} survived: {share:.0%} [target ≥ {TARGET:.0%}: "
+                f"{'met' if met else 'MISSED'}]",
+                flush=True,
+            )
     return 0 if ok else 1
 
 

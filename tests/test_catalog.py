@@ -155,8 +155,10 @@ def read_only_disk(tmp_path: Path) -> Path:
     folder.mkdir()
     probe = _read_only_mount(folder, f"open({str(folder / 'x')!r}, 'w')") if shutil.which("unshare") else None
     # In CI (strict) a missing read-only disk fails: the test must not pass by skipping.
-    need(probe is not None and "Read-only file system" in probe.stderr,
-         "needs unshare and mount rights (root) to make a read-only disk")
+    need(
+        probe is not None and "Read-only file system" in probe.stderr,
+        "needs unshare and mount rights (root) to make a read-only disk",
+    )
     return folder
 
 

@@ -29,11 +29,17 @@ NATIVE, KEYWORDS, USER = CategorySource.NATIVE, CategorySource.KEYWORDS, Categor
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "taxonomy.md"
 
 
-def plugin(fmt: str = "vst3", name: str = "Thing", native: tuple[str, ...] = (), params: tuple[str, ...] = (),
-           **fields: Any) -> Plugin:
+def plugin(
+    fmt: str = "vst3", name: str = "Thing", native: tuple[str, ...] = (), params: tuple[str, ...] = (), **fields: Any
+) -> Plugin:
     return Plugin(
-        id=f"{fmt}:{name}", format=fmt, name=name, path=f"/plugins/{name}", native_categories=native,
-        parameters=tuple(Parameter(index=i, name=p) for i, p in enumerate(params)), **fields,
+        id=f"{fmt}:{name}",
+        format=fmt,
+        name=name,
+        path=f"/plugins/{name}",
+        native_categories=native,
+        parameters=tuple(Parameter(index=i, name=p) for i, p in enumerate(params)),
+        **fields,
     )
 
 
@@ -48,8 +54,22 @@ def test_taxonomy_has_the_two_levels_the_issue_lists() -> None:
     tops = {top.name: [sub.name for sub in top.subcategories] for top in taxonomy.TAXONOMY}
     assert tops == {
         "Instrument": ["Synth", "Sampler", "Drum", "Piano", "Organ", "Other"],
-        "Effect": ["EQ", "Filter", "Dynamics", "Reverb", "Delay", "Modulation", "Distortion", "Pitch", "Spatial",
-                   "Analyzer", "Restoration", "Utility", "Mastering", "Channel Strip"],
+        "Effect": [
+            "EQ",
+            "Filter",
+            "Dynamics",
+            "Reverb",
+            "Delay",
+            "Modulation",
+            "Distortion",
+            "Pitch",
+            "Spatial",
+            "Analyzer",
+            "Restoration",
+            "Utility",
+            "Mastering",
+            "Channel Strip",
+        ],
         "MIDI": [],
         "Generator": [],
     }
@@ -59,15 +79,23 @@ def test_no_word_names_two_categories() -> None:
     seen: dict[str, str] = {}
     for top in taxonomy.TAXONOMY:
         entries = [(top.name, w) for w in (top.name.lower(), *top.synonyms)]
-        entries += [(taxonomy.path(top.name, s.name), w) for s in top.subcategories for w in (s.name.lower(),
-                                                                                              *s.synonyms)]
+        entries += [
+            (taxonomy.path(top.name, s.name), w) for s in top.subcategories for w in (s.name.lower(), *s.synonyms)
+        ]
         for category, word in entries:
             assert seen.setdefault(word, category) == category, f"{word!r} names {seen[word]} and {category}"
 
 
 def test_every_mapping_targets_a_taxonomy_name() -> None:
-    targets = [*VST3_DOMAINS.values(), *VST3_FX.values(), *VST3_INSTRUMENT.values(), *AU_TYPES.values(),
-               *CLAP_FEATURES.values(), *(name for name, _ in LV2_CLASSES.values()), *PARAMETER_CUES]
+    targets = [
+        *VST3_DOMAINS.values(),
+        *VST3_FX.values(),
+        *VST3_INSTRUMENT.values(),
+        *AU_TYPES.values(),
+        *CLAP_FEATURES.values(),
+        *(name for name, _ in LV2_CLASSES.values()),
+        *PARAMETER_CUES,
+    ]
     assert set(targets) <= taxonomy.ALL_NAMES
 
 
@@ -208,16 +236,26 @@ def test_lv2_simulator_is_a_loose_fit() -> None:
 def test_native_on_real_lv2_turtle(debian_lv2_dir: Path) -> None:
     """The classes declared in Debian's zam-plugins Turtle map where their names say they should."""
     pyoxigraph = pytest.importorskip("pyoxigraph")
-    expected = {"ZamComp": "Effect/Dynamics", "ZamVerb": "Effect/Reverb", "ZamEQ2": "Effect/EQ",
-                "ZamDelay": "Effect/Delay", "ZamTube": "Effect/Distortion", "ZamGate": "Effect/Dynamics"}
+    expected = {
+        "ZamComp": "Effect/Dynamics",
+        "ZamVerb": "Effect/Reverb",
+        "ZamEQ2": "Effect/EQ",
+        "ZamDelay": "Effect/Delay",
+        "ZamTube": "Effect/Distortion",
+        "ZamGate": "Effect/Dynamics",
+    }
     for name, category in expected.items():
         store = pyoxigraph.Store()
         for ttl in (debian_lv2_dir / f"{name}.lv2").glob("*.ttl"):
             store.load(path=str(ttl), format=pyoxigraph.RdfFormat.TURTLE, base_iri=ttl.as_uri())
         classes = tuple(row[0].value for row in store.query(f"SELECT ?c WHERE {{ <urn:zamaudio:{name}> a ?c }}"))
-        ports = tuple(row[0].value for row in store.query(
-            f"SELECT ?n WHERE {{ <urn:zamaudio:{name}> <http://lv2plug.in/ns/lv2core#port> ?p . "
-            "?p a <http://lv2plug.in/ns/lv2core#ControlPort> ; <http://lv2plug.in/ns/lv2core#name> ?n }"))
+        ports = tuple(
+            row[0].value
+            for row in store.query(
+                f"SELECT ?n WHERE {{ <urn:zamaudio:{name}> <http://lv2plug.in/ns/lv2core#port> ?p . "
+                "?p a <http://lv2plug.in/ns/lv2core#ControlPort> ; <http://lv2plug.in/ns/lv2core#name> ?n }"
+            )
+        )
         real = plugin("lv2", name=name, native=classes, params=ports)
         assert names(NativeCategorizer().categorize(real)) == [category], name
         # Hide the class: the keywords guess from the real name and port names agrees.
@@ -307,8 +345,7 @@ def test_keywords_from_names(name: str, expected: str) -> None:
         (("Time", "Feedback", "Ping Pong", "Mix"), "Effect/Delay"),
         (("Rate", "Depth", "Voices", "Mix"), "Effect/Modulation"),
         (("Band 1 Frequency", "Band 1 Gain", "Band 1 Q", "Low Shelf"), "Effect/EQ"),
-        (("Osc 1 Waveform", "Detune", "Unison", "Glide", "Attack", "Decay", "Sustain", "Release"),
-         "Instrument/Synth"),
+        (("Osc 1 Waveform", "Detune", "Unison", "Glide", "Attack", "Decay", "Sustain", "Release"), "Instrument/Synth"),
         (("Treshold", "Ratioo", "Attack", "Makeup Gain"), "Effect/Dynamics"),  # misspelt
         (("Azimuth", "Elevation", "Width"), "Effect/Spatial"),
     ],
@@ -325,8 +362,7 @@ def test_a_name_outweighs_any_parameters() -> None:
 
 
 def test_vendor_words_count_but_weakly() -> None:
-    assert names(KeywordCategorizer().categorize(plugin(name="Model 7", vendor="Reverb Foundry"))) == [
-        "Effect/Reverb"]
+    assert names(KeywordCategorizer().categorize(plugin(name="Model 7", vendor="Reverb Foundry"))) == ["Effect/Reverb"]
     found = KeywordCategorizer().categorize(plugin(name="Drum Bus", vendor="Reverb Foundry"))
     assert found[0].name == "Instrument/Drum"
 

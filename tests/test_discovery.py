@@ -44,8 +44,9 @@ def test_symlink_loops_and_overlapping_roots_end_with_one_warning(tmp_path: Path
     (tmp_path / "Vendor" / "dangling").symlink_to(tmp_path / "gone")
     found, warnings = walk(tmp_path, tmp_path / "Vendor")
     assert found == ["Vendor/A.vst3"]  # once, although two roots and a loop lead to it
-    assert [w for w in warnings if "symlink loop" in w] == [f"{tmp_path / 'Vendor' / 'again'}: symlink loop or "
-                                                           "folder seen already; skipped"]
+    assert [w for w in warnings if "symlink loop" in w] == [
+        f"{tmp_path / 'Vendor' / 'again'}: symlink loop or folder seen already; skipped"
+    ]
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="only Linux file names can hold bytes that are not UTF-8")
@@ -98,8 +99,9 @@ def test_dangling_links_and_link_loops_are_skipped_not_found(tmp_path: Path) -> 
     assert found == [tmp_path / "Real.vst3"]  # neither link is a plugin that failed to load
     assert sorted(skipped) == sorted([tmp_path / "Unplugged", tmp_path / "Gone.vst3", tmp_path / "Loop.vst3"])
     _, warnings = walk(tmp_path)
-    assert f"{tmp_path / 'Unplugged'}: a link to {tmp_path / 'media/usb/plugins'}, which cannot be reached" in (
-        warnings[2]
+    assert (
+        f"{tmp_path / 'Unplugged'}: a link to {tmp_path / 'media/usb/plugins'}, which cannot be reached"
+        in (warnings[2])
     )
 
 

@@ -101,8 +101,9 @@ class _Crafted:
 
     @staticmethod
     def plugin(bundle: Path) -> Plugin:
-        return Plugin(id=f"crafted:{bundle}", format="crafted", name=bundle.stem, path=str(bundle),
-                      version=str(os.getpid()))
+        return Plugin(
+            id=f"crafted:{bundle}", format="crafted", name=bundle.stem, path=str(bundle), version=str(os.getpid())
+        )
 
 
 class CrashOnceFormat(_Crafted):
@@ -198,8 +199,16 @@ def test_a_corrupt_frame_is_rejected() -> None:
     # Well-formed MessagePack, but not what a worker may say: a job, or a plugin without its name.
     with pytest.raises(ProtocolError, match="not a valid message"):
         FrameReader().feed(encode(Scan(1, "vst3", "/a.vst3", ScanSettings())))
-    broken = msgspec.msgpack.encode({"type": "result", "id": 1, "seconds": 0.1, "rss_mb": 1.0, "cpu": 0.1,
-                                     "plugins": [{"id": "x", "format": "vst3", "path": "/x"}]})
+    broken = msgspec.msgpack.encode(
+        {
+            "type": "result",
+            "id": 1,
+            "seconds": 0.1,
+            "rss_mb": 1.0,
+            "cpu": 0.1,
+            "plugins": [{"id": "x", "format": "vst3", "path": "/x"}],
+        }
+    )
     with pytest.raises(ProtocolError, match="name"):
         FrameReader().feed(HEADER.pack(len(broken)) + broken)
 
@@ -457,7 +466,11 @@ with WorkerPool(workers, journal=Journal(Path(journal))) as pool:
 def start_scanner(bundles: list[Path], journal: Path, results: Path, workers: int) -> subprocess.Popen[str]:
     args = json.dumps([[str(b) for b in bundles], str(journal), str(results), workers])
     return subprocess.Popen(
-        [sys.executable, "-c", SCANNER, args], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [sys.executable, "-c", SCANNER, args],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # a background shell may ignore it
     )
 

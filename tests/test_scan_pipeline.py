@@ -108,8 +108,9 @@ def test_scan_rescan_change_remove_and_quarantine(plugin_folder: Path, tmp_path:
     with Catalog.open(catalog, read_only=True) as cat:
         assert {f.attempts for f in cat.failures()} == {4}  # two more attempts, added to the stored ones
 
-    strict = cli("scan", str(plugin_folder), "--catalog", str(catalog), "--strict", "--retry-failed",
-                 "--set", "scan.timeout=2")
+    strict = cli(
+        "scan", str(plugin_folder), "--catalog", str(catalog), "--strict", "--retry-failed", "--set", "scan.timeout=2"
+    )
     assert strict.returncode == 3, strict.stderr
 
 
@@ -165,8 +166,20 @@ def _default_sigint() -> None:
 
 def _start_scan(folder: Path, catalog: Path) -> tuple[subprocess.Popen[str], set[int]]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "pluginary.cli.app", "scan", str(folder), "--catalog", str(catalog), "--json",
-         "--set", "scan.workers=1", "--set", "scan.batch_size=1"],
+        [
+            sys.executable,
+            "-m",
+            "pluginary.cli.app",
+            "scan",
+            str(folder),
+            "--catalog",
+            str(catalog),
+            "--json",
+            "--set",
+            "scan.workers=1",
+            "--set",
+            "scan.batch_size=1",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

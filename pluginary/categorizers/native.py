@@ -261,7 +261,7 @@ def lv2_class(value: str) -> str:
     """The local name of an LV2 class given as a URI, a `lv2:` CURIE or a bare name."""
     for prefix in (LV2_CORE, "lv2:"):
         if value.startswith(prefix):
-            return value[len(prefix):]
+            return value[len(prefix) :]
     return value
 
 

@@ -59,9 +59,7 @@ def load(plugin_class: Any, path: Path, name: str | None, *, warmup: bool = Fals
     (pedalboard's initialization_timeout); a scan needs none of that.
     """
     _skip_initial_parameter_probe()
-    return plugin_class(
-        str(path), plugin_name=name, initialization_timeout=WARMUP_SECONDS if warmup else 0.0
-    )
+    return plugin_class(str(path), plugin_name=name, initialization_timeout=WARMUP_SECONDS if warmup else 0.0)
 
 
 def _skip_initial_parameter_probe() -> None:

@@ -439,8 +439,11 @@ class WorkerPool:
             left = (worker.deadline or now) - now
             worker.idle_check = now + min(IDLE_CHECK, left / 2) if left > 2 * DEMAND_WINDOW else None
             return
-        log.info("%s waits without using the CPU; its worker %s moves beside the pool",
-                 worker.queue[0].job.file.path, worker.pid)
+        log.info(
+            "%s waits without using the CPU; its worker %s moves beside the pool",
+            worker.queue[0].job.file.path,
+            worker.pid,
+        )
         self.stats.moved_beside += 1
         self._slots[self._slots.index(worker)] = None
         worker.beside = True
@@ -465,8 +468,15 @@ class WorkerPool:
             messages = worker.reader.feed(data)
         except ProtocolError as exc:
             log.warning("worker %s garbled its channel: %s", worker.pid, exc)
-            self._lose(worker, FailureKind.CRASH, f"the worker's channel was corrupted ({exc})",
-                       again, waiting, outcomes, grace=0.0)
+            self._lose(
+                worker,
+                FailureKind.CRASH,
+                f"the worker's channel was corrupted ({exc})",
+                again,
+                waiting,
+                outcomes,
+                grace=0.0,
+            )
             return
         for message in messages:
             self._on_message(worker, message, outcomes)
@@ -518,8 +528,15 @@ class WorkerPool:
         self, worker: _Worker, again: deque[_Attempt], waiting: deque[_Attempt], outcomes: list[_Outcome]
     ) -> None:
         timeout = worker.queue[0].job.timeout
-        self._lose(worker, FailureKind.TIMEOUT, f"no answer within {timeout:g} s; the worker was killed",
-                   again, waiting, outcomes, grace=0.0)
+        self._lose(
+            worker,
+            FailureKind.TIMEOUT,
+            f"no answer within {timeout:g} s; the worker was killed",
+            again,
+            waiting,
+            outcomes,
+            grace=0.0,
+        )
 
     def _lose(
         self,
@@ -568,8 +585,10 @@ class WorkerPool:
             if demand is not None and (last := worker.last_look) is not None and last.demand is not None:
                 idle = _Look(time.monotonic(), 0.0, demand).waited_since(last)
             else:
-                idle = kind is FailureKind.TIMEOUT and ended is not None and (
-                    ended.cpu - worker.cpu < IDLE_HANG * loading.job.timeout
+                idle = (
+                    kind is FailureKind.TIMEOUT
+                    and ended is not None
+                    and (ended.cpu - worker.cpu < IDLE_HANG * loading.job.timeout)
                 )
             log.info("%s: %s; trying again in a fresh worker%s", path, message, " beside the pool" if idle else "")
             self.stats.retries += 1
@@ -580,9 +599,16 @@ class WorkerPool:
             self.journal.done(path)
         now = _now_iso()
         failure = ScanFailure(
-            path=path, format=loading.job.format, fingerprint=loading.job.file.fingerprint, kind=kind,
-            message=message, signal=signal_number, exit_code=exit_code, attempts=loading.number,
-            first_seen=now, last_seen=now,
+            path=path,
+            format=loading.job.format,
+            fingerprint=loading.job.file.fingerprint,
+            kind=kind,
+            message=message,
+            signal=signal_number,
+            exit_code=exit_code,
+            attempts=loading.number,
+            first_seen=now,
+            last_seen=now,
         )
         outcomes.append((loading, failure))
 
@@ -647,8 +673,14 @@ class WorkerPool:
         now = _now_iso()
         job = attempt.job
         failure = ScanFailure(
-            path=job.file.path, format=job.format, fingerprint=job.file.fingerprint, kind=FailureKind.ERROR,
-            message=message, attempts=attempt.number, first_seen=now, last_seen=now,
+            path=job.file.path,
+            format=job.format,
+            fingerprint=job.file.fingerprint,
+            kind=FailureKind.ERROR,
+            message=message,
+            attempts=attempt.number,
+            first_seen=now,
+            last_seen=now,
         )
         return FileResult(file=job.file, failure=failure)
 

@@ -157,7 +157,9 @@ def serve(
     _die_with_parent()
     if log_path:
         logging.basicConfig(
-            level=logging.INFO, stream=sys.stderr, force=True,
+            level=logging.INFO,
+            stream=sys.stderr,
+            force=True,
             format=f"%(asctime)s worker {os.getpid()} %(levelname)s %(name)s: %(message)s",
         )
     warnings = WarningCollector()

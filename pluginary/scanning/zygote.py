@@ -57,7 +57,6 @@ class WorkerExit(NamedTuple):
     cpu: float
 
 
-
 class Zygote:
     """The scanner's handle on its zygote process (started on first use)."""
 
@@ -135,7 +134,10 @@ class Zygote:
             env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}  # no threads to fork
             self._process = subprocess.Popen(
                 [sys.executable, "-m", "pluginary.scanning.zygote", str(theirs.fileno()), json.dumps(config)],
-                pass_fds=[theirs.fileno()], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, env=env,
+                pass_fds=[theirs.fileno()],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                env=env,
             )
             theirs.close()
             self._control = ours

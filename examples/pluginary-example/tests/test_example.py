@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pluginary_example import run_log
 
 from pluginary import Catalog
 from pluginary.core.models import FileResult, Plugin, PluginFile
-from pluginary_example import run_log
 
 MARKDOWN = "pluginary_example.markdown:MarkdownExporter"  # by module path: works before the package is installed
 
@@ -24,8 +24,9 @@ def catalogue(pluginary_catalog_path: Path) -> Path:
     backend = SQLiteBackend(pluginary_catalog_path)
     for name, vendor in (("Pipe|Verb", "Acme"), ("Comp", "Zed")):
         file = PluginFile(f"/x/{name}.vst3", "vst3", 1, 1, name)
-        backend.write([FileResult(file, (Plugin(id=f"vst3:{name}", format="vst3", name=name, path=file.path,
-                                                vendor=vendor),))])
+        backend.write(
+            [FileResult(file, (Plugin(id=f"vst3:{name}", format="vst3", name=name, path=file.path, vendor=vendor),))]
+        )
     backend.close()
     return pluginary_catalog_path
 
