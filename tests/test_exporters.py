@@ -351,6 +351,8 @@ def test_reaper_vst_key_is_the_file_name_the_way_reaper_spells_it() -> None:
     assert vst_file_key("/x/FabFilter Pro-Q 3.vst3") == "FabFilter_Pro_Q_3.vst3"
     assert vst_file_key("C:\\VST3\\Canvas Audio - 8K.vst3") == "Canvas_Audio___8K.vst3"
     assert vst_file_key("/x/Café.vst3/Contents/x86_64-linux/Café.so") == "Caf__.vst3"
+    assert vst_file_key("/usr/lib/vst/Old Amp.so") == "Old_Amp.so"  # no bundle: the file's own name
+    assert vst_file_key("") == ""
 
 
 def test_ardour_files(tmp_path: Path) -> None:
