@@ -31,6 +31,7 @@ from pluginary.formats import clap as clap_format
 from pluginary.formats.clap import CLAPFormat, binary_path, standard_roots
 from pluginary.scanning.discovery import find_bundles, plugin_file
 from pluginary.scanning.pool import ScanJob, WorkerPool
+from tests.plugins import default_cache_dir, find_compiler
 from tests.plugins.clap import (
     ClapMisbehaviour,
     ClapModuleSpec,
@@ -39,8 +40,6 @@ from tests.plugins.clap import (
     Crash,
     Stage,
     build_library,
-    default_cache_dir,
-    find_compiler,
     make_module,
 )
 from tests.support import need

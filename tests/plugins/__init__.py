@@ -58,7 +58,7 @@ import platform
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -444,7 +444,13 @@ def default_cache_dir() -> Path:
 
 
 def build_library(cache_dir: Path, compiler: str | None = None) -> Path:
-    """Compile the C plugin once into `cache_dir`, reusing the result while source, flags and compiler match.
+    """Compile the C plugin once into `cache_dir`, reusing the result while source, flags and compiler match."""
+    return compile_cached(SOURCE, CFLAGS, "pluginary_test_vst3", cache_dir, compiler)
+
+
+def compile_cached(source: Path, cflags: Sequence[str], stem: str, cache_dir: Path, compiler: str | None) -> Path:
+    """`source` compiled into `cache_dir/<stem>-<machine>-<hash>.so`, reused while source, flags and compiler
+    match (the VST3 and the CLAP test plugins both build this way).
 
     The output is written under a temporary name and renamed into place, so
     concurrent test sessions can share one cache directory safely.
@@ -452,23 +458,23 @@ def build_library(cache_dir: Path, compiler: str | None = None) -> Path:
     compiler = compiler or find_compiler()
     if compiler is None:
         raise CompilerNotFoundError(
-            "no C compiler found to build the VST3 test plugins: install one (apt-get install gcc) or set CC"
+            f"no C compiler found to build {source.name}: install one (apt-get install gcc) or set CC"
         )
     key = hashlib.sha256()
-    for part in (SOURCE.read_bytes(), "\0".join(CFLAGS).encode(), _compiler_identity(compiler).encode()):
+    for part in (source.read_bytes(), "\0".join(cflags).encode(), _compiler_identity(compiler).encode()):
         key.update(part)
         key.update(b"\0")
     cache_dir.mkdir(parents=True, exist_ok=True)
-    library = cache_dir / f"pluginary_test_vst3-{platform.machine()}-{key.hexdigest()[:16]}.so"
+    library = cache_dir / f"{stem}-{platform.machine()}-{key.hexdigest()[:16]}.so"
     if library.is_file():
         return library
     fd, tmp_name = tempfile.mkstemp(prefix=".build-", suffix=".so", dir=cache_dir)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        result = subprocess.run([compiler, *CFLAGS, "-o", str(tmp), str(SOURCE)], capture_output=True, text=True)
+        result = subprocess.run([compiler, *cflags, "-o", str(tmp), str(source)], capture_output=True, text=True)
         if result.returncode != 0:
-            raise TestPluginError(f"compiling {SOURCE} with {compiler} failed:\n{result.stderr}")
+            raise TestPluginError(f"compiling {source} with {compiler} failed:\n{result.stderr}")
         tmp.replace(library)
     finally:
         tmp.unlink(missing_ok=True)

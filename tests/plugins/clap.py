@@ -40,17 +40,14 @@ the whole module.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import os
-import platform
 import shutil
-import subprocess
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
 import attrs
+
+from tests.plugins import compile_cached, default_cache_dir
 
 Stage = Literal["dlopen", "init", "factory", "create", "params"]
 Crash = Literal["segv", "abort", "exit"]
@@ -85,14 +82,6 @@ PARAM_FLAGS = {
     "modulatable": 1 << 10,
     "enum": 1 << 16,
 }
-
-
-class ClapBuildError(RuntimeError):
-    """The CLAP test plugin could not be compiled."""
-
-
-class CompilerMissingError(ClapBuildError):
-    """No C compiler on this machine."""
 
 
 def _one_line(_: object, attribute: attrs.Attribute[Any], value: str) -> None:
@@ -280,50 +269,9 @@ def config_text(spec: ClapModuleSpec) -> str:
 # ---------------------------------------------------------------- building
 
 
-def find_compiler() -> str | None:
-    """The system C compiler (`$CC`, else cc, gcc, clang), or None."""
-    for candidate in (os.environ.get("CC"), "cc", "gcc", "clang"):
-        if candidate and (path := shutil.which(candidate)):
-            return path
-    return None
-
-
-def default_cache_dir() -> Path:
-    """Where the compiled library is kept between runs: `$PLUGINARY_TEST_CACHE`, else the user cache."""
-    if override := os.environ.get("PLUGINARY_TEST_CACHE"):
-        return Path(override)
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pluginary-tests"
-
-
 def build_library(cache_dir: Path, compiler: str | None = None) -> Path:
-    """Compile the C plugin once into `cache_dir`, reused while source, flags and compiler match.
-
-    Written under a temporary name and renamed into place, so concurrent test
-    sessions can share one cache directory.
-    """
-    compiler = compiler or find_compiler()
-    if compiler is None:
-        raise CompilerMissingError("no C compiler to build the CLAP test plugin: apt-get install gcc, or set CC")
-    identity = subprocess.run([compiler, "-v"], capture_output=True, text=True, check=False)
-    key = hashlib.sha256()
-    for part in (SOURCE.read_bytes(), "\0".join(CFLAGS).encode(), (identity.stdout + identity.stderr).encode()):
-        key.update(part)
-        key.update(b"\0")
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    library = cache_dir / f"pluginary_test_clap-{platform.machine()}-{key.hexdigest()[:16]}.so"
-    if library.is_file():
-        return library
-    fd, tmp_name = tempfile.mkstemp(prefix=".build-", suffix=".so", dir=cache_dir)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        result = subprocess.run([compiler, *CFLAGS, "-o", str(tmp), str(SOURCE)], capture_output=True, text=True)
-        if result.returncode != 0:
-            raise ClapBuildError(f"compiling {SOURCE} with {compiler} failed:\n{result.stderr}")
-        tmp.replace(library)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return library
+    """Compile the CLAP test plugin once into `cache_dir`, reused while source, flags and compiler match."""
+    return compile_cached(SOURCE, CFLAGS, "pluginary_test_clap", cache_dir, compiler)
 
 
 def make_module(root: Path, spec: ClapModuleSpec | ClapPluginSpec, library: Path) -> Path:
