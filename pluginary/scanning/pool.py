@@ -418,10 +418,11 @@ class WorkerPool:
         """If the worker's load has barely used the CPU, nor waited for it, let it wait beside the pool.
 
         Little CPU alone does not make a hang: on a loaded machine a plugin busy
-        loading gets a small share of a core. So a load that used little CPU is
-        watched for DEMAND_WINDOW more, counting the time its threads spent
-        waiting in the run queue as well: a starved load wanted the CPU all along,
-        a hang (a deadlock, a network wait) did not. A busy load is looked at
+        loading gets a small share of a core. So a load that used little CPU and
+        has a thread running or queued for a core is watched for DEMAND_WINDOW
+        more, counting the time its threads spent waiting in the run queue as well:
+        a starved load wanted the CPU all along, a hang (a deadlock, a network
+        wait) did not. One whose threads all sleep moves at once. A busy load is looked at
         again every IDLE_CHECK seconds: one may work a while, then wait forever.
         """
         cpu = _process_cpu(worker.pid)
@@ -431,10 +432,11 @@ class WorkerPool:
         last, worker.last_look = worker.last_look or _Look(worker.loading_since, worker.cpu, None), look
         busy = look.cpu - last.cpu >= IDLE_HANG * (now - last.when)
         if not busy and look.demand is not None:
-            if last.demand is None:  # a first look: watch a moment longer, counting run-queue waits
+            if last.demand is not None:
+                busy = not look.waited_since(last)
+            elif _runnable(worker.pid):  # a first look, and it wants a core now: watch a moment longer
                 worker.idle_check = now + DEMAND_WINDOW
-                return
-            busy = not look.waited_since(last)
+                return  # (a first look with every thread asleep: it waits, plainly)
         if busy:  # look again while a verdict can still free the slot before the deadline
             left = (worker.deadline or now) - now
             worker.idle_check = now + min(IDLE_CHECK, left / 2) if left > 2 * DEMAND_WINDOW else None
@@ -702,6 +704,18 @@ def _process_cpu(pid: int) -> float | None:
         return None
     # utime and stime, fields 14 and 15 of proc(5), in clock ticks; [0] here is field 3.
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _runnable(pid: int) -> bool:
+    """Whether any thread of the process is running or waiting for a core now (state R); False when
+    every thread sleeps (or the process cannot be read: then the demand check decides)."""
+    for stat in Path(f"/proc/{pid}/task").glob("*/stat"):
+        try:
+            if stat.read_bytes().rpartition(b")")[2].split()[0] == b"R":
+                return True
+        except (OSError, IndexError):
+            continue
+    return False
 
 
 def _process_demand(pid: int) -> float | None:
