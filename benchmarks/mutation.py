@@ -35,7 +35,7 @@ EXCLUDED_OPERATORS: dict[str, list[str]] = {"pluginary/categorizers/keywords.py"
 MODULES: dict[str, str] = {
     "pluginary/stages/diff.py": "tests/test_diff.py",
     "pluginary/scanning/journal.py": "tests/test_pool.py -k journal",
-    "pluginary/scanning/pool.py": "tests/test_pool.py -m 'not slow'",
+    "pluginary/scanning/pool.py": "tests/test_pool.py",
     "pluginary/pipeline/runner.py": "tests/test_runner.py tests/test_hooks.py",
     "pluginary/categorizers/native.py": "tests/test_categorize.py",
     "pluginary/categorizers/keywords.py": "tests/test_categorize.py",
