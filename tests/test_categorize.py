@@ -549,7 +549,191 @@ def test_keyword_confidence_and_parameter_evidence_follow_their_formulas() -> No
         (IO(), {"is_effect": True}, ("Effect", 0.6)),
     ],
 )
-def test_the_keyword_fallback_reads_connections_and_flags(io: IO, flags: dict[str, bool], expected: Any) -> None:
+def test_the_keyword_fallback_reads_connections_and_flags(io: IO, flags: dict[str, Any], expected: Any) -> None:
     from pluginary.categorizers.keywords import _fallback_top_level
 
     assert _fallback_top_level(plugin(io=io, **flags)) == expected
+
+
+# --- boundaries the mutation tests found unpinned ----------------------------------------------------
+
+
+def placed(found: list[Category]) -> list[tuple[str, float]]:
+    return [(c.name, c.confidence) for c in found]
+
+
+@pytest.mark.parametrize(
+    ("native", "expected"),
+    [
+        (("", "Fx|Reverb"), [("Effect/Reverb", 1.0)]),  # an empty string is skipped, not the end of the list
+        (("Fx|Stereo|Reverb",), [("Effect/Reverb", 1.0)]),  # a channel hint before the kind is skipped too
+        (("Instrument|Fx|Synth",), [("Instrument/Synth", 1.0)]),  # so is a second domain word
+        (("EQ",), [("Effect/EQ", 1.0)]),  # a lone table word is stated, not a synonym
+        (("Synth",), [("Instrument/Synth", 1.0)]),
+        (("Spatial|External",), [("Effect/Spatial", 1.0)]),  # a domain without a table of its own
+        (("Ambisonics|External",), [("Effect/Spatial", 1.0)]),
+        (("Up-Downmix|External",), [("Effect/Spatial", 1.0)]),
+        (("Analyzer|External",), [("Effect/Analyzer", 1.0)]),
+        (("Fx|Chorus", "Fx|Modulation"), [("Effect/Modulation", 1.0)]),  # the best confidence of a name wins
+        (("Fx|Modulation", "Fx|Chorus"), [("Effect/Modulation", 1.0)]),
+    ],
+)
+def test_native_vst3_exact_places_and_confidences(native: tuple[str, ...], expected: list[tuple[str, float]]) -> None:
+    assert placed(NativeCategorizer().categorize(plugin(native=native))) == expected
+
+
+def test_native_confidences_of_lv2_and_clap() -> None:
+    assert placed(NativeCategorizer().categorize(plugin("lv2", native=("lv2:SimulatorPlugin",)))) == [
+        ("Effect/Distortion", 0.6)
+    ]
+    # A channel feature before the kind of effect is skipped, not the end of the list.
+    clap = plugin("clap", native=("audio-effect", "stereo", "reverb"))
+    assert placed(NativeCategorizer().categorize(clap)) == [("Effect/Reverb", 1.0)]
+
+
+def test_native_instrument_flag_never_flattens_what_the_format_says() -> None:
+    real = plugin(native=("Instrument|Synth",), is_instrument=True)
+    assert placed(NativeCategorizer().categorize(real)) == [("Instrument/Synth", 1.0)]
+
+
+def test_name_evidence_weighs_words_by_position() -> None:
+    """Weight × (1 + HEAD_BONUS × position / (words − 1)): the head noun, last, gets 1.5 × the weight."""
+    from pluginary.categorizers.keywords import name_evidence
+
+    assert name_evidence("Reverb Delay", 4.0) == {"Effect/Reverb": 4.0, "Effect/Delay": 6.0}
+    assert name_evidence("Reverb Delay Xq", 4.0) == {"Effect/Reverb": 4.0, "Effect/Delay": 5.0}
+    assert name_evidence("Xq Reverb Delay", 4.0) == {"Effect/Reverb": 5.0, "Effect/Delay": 6.0}
+    assert name_evidence("Xq Yz De Esser", 4.0) == {"Effect/Dynamics": 6.0}  # a pair at the last position
+    assert name_evidence("Stereo 2 Reverb", 4.0) == {"Effect/Reverb": 4.0}  # noise and numbers hold no place
+    assert name_evidence("Esser Xq De", 4.0) == {}  # the last and the first word are no pair
+
+
+def test_keywords_runner_up_threshold_is_inclusive() -> None:
+    # Delay 5.0 wins; Reverb 4.0 is exactly RUNNER_UP × 5.0 and is still offered.
+    found = KeywordCategorizer().categorize(plugin(name="Reverb Delay Xq"))
+    assert placed(found) == [("Effect/Delay", 0.7), ("Effect/Reverb", 0.62)]
+    found = KeywordCategorizer().categorize(plugin(name="Xq Reverb Delay"))
+    assert placed(found) == [("Effect/Delay", 0.78), ("Effect/Reverb", 0.7)]
+
+
+def test_keywords_score_exactly_at_the_minimum_is_enough(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pluginary.categorizers import keywords
+
+    # A lone vendor word scores exactly VENDOR_WEIGHT; raise the bar to that score: still at least MIN_SCORE.
+    monkeypatch.setattr(keywords, "MIN_SCORE", keywords.VENDOR_WEIGHT)
+    found = KeywordCategorizer().categorize(plugin(name="Xq 9", vendor="Reverb"))
+    assert placed(found) == [("Effect/Reverb", keywords.confidence(keywords.VENDOR_WEIGHT))]
+
+
+def test_weak_evidence_falls_back_to_the_flags() -> None:
+    # "Gain" alone is a utility cue far below MIN_SCORE: the effect flag decides instead.
+    found = KeywordCategorizer().categorize(plugin(name="Xq 9", params=("Gain",), is_effect=True))
+    assert placed(found) == [("Effect", 0.6)]
+
+
+def test_keywords_best_broad_top_level_wins() -> None:
+    # Only top levels named: the head noun's one, not the first in the name.
+    assert placed(KeywordCategorizer().categorize(plugin(name="Effect Instrument"))) == [("Instrument", 0.78)]
+    assert placed(KeywordCategorizer().categorize(plugin(name="Instrument Effect"))) == [("Effect", 0.78)]
+
+
+@pytest.mark.parametrize(
+    ("name", "flags", "expected"),
+    [
+        ("Synth Reverb", {"is_instrument": True}, ["Instrument/Synth"]),  # the head noun is not allowed
+        ("Synth Arpeggiator", {"is_instrument": True}, ["Instrument/Synth"]),
+        ("Room Piano", {"is_effect": True}, ["Effect/Reverb"]),
+        ("Noise Generator", {"is_effect": True}, ["Generator"]),  # VST3's Fx|Generator: an effect may generate
+        ("MIDI Arpeggiator", {"is_effect": True}, ["MIDI"]),  # VST3 has no MIDI class: MIDI effects say Fx
+        ("Synth Reverb", {}, ["Effect/Reverb"]),
+    ],
+)
+def test_keyword_flags_bound_the_guess_even_against_the_head_noun(
+    name: str, flags: dict[str, Any], expected: list[str]
+) -> None:
+    assert names(KeywordCategorizer().categorize(plugin(name=name, **flags))) == expected
+
+
+def test_a_generator_that_takes_audio_is_half_as_likely() -> None:
+    from pluginary.categorizers.keywords import GENERATOR_WITH_INPUT
+
+    alone = KeywordCategorizer().scores(plugin(name="Noise Generator", io=IO(0, 2)))
+    fed = KeywordCategorizer().scores(plugin(name="Noise Generator", io=IO(2, 2)))
+    assert alone == {"Generator": 6.0} and fed == {"Generator": 6.0 * GENERATOR_WITH_INPUT}
+
+
+def test_glued_name_takes_its_longest_known_ending() -> None:
+    # "declipper" (Restoration) rather than the shorter "clipper" (Distortion) it ends with.
+    assert names(KeywordCategorizer().categorize(plugin(name="Autodeclipper"))) == ["Effect/Restoration"]
+    assert names(KeywordCategorizer().categorize(plugin(name="Bigverb"))) == ["Effect/Reverb"]  # a 4-letter ending
+
+
+def test_parameter_cues_pairs_and_misspellings() -> None:
+    from pluginary.categorizers.keywords import parameter_cues
+
+    # Each word, and each word with the one before it: "pre delay" is a cue of its own, "big room" is not.
+    assert parameter_cues(["Big Room Pre Delay"]) == {"room", "delay", "predelay"}
+    # Six letters are enough to forgive a typo, against a five-letter cue too.
+    assert parameter_cues(["Dellay"]) == {"delay"}
+    assert parameter_cues(["Delya"]) == set()  # five letters are not
+
+
+@pytest.mark.parametrize(
+    ("params", "raw"),
+    [
+        (("Threshold",), 1.0),
+        (("Threshold", "Ratio", "Attack"), 1.0 + 1.0 + 0.5 + 1.5),  # exactly a combination: its bonus
+        (("Threshold", "Ratio", "Attack", "Knee"), 1.0 + 1.0 + 0.5 + 1.0 + 1.5),  # more than one: the bonus too
+    ],
+)
+def test_parameter_evidence_with_and_without_combinations(params: tuple[str, ...], raw: float) -> None:
+    from pluginary.categorizers.keywords import PARAMETER_CEILING, parameter_evidence
+
+    expected = PARAMETER_CEILING * (1 - math.exp(-raw / 2))
+    assert parameter_evidence(params) == {"Effect/Dynamics": pytest.approx(expected)}
+
+
+@pytest.mark.parametrize(
+    ("io", "expected"),
+    [
+        (IO(0, 2, 1, 1), ("Instrument", 0.5)),  # notes in and out, and sound: still an instrument
+        (IO(2, 0, 1, 1), ("Effect", 0.4)),  # audio in: not a MIDI effect
+        (IO(2, 2, 1, 0), ("Effect", 0.4)),  # audio in: not an instrument
+        (IO(0, 0, 1, 0), None),
+        (IO(0, 0, 0, 1), None),
+        (IO(0, 0, 0, 0), None),
+        (IO(audio_inputs=0), None),  # outputs unknown
+    ],
+)
+def test_the_keyword_fallback_at_its_edges(io: IO, expected: Any) -> None:
+    from pluginary.categorizers.keywords import _fallback_top_level
+
+    assert _fallback_top_level(plugin(io=io)) == expected
+
+
+def test_a_top_level_named_only_by_the_vendor_must_reach_the_minimum_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Today a vendor word (VENDOR_WEIGHT) always clears MIN_SCORE; the weights are tuned data, the rule holds."""
+    from pluginary.categorizers import keywords
+
+    vendor_only = plugin(name="Xq 9", vendor="Instrument")
+    monkeypatch.setattr(keywords, "VENDOR_WEIGHT", keywords.MIN_SCORE)  # exactly the minimum: enough
+    assert placed(KeywordCategorizer().categorize(vendor_only)) == [
+        ("Instrument", keywords.confidence(keywords.MIN_SCORE))
+    ]
+    monkeypatch.setattr(keywords, "VENDOR_WEIGHT", keywords.MIN_SCORE / 2)  # below it: nothing to say
+    assert KeywordCategorizer().categorize(vendor_only) == []
+
+
+def test_debian_zam_vst3_exact_places(debian_vst3_dir: Path) -> None:
+    """The real moduleinfo words ("Fx", "Dynamics", "Stereo"), read by the real reader: one stated place each."""
+    from pluginary.core.interfaces import ScanSettings
+    from pluginary.formats.vst3 import VST3Format
+
+    reader, settings = VST3Format(), ScanSettings(metadata_only=True)
+    kinds = {"Dynamics": "Effect/Dynamics", "Delay": "Effect/Delay", "EQ": "Effect/EQ", "Tools": "Effect/Utility"}
+    kinds |= {"Distortion": "Effect/Distortion", "Reverb": "Effect/Reverb"}
+    for bundle in sorted(debian_vst3_dir.glob("Za*.vst3")):
+        for real in reader.scan(bundle, settings):
+            fx, kind, channels = real.native_categories
+            assert (fx, channels in ("Mono", "Stereo")) == ("Fx", True), real.native_categories
+            assert placed(NativeCategorizer().categorize(real)) == [(kinds[kind], 1.0)], real.name
