@@ -22,6 +22,7 @@ import operator
 import os
 import re
 import sqlite3
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -121,6 +122,21 @@ def _plugin(
         tags=tuple(tags),
         **record,
     )
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch a writer's connection to WAL. Switching needs the file to itself, and SQLite answers "locked"
+    at once there, without waiting as its busy timeout does elsewhere: two first scans of a new file would
+    race. So it is asked again until the busy timeout has passed, as any other write waits."""
+    deadline = time.monotonic() + locks.BUSY_TIMEOUT
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.02)
 
 
 def fts_query(text: str) -> str:
@@ -246,7 +262,7 @@ class SQLiteBackend:
             with _errors_reported(self.path):
                 self._conn.execute("PRAGMA foreign_keys = ON")
                 # WAL lets searches read while a scan writes; NORMAL is durable at each checkpoint.
-                self._conn.execute("PRAGMA journal_mode = WAL")
+                _use_wal(self._conn)
                 self._conn.execute("PRAGMA synchronous = NORMAL")
                 if found.version != schema.SCHEMA_VERSION:
                     self._create_or_upgrade()
