@@ -334,7 +334,7 @@ def test_instrument_warm_up_waits_only_for_a_silent_instrument(make_vst3: MakeVs
     run = load_in_child([_item(sounding, timeout=1.0), _item(silent, timeout=1.0), _item(silent, timeout=0)], tmp_path)
     seconds = [r["seconds"] for r in run.done]
     assert seconds[0] < 0.5  # the synth answers pedalboard's test note at once
-    assert seconds[1] >= 1.0  # silence: pedalboard waits the whole initialization_timeout
+    assert seconds[1] >= 0.95  # silence: pedalboard waits the whole initialization_timeout (its own clock)
     assert seconds[2] < 0.5  # initialization_timeout=0 skips the warm-up
 
 
