@@ -102,10 +102,7 @@ def scan_command(
     """
     from pluginary.pipeline import loader as pipelines
 
-    overrides = [f"diff.full={str(full).lower()}", f"diff.retry_failed={str(retry_failed).lower()}"]
-    if paths:
-        listed = ", ".join(json.dumps(str(path.resolve())) for path in paths)
-        overrides += [f"discover.extra_paths=[{listed}]", "discover.standard_paths=false"]
+    overrides = pipelines.scan_overrides(list(paths), full=full, retry_failed=retry_failed)
     loaded = pipelines.load("scan", overrides=[*overrides, *set_])
     _run_and_report(loaded, catalog=catalog, as_json=json_, strict=strict, dry_run=False)
 

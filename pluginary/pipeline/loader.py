@@ -7,6 +7,7 @@ file, the variable for the environment, the item for `--set`.
 
 from __future__ import annotations
 
+import json
 import os
 import typing
 from collections.abc import Mapping, Sequence
@@ -443,3 +444,13 @@ def catalog_location(
     if store.backend is None:
         return default_catalog_path(), None
     return default_catalog_path(components.load("backend", store.backend).default_filename), store.backend
+
+
+def scan_overrides(paths: list[Path], *, full: bool, retry_failed: bool) -> list[str]:
+    """The settings `pluginary scan [--full] [--retry-failed] [PATH…]` gives the `scan` pipeline (the CLI and a
+    scan started from `pluginary serve` both ask for them here)."""
+    overrides = [f"diff.full={str(full).lower()}", f"diff.retry_failed={str(retry_failed).lower()}"]
+    if paths:
+        listed = ", ".join(json.dumps(str(path.resolve())) for path in paths)
+        overrides += [f"discover.extra_paths=[{listed}]", "discover.standard_paths=false"]
+    return overrides

@@ -66,15 +66,6 @@ class EventWriter:
         self.emit({"type": "finished", "summary": attrs.asdict(summary)})
 
 
-def scan_overrides(paths: list[Path], *, full: bool, retry_failed: bool) -> list[str]:
-    """The settings `pluginary scan [--full] [--retry-failed] [PATH…]` gives the `scan` pipeline."""
-    overrides = [f"diff.full={str(full).lower()}", f"diff.retry_failed={str(retry_failed).lower()}"]
-    if paths:
-        listed = ", ".join(json.dumps(str(path.resolve())) for path in paths)
-        overrides += [f"discover.extra_paths=[{listed}]", "discover.standard_paths=false"]
-    return overrides
-
-
 def _terminate(_signum: int, _frame: FrameType | None) -> None:
     # As the CLI does: SIGTERM takes Ctrl-C's clean path; a second one ends the process at once.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -96,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from pluginary.pipeline import loader, runner
 
-        overrides = scan_overrides(args.paths, full=args.full, retry_failed=args.retry_failed)
+        overrides = loader.scan_overrides(args.paths, full=args.full, retry_failed=args.retry_failed)
         runner.run(loader.load("scan", overrides=overrides), observers=[writer], catalog=args.catalog)
     except KeyboardInterrupt:
         writer.emit({"type": "interrupted"})

@@ -47,7 +47,7 @@ from typing import Any, Literal
 
 import attrs
 
-from tests.plugins import compile_cached, default_cache_dir
+from tests.plugins import CFLAGS, compile_cached, default_cache_dir
 
 Stage = Literal["dlopen", "init", "factory", "create", "params"]
 Crash = Literal["segv", "abort", "exit"]
@@ -56,20 +56,6 @@ SOURCE = Path(__file__).with_name("clap_test_plugin.c")
 CONF_SUFFIX = ".conf"
 STAGES: tuple[Stage, ...] = ("dlopen", "init", "factory", "create", "params")
 CRASHES: tuple[Crash, ...] = ("segv", "abort", "exit")
-CFLAGS = (
-    "-shared",
-    "-fPIC",
-    "-O2",
-    "-Wall",
-    "-Wextra",
-    "-Werror",
-    "-fvisibility=hidden",
-    # small copies per module: no unwind tables, symbols, build id or code-segment padding
-    "-fno-asynchronous-unwind-tables",
-    "-s",
-    "-Wl,-z,noseparate-code",
-    "-Wl,--build-id=none",
-)
 
 #: `clap/ext/params.h` flag bits by name.
 PARAM_FLAGS = {
