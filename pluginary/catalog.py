@@ -17,18 +17,22 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, cast
 
+import attrs
+
 from pluginary.core.errors import PluginaryError
 from pluginary.core.interfaces import CatalogBackend
-from pluginary.core.models import Plugin, ScanFailure
+from pluginary.core.models import Plugin, Preset, ScanFailure
 from pluginary.core.paths import writable
-from pluginary.core.query import SORT_KEYS, ParamRange, Query, QueryError
+from pluginary.core.query import PRESET_SORT_KEYS, SORT_KEYS, ParamRange, PresetQuery, Query, QueryError
 
 # Re-exported: the query vocabulary lives in `pluginary.core.query` (the contract a backend sees).
 __all__ = [
+    "PRESET_SORT_KEYS",
     "SORT_KEYS",
     "Catalog",
     "CatalogBackend",
     "ParamRange",
+    "PresetQuery",
     "Query",
     "QueryError",
     "UnknownPluginError",
@@ -181,6 +185,81 @@ class Catalog:
         never query syntax unless `raw` (then it is SQLite FTS5's)."""
         return self.backend.search(text, limit=limit, raw=raw)
 
+    def presets(
+        self,
+        plugin: str | None = None,
+        *,
+        format: str | None = None,
+        source: str | None = None,
+        bank: str | None = None,
+        text: str | None = None,
+        orphaned: bool | None = None,
+        sort: str = "name",
+        reverse: bool = False,
+        limit: int | None = None,
+        offset: int = 0,
+        host: str | None = None,
+        all_hosts: bool = False,
+    ) -> Iterator[Preset]:
+        """The presets the filters select, sorted and paged, read as they are iterated.
+
+        `plugin` is a plugin id or name (resolved as `resolve` does; an unknown one is an
+        UnknownPluginError, unless it is the id of orphaned presets); `text` keeps presets whose
+        name, bank, author or tags contain it; `orphaned=True` keeps presets whose plugin is not
+        installed, `False` those whose plugin is.
+        """
+        query = self._preset_query(plugin, format, source, bank, text, orphaned, host, all_hosts)
+        return self.backend.presets(attrs.evolve(query, sort=sort, reverse=reverse, limit=limit, offset=offset))
+
+    def count_presets(
+        self,
+        plugin: str | None = None,
+        *,
+        format: str | None = None,
+        source: str | None = None,
+        bank: str | None = None,
+        text: str | None = None,
+        orphaned: bool | None = None,
+        host: str | None = None,
+        all_hosts: bool = False,
+        **_page: Any,
+    ) -> int:
+        """How many presets the filters select (`presets`' sort and page arguments are ignored)."""
+        return self.backend.count_presets(
+            self._preset_query(plugin, format, source, bank, text, orphaned, host, all_hosts)
+        )
+
+    def search_presets(self, text: str, *, limit: int = 50) -> list[Preset]:
+        """Presets whose name, bank, author or tags match `text` (as `search` matches plugins), best first."""
+        return self.backend.search_presets(text, limit=limit)
+
+    def _preset_query(
+        self,
+        plugin: str | None,
+        format: str | None,
+        source: str | None,
+        bank: str | None,
+        text: str | None,
+        orphaned: bool | None,
+        host: str | None,
+        all_hosts: bool,
+    ) -> PresetQuery:
+        plugin_id = None
+        if plugin is not None:
+            # An id presets name is taken as it is: their plugin may not be installed (orphans).
+            named_by_presets = self.backend.count_presets(PresetQuery(plugin_id=plugin, host=host, all_hosts=all_hosts))
+            plugin_id = plugin if named_by_presets else self.resolve(plugin).id
+        return PresetQuery(
+            plugin_id=plugin_id,
+            format=format,
+            source=source,
+            bank=bank,
+            text=text,
+            orphaned=orphaned,
+            host=host,
+            all_hosts=all_hosts,
+        )
+
     def suggest(self, text: str, *, limit: int = 5) -> list[str]:
         """Names, vendors, categories, tags or parameter names close to `text`, best first."""
         from rapidfuzz import fuzz, process, utils
@@ -221,7 +300,8 @@ class Catalog:
     def stats(self) -> dict[str, Any]:
         """Counts and figures about the whole catalogue:
 
-        `plugins`, `files`, `failures`, `instruments`, `effects`; `formats`,
+        `plugins`, `files`, `failures`, `instruments`, `effects`, `presets`,
+        `orphaned_presets` (presets whose plugin is not installed); `formats`,
         `vendors`, `categories` (name → count, largest first); `parameters`
         (`total`, `min`, `median`, `max`, `histogram` of plugins per
         parameter-count bucket); `size_bytes`, `path`, `schema_version`; `runs`

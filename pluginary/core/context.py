@@ -75,6 +75,8 @@ class RunContext:
     #: Folders and bundles under the roots that could not be searched (unreadable, a dangling link):
     #: what the catalogue holds under them is kept, not "removed".
     unsearched: list[Path] = attrs.Factory(list)
+    #: Whether this run reads presets (discover's `presets` option): preset files and those bundles carry.
+    presets: bool = True
     diff: Diff | None = None
     summary: RunSummary = attrs.Factory(RunSummary)
     #: What export wrote or, in a dry run, would write (pluginary.exporters.writer.OutputChange).

@@ -13,8 +13,8 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import attrs
 
-from pluginary.core.models import Category, FileResult, Plugin, PluginFile, ScanFailure
-from pluginary.core.query import Query
+from pluginary.core.models import Category, FileResult, Plugin, PluginFile, Preset, ScanFailure
+from pluginary.core.query import PresetQuery, Query
 
 
 @attrs.frozen
@@ -24,6 +24,7 @@ class ScanSettings:
     deep: bool = False  # probe every parameter's value texts (slow: ~1000 probes each)
     warmup: bool = False  # let instruments warm up (pedalboard's initialization_timeout)
     metadata_only: bool = False  # read what the bundle declares; instantiate nothing
+    presets: bool = True  # read the presets a bundle carries (off: `discover: {presets: false}`)
 
 
 @runtime_checkable
@@ -51,8 +52,29 @@ class PluginFormat(Protocol):
         """
         ...
 
-    def scan(self, bundle: Path, settings: ScanSettings) -> list[Plugin]:
-        """Every plugin in the bundle; raise an exception with a clear message on failure."""
+    def scan(self, bundle: Path, settings: ScanSettings) -> Sequence[Plugin | Preset]:
+        """Every plugin in the bundle, and the presets it carries when `settings.presets` (a bundle
+        of presets only yields just those); raise an exception with a clear message on failure."""
+        ...
+
+
+@runtime_checkable
+class PresetFiles(Protocol):
+    """A format whose presets also live in files of their own, outside any bundle (.vstpreset,
+    .aupreset). Optional: discover finds these files under `preset_roots()` as it finds bundles,
+    diff compares them like bundles, and the worker reads each changed one with `read_presets`.
+    """
+
+    #: A file whose name ends with one of these (lower case) is one preset file.
+    preset_suffixes: ClassVar[tuple[str, ...]]
+
+    def preset_roots(self) -> list[Path]:
+        """The standard preset folders of this platform (user, shared, factory)."""
+        ...
+
+    def read_presets(self, path: Path) -> list[Preset]:
+        """The presets in one file, parsed and bounded; no plugin code runs. A file that cannot be
+        read is logged at WARNING (the run shows it) and gives []: never a failed plugin."""
         ...
 
 
@@ -75,8 +97,8 @@ class Backend(Protocol):
     def write(self, results: Sequence[FileResult]) -> list[str]:
         """Store a batch in one transaction; return warnings for the run summary ([] if none).
 
-        A result with plugins replaces whatever the file held before and clears
-        its failure; a result with a failure removes the file's plugins and
+        A result with plugins or presets replaces whatever the file held before
+        (plugins and presets) and clears its failure; a result with a failure removes the file's plugins and
         records the failure. User tags and user categories survive both. A plugin
         id held by several files (installed twice) keeps every copy and shows the
         preferred one; each such plugin is one warning.
@@ -84,7 +106,7 @@ class Backend(Protocol):
         ...
 
     def remove(self, paths: Sequence[str]) -> None:
-        """Forget files that are gone from disk: their plugins, file rows and failures."""
+        """Forget files that are gone from disk: their plugins, presets, file rows and failures."""
         ...
 
     def record_run(self, run: dict[str, Any]) -> None:
@@ -136,6 +158,19 @@ class CatalogBackend(Backend, Protocol):
 
     def stats(self) -> dict[str, Any]:
         """See `Catalog.stats`."""
+        ...
+
+    def presets(self, query: PresetQuery) -> Iterator[Preset]:
+        """The presets `query` selects, in its order and page, with `fingerprint` and `host` filled."""
+        ...
+
+    def count_presets(self, query: PresetQuery) -> int:
+        """How many presets `query`'s filters select, ignoring its page."""
+        ...
+
+    def search_presets(self, text: str, *, limit: int) -> list[Preset]:
+        """Presets whose name, bank, author or tags match `text` (words, taken literally, as
+        `search`), best first."""
         ...
 
     def tag(self, plugin_id: str, tags: Sequence[str]) -> tuple[str, ...]:

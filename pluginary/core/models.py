@@ -1,4 +1,4 @@
-"""The values Pluginary passes around: files on disk, plugins, parameters, failures.
+"""The values Pluginary passes around: files on disk, plugins, parameters, presets, failures.
 
 All are frozen attrs classes; `converter` (un)structures them to plain JSON-able data
 for the worker protocol, the backends and the exporters, so nobody writes
@@ -157,6 +157,44 @@ class Plugin:
     description: str = ""
 
 
+class PresetSource(enum.StrEnum):
+    """Where a preset was found."""
+
+    FACTORY = "factory"  # the plugin's own programs, read by loading it (VST3 IUnitInfo, AU factory presets)
+    BUNDLE = "bundle"  # declared by a bundle (LV2 `pset:Preset` in a plugin or preset bundle)
+    FILE = "file"  # a preset file of its own (.vstpreset, .aupreset, a CLAP preset file)
+
+
+@attrs.frozen
+class Preset:
+    """One preset of one plugin, as its format describes it; nothing here is loaded into a plugin.
+
+    `id` is stable across rescans: the LV2 preset's URI, `<plugin id>#<list>/<index>` for a
+    factory program, the file's path (with `#<key>` when one file holds several) for preset
+    files. `plugin_id` is the catalogue id of the plugin it applies to; a preset whose plugin is
+    not installed is kept (the catalogue shows it as orphaned). A preset that applies to several
+    plugins is one record per plugin. The file it came from (and so its fingerprint) is the
+    `FileResult` that carried it; the backend fills `fingerprint` from that file when storing.
+    """
+
+    id: str
+    name: str
+    plugin_id: str
+    format: str
+    source: PresetSource
+    #: The file or bundle holding the preset ("" for a factory program).
+    path: str = ""
+    #: Bank, program list or category, as the format names it ("" if none).
+    bank: str = ""
+    author: str = ""
+    tags: tuple[str, ...] = ()
+    description: str = ""
+    #: The parameter values it sets, by parameter id (an LV2 port symbol), where the format says.
+    values: tuple[tuple[str, float], ...] = ()
+    fingerprint: str = ""
+    host: Host = Host()
+
+
 @attrs.frozen
 class ScanFailure:
     """A file that could not be scanned; quarantined until it changes or a retry is asked."""
@@ -180,6 +218,8 @@ class FileResult:
     file: PluginFile
     plugins: tuple[Plugin, ...] = ()
     failure: ScanFailure | None = None
+    #: The presets the file carries or is (replacing the file's earlier presets when stored).
+    presets: tuple[Preset, ...] = ()
     #: What the format warned about while reading the file (a missing data file, a refused reference).
     warnings: tuple[str, ...] = ()
 

@@ -76,6 +76,8 @@ class DiscoverOptions:
     extra_paths: tuple[Path, ...] = ()
     #: Search the platform's standard folders (off: only `extra_paths`).
     standard_paths: bool = True
+    #: Find presets: preset files in the formats' preset folders and the presets bundles carry.
+    presets: bool = True
 
 
 @attrs.frozen

@@ -11,6 +11,7 @@ import re
 import attrs
 
 from pluginary.core.errors import PluginaryError
+from pluginary.core.models import PresetSource
 
 #: What `sort=` accepts; every key breaks ties by name, then id.
 SORT_KEYS = ("name", "vendor", "format", "category", "params", "scanned")
@@ -119,3 +120,53 @@ def check_count(name: str, value: int, *, minimum: int = 0) -> None:
         raise QueryError(
             f"{name} must be from {minimum} to {MAX_INT}, not {value}", where=f"--{name}", fix=f"pass --{name} N"
         )
+
+
+#: What a preset listing's `sort=` accepts ("plugin": by plugin id); every key breaks ties by name,
+#: then plugin id, then id.
+PRESET_SORT_KEYS = ("name", "plugin", "bank", "format", "source")
+
+
+@attrs.frozen(kw_only=True)
+class PresetQuery:
+    """Filters, order and page of a preset listing, checked once here for every backend.
+
+    `plugin_id` selects one plugin's presets; `text` keeps presets whose name, bank, author or
+    tags contain it (ignoring case, taken literally); `orphaned` True keeps only presets whose
+    plugin is not in the catalogue, False only those whose plugin is. Host rules are `Query`'s.
+    """
+
+    plugin_id: str | None = None
+    format: str | None = attrs.field(default=None, converter=_lower)
+    source: str | None = attrs.field(default=None, converter=_lower)
+    bank: str | None = None
+    text: str | None = None
+    orphaned: bool | None = None
+    host: str | None = None
+    all_hosts: bool = False
+    sort: str = attrs.field(default="name")
+    reverse: bool = False
+    limit: int | None = attrs.field(default=None)
+    offset: int = attrs.field(default=0)
+
+    @source.validator
+    def _check_source(self, _: attrs.Attribute[str | None], value: str | None) -> None:
+        sources = tuple(PresetSource)
+        if value is not None and value not in sources:
+            raise QueryError(f"no preset source {value!r}", where="source", fix=f"use one of {', '.join(sources)}")
+
+    @sort.validator
+    def _check_preset_sort(self, _: attrs.Attribute[str], value: str) -> None:
+        if value not in PRESET_SORT_KEYS:
+            raise QueryError(
+                f"cannot sort presets by {value!r}", where="sort", fix=f"use one of {', '.join(PRESET_SORT_KEYS)}"
+            )
+
+    @limit.validator
+    def _check_limit(self, _: attrs.Attribute[int | None], value: int | None) -> None:
+        if value is not None:
+            check_count("limit", value)
+
+    @offset.validator
+    def _check_offset(self, _: attrs.Attribute[int], value: int) -> None:
+        check_count("offset", value)

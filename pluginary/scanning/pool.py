@@ -112,12 +112,15 @@ class ScanJob:
     timeout: float = 30.0
 
     @classmethod
-    def from_options(cls, file: PluginFile, options: ScanOptions) -> ScanJob:
+    def from_options(cls, file: PluginFile, options: ScanOptions, *, presets: bool = True) -> ScanJob:
         """The job a pipeline's scan options ask for (per-format deadline first)."""
+        settings = ScanSettings(
+            deep=options.deep, warmup=options.warmup, metadata_only=options.metadata_only, presets=presets
+        )
         return cls(
             file=file,
             format=file.format,
-            settings=ScanSettings(deep=options.deep, warmup=options.warmup, metadata_only=options.metadata_only),
+            settings=settings,
             timeout=options.timeouts.get(file.format, options.timeout),
         )
 
@@ -669,7 +672,12 @@ class WorkerPool:
             failed = self._error(attempt, f"{outcome.error}: {outcome.message}")
             return attrs.evolve(failed, warnings=tuple(outcome.warnings))
         assert isinstance(outcome, Result)  # _on_message passes on nothing else
-        return FileResult(file=job.file, plugins=tuple(outcome.plugins), warnings=tuple(outcome.warnings))
+        return FileResult(
+            file=job.file,
+            plugins=tuple(outcome.plugins),
+            presets=tuple(outcome.presets),
+            warnings=tuple(outcome.warnings),
+        )
 
     def _error(self, attempt: _Attempt, message: str) -> FileResult:
         now = _now_iso()

@@ -30,7 +30,7 @@ from typing import TypeVar
 import msgspec
 
 from pluginary.core.interfaces import ScanSettings
-from pluginary.core.models import Plugin
+from pluginary.core.models import Plugin, Preset
 
 HEADER = struct.Struct(">I")
 #: A frame longer than this means the stream is corrupt (the largest real answer,
@@ -57,7 +57,7 @@ class Ready(msgspec.Struct, tag="ready", frozen=True):
 
 
 class Result(msgspec.Struct, tag="result", frozen=True):
-    """Worker → scanner: job `id` found these plugins (unstamped: the scan stage adds time and host)."""
+    """Worker → scanner: job `id` found these plugins and presets (unstamped: the scan stage adds time and host)."""
 
     id: int
     plugins: list[Plugin]
@@ -66,6 +66,7 @@ class Result(msgspec.Struct, tag="result", frozen=True):
     cpu: float
     #: What the format logged at WARNING or above while reading the bundle (a missing data file, …).
     warnings: list[str] = []
+    presets: list[Preset] = []
 
 
 class Failed(msgspec.Struct, tag="error", frozen=True):

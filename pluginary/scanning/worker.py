@@ -21,10 +21,12 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from pluginary.core.components import instantiate
-from pluginary.core.interfaces import PluginFormat
+from pluginary.core.interfaces import PluginFormat, PresetFiles, ScanSettings
+from pluginary.core.models import Plugin, Preset
 from pluginary.scanning.journal import Journal
 from pluginary.scanning.protocol import Failed, JobReader, Ready, Result, Scan, encode, write_frame, write_message
 
@@ -134,13 +136,23 @@ def answer(job: Scan, formats: _Formats, warnings: WarningCollector) -> bytes:
     """Scan one bundle and describe the outcome as an encoded frame (never raises)."""
     started = time.perf_counter()
     try:
-        plugins = formats.get(job.format).scan(Path(job.path), job.settings)
-        return encode(Result(job.id, plugins, time.perf_counter() - started, *usage(), warnings=warnings.take()))
+        found = read(formats.get(job.format), Path(job.path), job.settings)
+        plugins = [item for item in found if isinstance(item, Plugin)]
+        presets = [item for item in found if isinstance(item, Preset)]
+        seconds = time.perf_counter() - started
+        return encode(Result(job.id, plugins, seconds, *usage(), warnings=warnings.take(), presets=presets))
     except Exception as exc:  # the plugin refused to load, or described itself in invalid text: report it
         log.info("%s: %s: %s", job.path, type(exc).__name__, exc)
         seconds = time.perf_counter() - started
         failed = Failed(job.id, type(exc).__name__, _clean(str(exc)), seconds, *usage(), warnings=warnings.take())
         return encode(failed)
+
+
+def read(fmt: PluginFormat, path: Path, settings: ScanSettings) -> Sequence[Plugin | Preset]:
+    """What one discovered file holds: a preset file's presets, or a bundle's plugins (and presets)."""
+    if isinstance(fmt, PresetFiles) and path.name.lower().endswith(fmt.preset_suffixes):
+        return fmt.read_presets(path)
+    return fmt.scan(path, settings)
 
 
 def serve(

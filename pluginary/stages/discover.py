@@ -7,7 +7,7 @@ from pathlib import Path
 from pluginary.core import components
 from pluginary.core.context import RunContext
 from pluginary.core.hookspecs import hookimpl
-from pluginary.core.interfaces import PluginFormat
+from pluginary.core.interfaces import PluginFormat, PresetFiles
 from pluginary.core.models import PluginFile
 from pluginary.core.options import DiscoverOptions
 from pluginary.scanning.discovery import find_bundles, plugin_file
@@ -20,16 +20,22 @@ def pluginary_discover(context: RunContext, options: DiscoverOptions) -> list[Pl
             context.warn(f"{extra}: no such folder (discover.extra_paths); skipped")
             context.unsearched.append(extra)
     formats: dict[str, PluginFormat] = {name: components.instantiate("format", name) for name in options.formats}
+    context.presets = options.presets
+    preset_files = {name: fmt for name, fmt in formats.items() if options.presets and isinstance(fmt, PresetFiles)}
     roots: list[Path] = []
-    for fmt in formats.values():
-        for root in (*(fmt.default_roots() if options.standard_paths else []), *options.extra_paths):
+    for name, fmt in formats.items():
+        standard = fmt.default_roots() if options.standard_paths else []
+        if name in preset_files and options.standard_paths:
+            standard = [*standard, *preset_files[name].preset_roots()]
+        for root in (*standard, *options.extra_paths):
             if root not in roots and root.exists():
                 roots.append(root)
     context.searched_roots.extend(roots)
     context.searched_formats.update(formats)
-    # One walk for every format: a bundle belongs to the format its name ends with,
-    # and no walk descends into another format's bundles.
+    # One walk for every format: a bundle (or preset file) belongs to the format its name ends
+    # with, and no walk descends into another format's bundles.
     owner = {suffix.lower(): name for name, fmt in formats.items() for suffix in fmt.bundle_suffixes}
+    owner |= {suffix.lower(): name for name, fmt in preset_files.items() for suffix in fmt.preset_suffixes}
     found: list[PluginFile] = []
 
     def skip(path: Path, message: str) -> None:
@@ -38,5 +44,7 @@ def pluginary_discover(context: RunContext, options: DiscoverOptions) -> list[Pl
 
     for bundle in find_bundles(roots, tuple(owner), skip):
         name = next(owner[suffix] for suffix in owner if bundle.name.lower().endswith(suffix))
-        found.append(plugin_file(bundle, name, formats[name].signature_files(bundle)))
+        fmt = formats[name]
+        is_preset = name in preset_files and bundle.name.lower().endswith(preset_files[name].preset_suffixes)
+        found.append(plugin_file(bundle, name, [bundle] if is_preset else fmt.signature_files(bundle)))
     return found

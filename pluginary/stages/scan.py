@@ -37,7 +37,7 @@ def _scan(context: RunContext, options: ScanOptions, files: list[PluginFile]) ->
     journal = Journal(context.journal_path or user_data_dir() / "scan.journal")
     for path in journal.in_flight():
         context.warn(f"the previous scan stopped while loading {path}; scanning it again")
-    jobs = [ScanJob.from_options(file, options) for file in files]
+    jobs = [ScanJob.from_options(file, options, presets=context.presets) for file in files]
     host = this_host()
     batch: list[FileResult] = []
     flushed = time.monotonic()
@@ -64,12 +64,13 @@ def this_host() -> Host:
 
 
 def _stamped(result: FileResult, host: Host) -> FileResult:
-    """The result with when, where and by which version each plugin was scanned."""
-    if not result.plugins:
+    """The result with when, where and by which version each plugin was scanned, and where each preset was."""
+    if not result.plugins and not result.presets:
         return result
     now = datetime.now(UTC).isoformat(timespec="seconds")
     plugins = tuple(
         attrs.evolve(plugin, scanned_at=now, scanner_version=pluginary.__version__, host=host)
         for plugin in result.plugins
     )
-    return attrs.evolve(result, plugins=plugins)
+    presets = tuple(attrs.evolve(preset, host=host) for preset in result.presets)
+    return attrs.evolve(result, plugins=plugins, presets=presets)

@@ -26,7 +26,7 @@ import attrs
 import pytest
 
 from pluginary.catalog import Catalog, CatalogBackend, QueryError
-from pluginary.core.errors import CatalogError
+from pluginary.core.errors import CatalogError, PluginaryError
 from pluginary.core.models import (
     IO,
     Category,
@@ -38,6 +38,8 @@ from pluginary.core.models import (
     ParameterKind,
     Plugin,
     PluginFile,
+    Preset,
+    PresetSource,
     ScanFailure,
 )
 
@@ -678,3 +680,166 @@ class BackendSuite:
             copy.close()
         with pytest.raises(CatalogError, match="already exists"):
             catalog.backup(dest)
+
+    # -- presets -------------------------------------------------------------------------
+
+    def test_presets_round_trip_with_their_files_fingerprint(self, catalog: Catalog, plugins: list[Plugin]) -> None:
+        presets = sample_presets(plugins)
+        catalog.backend.write(preset_results(presets))
+        stored = list(catalog.presets(sort="name"))
+        assert stored == sorted(
+            (attrs.evolve(p, fingerprint=f"fp-{p.path or plugins[0].path}") for p in presets),
+            key=lambda p: (p.name.casefold(), p.plugin_id, p.id),
+        )
+        assert catalog.count_presets() == len(presets)
+        assert set(catalog.backend.stored_files()) >= {p.path for p in presets if p.path}
+
+    def test_a_rescanned_file_replaces_its_presets_only(self, catalog: Catalog, plugins: list[Plugin]) -> None:
+        presets = sample_presets(plugins)
+        catalog.backend.write(preset_results(presets))
+        bank = "/presets/lv2/calf.preset.lv2"
+        kept = [p for p in presets if p.path == bank][:1]
+        catalog.backend.write(preset_results(kept))
+        assert {p.id for p in catalog.presets()} == {p.id for p in presets if p.path != bank} | {kept[0].id}
+
+    def test_failed_and_removed_files_lose_their_presets(self, catalog: Catalog, plugins: list[Plugin]) -> None:
+        presets = sample_presets(plugins)
+        catalog.backend.write(preset_results(presets))
+        factory = plugins[0].path  # Pro-Q 3's bundle, which carries factory programs
+        failure = ScanFailure(factory, "vst3", "v9", FailureKind.CRASH, first_seen="2025", last_seen="2025")
+        catalog.backend.write([FileResult(PluginFile(factory, "vst3", 1, 9, "v9"), failure=failure)])
+        assert list(catalog.presets(source="factory")) == []  # they came from the failed bundle
+        catalog.backend.remove(["/presets/vst3/FabFilter/Pro-Q 3/Air.vstpreset"])
+        left = {p.path for p in catalog.presets()}
+        assert "/presets/vst3/FabFilter/Pro-Q 3/Air.vstpreset" not in left and "/presets/lv2/calf.preset.lv2" in left
+        assert "/presets/vst3/FabFilter/Pro-Q 3/Air.vstpreset" not in catalog.backend.stored_files()
+
+    @pytest.mark.parametrize(
+        ("filters", "expected"),
+        [
+            ({}, {"Air", "Bright Vocal", "Low Cut", "Vintage Plate", "Big Hall", "Dark Room", "Lost Plate"}),
+            ({"format": "LV2"}, {"Big Hall", "Dark Room", "Lost Plate"}),
+            ({"source": "factory"}, {"Bright Vocal", "Low Cut"}),
+            ({"bank": "Reverbs"}, {"Big Hall", "Dark Room"}),
+            ({"text": "plate"}, {"Vintage Plate", "Lost Plate"}),
+            ({"text": "mixing"}, {"Air"}),  # a tag
+            ({"text": "jane"}, {"Vintage Plate"}),  # the author
+            ({"orphaned": True}, {"Lost Plate"}),
+            ({"orphaned": False}, {"Air", "Bright Vocal", "Low Cut", "Vintage Plate", "Big Hall", "Dark Room"}),
+            ({"plugin": "Pro-R"}, {"Vintage Plate"}),
+            ({"plugin": "lv2:urn:gone"}, {"Lost Plate"}),  # an orphan's plugin id is taken as it is
+        ],
+    )
+    def test_preset_filters(
+        self, catalog: Catalog, plugins: list[Plugin], filters: dict[str, Any], expected: set[str]
+    ) -> None:
+        catalog.backend.write(preset_results(sample_presets(plugins)))
+        assert {p.name for p in catalog.presets(**filters)} == expected
+        assert catalog.count_presets(**filters) == len(expected)
+
+    def test_an_unknown_plugin_for_presets_is_an_error(self, catalog: Catalog, plugins: list[Plugin]) -> None:
+        catalog.backend.write(preset_results(sample_presets(plugins)))
+        with pytest.raises(PluginaryError, match="no plugin"):
+            list(catalog.presets("Nothing Like It"))
+
+    def test_presets_sort_and_page(self, catalog: Catalog, plugins: list[Plugin]) -> None:
+        catalog.backend.write(preset_results(sample_presets(plugins)))
+        by_name = [p.name for p in catalog.presets()]
+        assert by_name == sorted(by_name, key=str.casefold)
+        assert [p.name for p in catalog.presets(reverse=True)] == by_name[::-1]
+        assert [p.name for p in catalog.presets(limit=3, offset=2)] == by_name[2:5]
+        by_plugin = [(p.plugin_id, p.name) for p in catalog.presets(sort="plugin")]
+        assert by_plugin == sorted(by_plugin, key=lambda item: (item[0], item[1].casefold()))
+        with pytest.raises(QueryError):
+            list(catalog.presets(sort="size"))
+
+    def test_preset_search_finds_words_and_takes_text_literally(self, catalog: Catalog, plugins: list[Plugin]) -> None:
+        catalog.backend.write(preset_results(sample_presets(plugins)))
+        assert [p.name for p in catalog.search_presets("vintage pla")] == ["Vintage Plate"]
+        assert {p.name for p in catalog.search_presets("plate")} == {"Vintage Plate", "Lost Plate"}
+        assert catalog.search_presets("reverbs")[0].bank == "Reverbs"  # the bank is searched too
+        for text in HOSTILE_SEARCHES:
+            for preset in catalog.search_presets(text):
+                fields = [preset.name, preset.bank, preset.author, *preset.tags]
+                held = {word for field in fields for word in words_of(field)}
+                assert all(any(h.startswith(w) for h in held) for w in words_of(text)), (text, preset.name)
+
+    def test_presets_persist_and_are_counted(
+        self, backend_factory: BackendFactory, catalog: Catalog, plugins: list[Plugin], path: Path
+    ) -> None:
+        presets = sample_presets(plugins)
+        catalog.backend.write(preset_results(presets))
+        stats = catalog.stats()
+        assert (stats["presets"], stats["orphaned_presets"]) == (len(presets), 1)
+        before = list(catalog.presets())
+        catalog.close()
+        again = Catalog(backend_factory(path, read_only=True))
+        try:
+            assert list(again.presets()) == before
+        finally:
+            again.close()
+
+
+def sample_presets(plugins: list[Plugin]) -> list[Preset]:
+    """Presets of every source: factory programs in Pro-Q 3's bundle, a .vstpreset file of Pro-Q 3 and one
+    of Pro-R, a bundle of Calf Reverb presets, and one preset whose plugin is not installed."""
+    pro_q, pro_r = plugins[0], plugins[1]
+    calf = next(p for p in plugins if p.vendor == "Calf Studio Gear")
+    bank = "/presets/lv2/calf.preset.lv2"
+    host = Host(name="studio", os="linux")
+    return [
+        Preset(f"{pro_q.id}#0/0", "Bright Vocal", pro_q.id, "vst3", PresetSource.FACTORY, bank="Factory", host=host),
+        Preset(f"{pro_q.id}#0/1", "Low Cut", pro_q.id, "vst3", PresetSource.FACTORY, bank="Factory", host=host),
+        Preset(
+            "/presets/vst3/FabFilter/Pro-Q 3/Air.vstpreset",
+            "Air",
+            pro_q.id,
+            "vst3",
+            PresetSource.FILE,
+            path="/presets/vst3/FabFilter/Pro-Q 3/Air.vstpreset",
+            tags=("mixing", "vocals"),
+            host=host,
+        ),
+        Preset(
+            "/presets/vst3/FabFilter/Pro-R/Vintage Plate.vstpreset",
+            "Vintage Plate",
+            pro_r.id,
+            "vst3",
+            PresetSource.FILE,
+            path="/presets/vst3/FabFilter/Pro-R/Vintage Plate.vstpreset",
+            author="Jane Doe",
+            description="An old plate, bright",
+            host=host,
+        ),
+        *(
+            Preset(
+                f"urn:calf:preset:{name.replace(' ', '-').lower()}",
+                name,
+                calf.id,
+                "lv2",
+                PresetSource.BUNDLE,
+                path=bank,
+                bank="Reverbs",
+                values=(("decay_time", 1.5 + index), ("dry", 0.25)),
+                host=host,
+            )
+            for index, name in enumerate(("Big Hall", "Dark Room"))
+        ),
+        Preset("urn:gone:plate", "Lost Plate", "lv2:urn:gone", "lv2", PresetSource.BUNDLE, path=bank, host=host),
+    ]
+
+
+def preset_results(presets: list[Preset]) -> list[FileResult]:
+    """One FileResult per file holding presets (factory programs: their plugin's bundle, with the plugin);
+    each file's fingerprint is `fp-<path>`."""
+    by_file: dict[str, list[Preset]] = {}
+    plugin_of: dict[str, Plugin] = {p.id: p for p in sample_plugins()}
+    for preset in presets:
+        by_file.setdefault(preset.path or plugin_of[preset.plugin_id].path, []).append(preset)
+    results = []
+    for path, held in by_file.items():
+        in_bundle = tuple(p for p in plugin_of.values() if p.path == path)
+        fmt = held[0].format
+        file = PluginFile(path, fmt, 100, 1, f"fp-{path}")
+        results.append(FileResult(file, plugins=in_bundle, presets=tuple(held)))
+    return results
