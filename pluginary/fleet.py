@@ -19,7 +19,7 @@ import attrs
 from pluginary.catalog import Catalog
 from pluginary.core.errors import CatalogError, PluginaryError
 from pluginary.core.models import Plugin
-from pluginary.projects.matching import product_key
+from pluginary.core.products import product_key
 
 
 @attrs.frozen

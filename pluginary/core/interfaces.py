@@ -124,8 +124,9 @@ class Backend(Protocol):
 class CatalogBackend(Backend, Protocol):
     """A backend the query side can use: the pipeline's write side plus queries.
 
-    Every method returning plugins builds them with their user tags (sorted)
-    and user categories (first, then the others in stored order).
+    Every method returning plugins builds them with their user tags and their
+    product's tags (together, sorted; the `tag` filter and search see both) and user
+    categories (first, then the others in stored order).
     """
 
     path: Path
@@ -171,6 +172,26 @@ class CatalogBackend(Backend, Protocol):
     def search_presets(self, text: str, *, limit: int) -> list[Preset]:
         """Presets whose name, bank, author or tags match `text` (words, taken literally, as
         `search`), best first."""
+        ...
+
+    def product_keys(self, plugin_ids: Sequence[str] | None = None) -> dict[str, str]:
+        """Plugin id → its product key (`pluginary.core.products`): the user's grouping where there is
+        one, else `product_of`'s rule, stored with the plugin when it is written. For the given
+        plugins, or every plugin when None."""
+        ...
+
+    def group(self, plugin_ids: Sequence[str], key: str | None) -> None:
+        """The user's grouping: put these plugin ids in product `key` (None: back to the rule's key).
+        Kept by plugin id, so it survives rescans, removal and reinstalling."""
+        ...
+
+    def tag_product(self, key: str, tags: Sequence[str]) -> tuple[str, ...]:
+        """Add user tags to a product: every plugin of it shows them (one installed later too).
+        Returns the product's own tags afterwards."""
+        ...
+
+    def untag_product(self, key: str, tags: Sequence[str]) -> tuple[str, ...]:
+        """Remove a product's own tags (a plugin's own tags stay); returns the product's tags afterwards."""
         ...
 
     def tag(self, plugin_id: str, tags: Sequence[str]) -> tuple[str, ...]:

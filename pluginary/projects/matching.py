@@ -7,10 +7,8 @@
 - **missing**: neither;
 - **unchecked**: what the DAW runs itself (Ardour's Lua processors, REAPER's JSFX).
 
-"The same product" is, for now, `product_key`: the same normalised name and, when both
-sides name a vendor, the same normalised vendor. It is the one place that rule lives here;
-products (one entry per plugin across formats, with user overrides) replace it when the
-catalogue has them.
+"The same product" is `pluginary.core.products.product_key`: the same normalised name and, when
+both sides name a vendor, the same normalised vendor.
 
 The catalogue is anything with `get`, `find` and `search` as `pluginary.Catalog` has them
 (this layer may not import the catalogue itself).
@@ -19,8 +17,6 @@ The catalogue is anything with `get`, `find` and `search` as `pluginary.Catalog`
 from __future__ import annotations
 
 import enum
-import re
-import unicodedata
 from collections.abc import Iterable
 from typing import Protocol
 
@@ -28,6 +24,7 @@ import attrs
 
 from pluginary.core.interfaces import PluginReference
 from pluginary.core.models import Plugin
+from pluginary.core.products import BUILD_WORDS, product_key
 
 
 class Status(enum.StrEnum):
@@ -55,30 +52,6 @@ class Match:
     status: Status
     #: The installed plugin (installed), or the same product's plugins in other formats (other-format).
     plugins: tuple[Plugin, ...] = ()
-
-
-#: Words that say which build of a plugin a name is, not which plugin: "(VST3)", "x64", "64-bit".
-_BUILD_WORDS = re.compile(
-    r"[\s_(\[-]*\b(vst3?|vst2|au|aax|lv2|clap|x64|x86|x86_64|64[\s-]?bits?|32[\s-]?bits?)\b[)\]]*", re.IGNORECASE
-)
-_NOT_ALNUM = re.compile(r"[\W_]+")
-
-
-def product_key(name: str, vendor: str = "") -> tuple[str, str]:
-    """(name, vendor) normalised so one product's formats agree: "Pro-Q 3 (VST3)", "pro q 3"
-    and "ProQ3" are one name; "ZamComp" and "ZamCompX2", "Comp Mono" and "Comp Stereo" are not.
-
-    Unicode compatibility forms folded, case folded, build words (format, architecture) dropped,
-    then everything but letters and digits.
-    """
-
-    def norm(text: str, *, drop_build_words: bool) -> str:
-        folded = unicodedata.normalize("NFKC", text).casefold()
-        if drop_build_words:
-            folded = _BUILD_WORDS.sub(" ", folded)
-        return _NOT_ALNUM.sub("", folded)
-
-    return norm(name, drop_build_words=True), norm(vendor, drop_build_words=False)
 
 
 def same_product(reference: PluginReference, plugin: Plugin) -> bool:
@@ -125,7 +98,7 @@ def _same_product(reference: PluginReference, catalog: Lookup) -> list[Plugin]:
     candidates = {plugin.id: plugin for plugin in catalog.find(reference.name)}
     # A name with a build word ("ZamComp (VST3)") or other spacing reaches its product through
     # the full-text search, which takes the words literally.
-    words = _BUILD_WORDS.sub(" ", reference.name).strip()
+    words = BUILD_WORDS.sub(" ", reference.name).strip()
     for plugin in catalog.search(words, limit=20) if words else ():
         candidates.setdefault(plugin.id, plugin)
     return sorted((plugin for plugin in candidates.values() if same_product(reference, plugin)), key=lambda p: p.id)
