@@ -358,3 +358,52 @@ def test_store_settings_ignore_other_stages_of_the_environment(tmp_path: Path) -
     # A typo meant for `scan` must not break `list`; the store's own variables apply.
     env = {"PLUGINARY_SCAN__TIMOUT": "3", "PLUGINARY_STORE__BACKEND": "json"}
     assert loader.store_settings(environ=env, config_path=tmp_path / "absent.yaml") == StoreOptions(backend="json")
+
+
+# -- export targets' options: checked when the pipeline loads ----------------------------------
+
+EXPORT_PIPELINE = (
+    "stages:\n  - store\n  - export:\n      - format: {fmt}\n        path: out/x\n        options: {options}\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "options", "key", "message"),
+    [
+        ("json", "{indnt: 2}", "indnt", "unknown option 'indnt' for the json exporter"),
+        ("json", "{indent: '2'}", "indent", "option 'indent' of the json exporter must be int, not str '2'"),
+        ("reaper", "{folder_prefix: ''}", "folder_prefix", "folder_prefix"),
+        ("ardour", "{statuses: yes please}", "statuses", "option 'statuses' of the ardour exporter must be bool"),
+        ("logic", "{properties: 3}", "properties", "must be bool, not int 3"),
+    ],
+)
+def test_exporter_options_are_checked_at_load_with_their_position(
+    tmp_path: Path, fmt: str, options: str, key: str, message: str
+) -> None:
+    text = EXPORT_PIPELINE.format(fmt=fmt, options=options)
+    error = error_of(tmp_path, text)
+    assert message in error and "allowed:" in error
+    if "unknown" in message or "must be" in message:  # the option's value is pointed at
+        column = len("        options: {") + len(key) + len(": ") + 1
+        assert error.startswith(f"{tmp_path / 'p.yaml'}:6:{column}: "), error
+    else:  # a value its options class refused: the options
+        assert error.startswith(f"{tmp_path / 'p.yaml'}:6:9: "), error
+
+
+def test_good_exporter_options_load_and_a_bad_one_stops_run_before_scanning(tmp_path: Path) -> None:
+    good = load_text(tmp_path, EXPORT_PIPELINE.format(fmt="json", options="{indent: 4}"))
+    assert good.stages["export"][0].options == {"indent": 4}
+    pipeline = tmp_path / "bad.yaml"
+    pipeline.write_text(
+        EXPORT_PIPELINE.format(fmt="csv", options="{parameters: 1}").replace(
+            "  - store\n", "  - discover\n  - diff\n  - scan\n  - store\n"
+        ),
+        encoding="utf-8",
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1]), "PLUGINARY_DATA_DIR": str(tmp_path / "d")}
+    done = subprocess.run(
+        [sys.executable, "-m", "pluginary", "run", str(pipeline), "--catalog", str(tmp_path / "c.db")],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+    assert one_line_error(done).startswith(f"{pipeline}:9:31: option 'parameters' of the csv exporter")
+    assert not (tmp_path / "c.db").exists()  # nothing was scanned or stored

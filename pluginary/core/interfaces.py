@@ -238,7 +238,12 @@ class OutputFile:
 class Exporter(Protocol):
     """Renders plugin lists; the export stage writes them (atomically, with
     backups and `--dry-run` diffs), so an exporter never touches the disk
-    except to read a file it merges into."""
+    except to read a file it merges into.
+
+    An exporter may also declare `options_class`, an attrs class of its options (bool, int and
+    str fields with defaults): a pipeline's `options:` for it are then checked when the pipeline
+    loads, each mistake with its file:line:col, before anything is scanned.
+    """
 
     name: ClassVar[str]
 

@@ -380,9 +380,10 @@ def _fits_a_status_line(unique_id: str, newline: str) -> bool:
 
 class ArdourExporter:
     name: ClassVar[str] = "ardour"
+    options_class: ClassVar[type[ArdourOptions]] = ArdourOptions
 
     def render(self, plugins: Iterable[Plugin], path: Path, options: dict[str, Any]) -> list[OutputFile]:
-        opts = parse_options(self.name, options, ArdourOptions)
+        opts = parse_options(self.name, options, self.options_class)
         folder = folder_target(self.name, path)
         ordered = stable(plugins)
         unkeyed = sum(plugin.format == "vst3" and ardour_identity(plugin) is None for plugin in ordered)

@@ -26,21 +26,31 @@ T = TypeVar("T")
 _SIMPLE_TYPES: dict[str, type] = {"bool": bool, "int": int, "str": str}
 
 
-def parse_options(exporter: str, options: Mapping[str, Any], cls: type[T]) -> T:
+def parse_options(
+    exporter: str,
+    options: Mapping[str, Any],
+    cls: type[T],
+    *,
+    where: str | None = None,
+    positions: Mapping[str, str] | None = None,
+) -> T:
     """Build the exporter's attrs options class from a pipeline's `options:` mapping.
 
     Unknown keys and values of the wrong type are a `PipelineError` that lists
-    every allowed option with its type and default.
+    every allowed option with its type and default. `where` names the options
+    (default: the exporter); `positions` maps an option to the `file:line:col` of
+    its value, when the pipeline loader checks them.
     """
     fields = {field.name: field for field in attrs.fields(cast("type[attrs.AttrsInstance]", cls))}
     allowed = ", ".join(f"{f.name} ({_type_name(f)}, default {_show(f.default)})" for f in fields.values())
-    where = f"export {exporter}"
+    where = where or f"export {exporter}"
+    positions = positions or {}
     unknown = sorted(set(options) - set(fields))
     if unknown:
         raise PipelineError(
             f"unknown option{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} "
             f"for the {exporter} exporter",
-            where=where,
+            where=positions.get(unknown[0], where),
             fix=f"allowed: {allowed}",
         )
     for key, value in options.items():
@@ -50,7 +60,7 @@ def parse_options(exporter: str, options: Mapping[str, Any], cls: type[T]) -> T:
             raise PipelineError(
                 f"option {key!r} of the {exporter} exporter must be {_type_name(fields[key])}, "
                 f"not {type(value).__name__} {value!r}",
-                where=where,
+                where=positions.get(key, where),
                 fix=f"allowed: {allowed}",
             )
     try:

@@ -127,9 +127,10 @@ def parameters_path(path: Path) -> Path:
 
 class CSVExporter:
     name: ClassVar[str] = "csv"
+    options_class: ClassVar[type[CSVOptions]] = CSVOptions
 
     def render(self, plugins: Iterable[Plugin], path: Path, options: dict[str, Any]) -> list[OutputFile]:
-        opts = parse_options(self.name, options, CSVOptions)
+        opts = parse_options(self.name, options, self.options_class)
         data = [plugin_data(plugin, timestamps=opts.timestamps) for plugin in stable(plugins)]
         columns = (*PLUGIN_COLUMNS, "scanned_at") if opts.timestamps else PLUGIN_COLUMNS
         files = [OutputFile(path, _table(columns, (plugin_row(d) for d in data)))]

@@ -169,9 +169,10 @@ def _properties(target: Path, owned: set[str], counts: dict[str, int], create: b
 
 class LogicExporter:
     name: ClassVar[str] = "logic"
+    options_class: ClassVar[type[LogicOptions]] = LogicOptions
 
     def render(self, plugins: Iterable[Plugin], path: Path, options: dict[str, Any]) -> list[OutputFile]:
-        opts = parse_options(self.name, options, LogicOptions)
+        opts = parse_options(self.name, options, self.options_class)
         folder = folder_target(self.name, path)
         files: list[OutputFile] = []
         final_tags: dict[str, set[str]] = {}  # tag set file name → its tags after the export

@@ -342,9 +342,10 @@ _FOLDER_LIST = re.compile(r"(NbFolders|Name\d+|Id\d+)=.*", re.DOTALL)
 
 class ReaperExporter:
     name: ClassVar[str] = "reaper"
+    options_class: ClassVar[type[ReaperOptions]] = ReaperOptions
 
     def render(self, plugins: Iterable[Plugin], path: Path, options: dict[str, Any]) -> list[OutputFile]:
-        opts = parse_options(self.name, options, ReaperOptions)
+        opts = parse_options(self.name, options, self.options_class)
         folder = folder_target(self.name, path)
         entries = _entries(plugins)
         files = []

@@ -37,7 +37,7 @@ from typing import Any, ClassVar, TextIO
 import attrs
 
 from pluginary.core.interfaces import OutputFile
-from pluginary.core.models import Plugin
+from pluginary.core.models import Plugin, Preset
 from pluginary.exporters.common import parse_options, utf8
 from pluginary.exporters.json import catalog_document
 
@@ -141,10 +141,10 @@ class YAMLOptions:
     timestamps: bool = False
 
 
-def _document(plugins: Iterable[Plugin], timestamps: bool) -> Iterator[str]:
+def _document(plugins: Iterable[Plugin], presets: Iterable[Preset], timestamps: bool) -> Iterator[str]:
     """The catalogue document in pieces of one plugin each, so that only one plugin's lines are alive at
     once (a list of every line of 2,000 plugins would cost several times the text itself)."""
-    for key, value in catalog_document(plugins, timestamps=timestamps).items():
+    for key, value in catalog_document(plugins, timestamps=timestamps, presets=presets).items():
         if key == "plugins" and value:
             yield f"{quoted(key)}:\n"
             for plugin_id, record in value.items():
@@ -155,7 +155,14 @@ def _document(plugins: Iterable[Plugin], timestamps: bool) -> Iterator[str]:
 
 class YAMLExporter:
     name: ClassVar[str] = "yaml"
+    options_class: ClassVar[type[YAMLOptions]] = YAMLOptions
 
     def render(self, plugins: Iterable[Plugin], path: Path, options: dict[str, Any]) -> list[OutputFile]:
-        opts = parse_options(self.name, options, YAMLOptions)
-        return [OutputFile(path, utf8("".join(_document(plugins, opts.timestamps))))]
+        """The document without presets (`presets` is an empty list), as the json exporter's `render`."""
+        return self.render_with_presets(plugins, (), path, options)
+
+    def render_with_presets(
+        self, plugins: Iterable[Plugin], presets: Iterable[Preset], path: Path, options: dict[str, Any]
+    ) -> list[OutputFile]:
+        opts = parse_options(self.name, options, self.options_class)
+        return [OutputFile(path, utf8("".join(_document(plugins, presets, opts.timestamps))))]

@@ -352,8 +352,24 @@ def _export_targets(path: Path, node: Any, where: str) -> tuple[tuple[ExportTarg
             if required not in values:
                 raise PipelineError(f"an export target needs {required!r}", where=item_where)
         check_exporter(values["format"], where=_pos(path, item, "format", of_value=True))
+        if "options" in item:
+            _check_exporter_options(values["format"], values["options"], path, item)
         targets.append(ExportTarget(**values))
     return tuple(targets), {f"[{index}]": _pos(path, node, index) for index in range(len(targets))}
+
+
+def _check_exporter_options(exporter: str, options: dict[str, Any], path: Path, item: Any) -> None:
+    """An export target's `options:` checked now, before anything runs, with each one's position,
+    when its exporter declares an `options_class` (every built-in one does); otherwise the exporter
+    checks them itself when it runs."""
+    from pluginary.exporters.common import parse_options
+
+    options_class = getattr(components.load("exporter", exporter), "options_class", None)
+    if options_class is None:
+        return
+    node = item["options"]
+    positions = {str(key): _pos(path, node, key, of_value=True) for key in node} if isinstance(node, Mapping) else {}
+    parse_options(exporter, options, options_class, where=_pos(path, item, "options"), positions=positions)
 
 
 def load(
