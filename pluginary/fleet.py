@@ -185,3 +185,42 @@ def _results(plugins: list[Plugin], files: dict[str, Any], failures: dict[str, A
         for path, failure in sorted(failures.items())
     ]
     return results
+
+
+@attrs.frozen
+class HostReadiness:
+    """Whether a project would open on one machine: its plugins matched to that machine's."""
+
+    host: str
+    matches: tuple[Any, ...]  # pluginary.projects.matching.Match, one per plugin the project uses
+
+    def _with(self, status: str) -> list[Any]:
+        return [match for match in self.matches if match.status.value == status]
+
+    @property
+    def missing(self) -> list[Any]:
+        return self._with("missing")
+
+    @property
+    def other_format(self) -> list[Any]:
+        return self._with("other-format")
+
+    @property
+    def status(self) -> str:
+        """ "opens", "other formats" (every plugin there, some only in another format) or "missing"."""
+        return "missing" if self.missing else "other formats" if self.other_format else "opens"
+
+
+def readiness(catalog: Catalog, references: Sequence[Any]) -> list[HostReadiness]:
+    """For every machine of a fleet catalogue, how the plugins a project uses (`PluginReference`s)
+    match that machine's plugins, by host name."""
+    from pluginary.projects.matching import PluginList, match
+
+    fleet = _fleet(catalog)
+    by_host: defaultdict[str, list[Plugin]] = defaultdict(list)
+    for plugin in fleet.inventory():
+        by_host[plugin.host.name].append(plugin)
+    return [
+        HostReadiness(host, tuple(match(references, PluginList(by_host[host]))))
+        for host in sorted(row["host"] for row in fleet.hosts())
+    ]

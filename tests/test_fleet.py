@@ -148,6 +148,22 @@ def test_fleet_questions_merge_and_no_password_anywhere(pg_server: Server, tmp_p
     assert [row["host"] for row in where] == ["desk0", "desk1"]
     every = json.loads(pluginary("list", "--all-hosts", "--catalog", url, "-o", "json", env=env).stdout)
     assert len(every) == 2000
+    # Which machines would open a session: one plugin both have, one only desk0 has (desk1 starts at bundle 10).
+    session = tmp_path / "song.rpp"
+    session.write_text(
+        '<REAPER_PROJECT 0.1 "7.0"\n  <TRACK\n    <FXCHAIN\n'
+        '      <LV2 "LV2: Gen 50" urn:pluginary:gen:50:0 ""\n      >\n'
+        '      <LV2 "LV2: Gen 5" urn:pluginary:gen:5:0 ""\n      >\n    >\n  >\n>\n',
+        encoding="utf-8",
+    )
+    ready = pluginary("project", str(session), "--fleet", "--catalog", url, "-o", "json", env=env)
+    assert [(row["host"], row["status"], row["missing"]) for row in json.loads(ready.stdout)] == [
+        ("desk0", "opens", []),
+        ("desk1", "missing", ["Gen 5"]),
+    ]
+    session.write_text(session.read_text().replace("gen:5:0", "gen:0:0").replace("gen:50:0", "gen:2000:0"))
+    nowhere = pluginary("project", str(session), "--fleet", "--catalog", url, env=env, check=False)
+    assert nowhere.returncode == 4 and "missing" in nowhere.stdout  # CI can test: no machine opens it
     # The password: not in output, errors, config show or the run records.
     outputs: list[Any] = [merged.stdout, merged.stderr]
     wrong = url.replace(PASSWORD, "not-" + PASSWORD)

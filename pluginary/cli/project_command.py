@@ -37,21 +37,26 @@ COLUMNS = ("project", "location", "name", "vendor", "format", "id", "status", "i
 @click.command("project", cls=Command)
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--reader", metavar="NAME", help="Read the files with this reader (rpp, ardour, als, …).")
+@click.option("--fleet", is_flag=True, help="Say on which machines of a fleet catalogue the projects would open.")
 @output_option
 @catalog_option
-def project(files: tuple[Path, ...], reader: str | None, output: str | None, catalog: Path | None) -> None:
+def project(files: tuple[Path, ...], reader: str | None, fleet: bool, output: str | None, catalog: Path | None) -> None:
     """List the plugins DAW projects use and whether each is installed (REAPER .rpp, Ardour
     .ardour, Ableton Live .als).
 
     Each plugin is installed (same format and id), installed in another format (the same
     product), missing, or unchecked (the DAW's own: Ardour Lua processors, REAPER JSFX).
     Exits with 4 when a plugin is missing, 5 when one is only in another format, 0 otherwise.
+    With --fleet, one line per machine instead, and the exit status of the best machine.
     """
     from pluginary.projects import read
     from pluginary.projects.matching import Status, match
 
     used = [(path, read(path, reader)) for path in files]  # every file read before any is reported
     chosen = out.choose(output)
+    if fleet:
+        _fleet_readiness([ref for _path, references in used for ref in references], chosen, catalog)
+        return
     with _open(catalog) as cat:
         results = [(path, found) for path, references in used for found in match(references, cat)]
     write_matches(results, chosen, sys.stdout, several=len(files) > 1)
@@ -63,6 +68,54 @@ def project(files: tuple[Path, ...], reader: str | None, output: str | None, cat
         raise click.exceptions.Exit(EXIT_MISSING)
     if statuses[Status.OTHER_FORMAT]:
         raise click.exceptions.Exit(EXIT_OTHER_FORMAT)
+
+
+def _fleet_readiness(references: list[Any], output: Output, catalog: Path | None) -> None:
+    """Print, per machine, whether the projects would open there; exit as for the best machine."""
+    from pluginary import fleet
+
+    with _open(catalog) as cat:
+        machines = fleet.readiness(cat, references)
+    records = [
+        {
+            "host": machine.host,
+            "status": machine.status,
+            "missing": sorted({m.reference.name for m in machine.missing}),
+            "other_format": sorted({m.reference.name for m in machine.other_format}),
+        }
+        for machine in machines
+    ]
+    if output is Output.JSON:
+        sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
+    elif output is Output.YAML:
+        out._yaml().dump(records, sys.stdout)
+    elif output is Output.CSV:
+        from pluginary.exporters.csv import csv_writer
+
+        writer = csv_writer(sys.stdout, ("host", "status", "missing", "other_format"))
+        writer.writeheader()
+        writer.writerows({**row, "missing": " | ".join(row["missing"]),
+                          "other_format": " | ".join(row["other_format"])} for row in records)  # fmt: skip
+    else:
+        lacking = {
+            row["host"]: "; ".join([*row["missing"], *(f"{name} (other format)" for name in row["other_format"])])
+            for row in records
+        }
+        if output is Output.PLAIN:
+            for row in records:
+                out._plain(sys.stdout, row["host"], row["status"], lacking[row["host"]])
+        else:
+            from rich.table import Table
+
+            table = Table()
+            for column in ("machine", "status", "lacks"):
+                table.add_column(column, overflow="fold")
+            for row in records:
+                out._row(table, row["host"], row["status"], lacking[row["host"]])
+            out._console(sys.stdout).print(table)
+    statuses = {machine.status for machine in machines}
+    if "opens" not in statuses:
+        raise click.exceptions.Exit(EXIT_OTHER_FORMAT if "other formats" in statuses else EXIT_MISSING)
 
 
 def record(path: Path, found: Match) -> dict[str, Any]:

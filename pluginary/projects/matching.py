@@ -44,6 +44,27 @@ class Lookup(Protocol):
     def search(self, text: str, *, limit: int = 50, raw: bool = False) -> list[Plugin]: ...
 
 
+class PluginList:
+    """A `Lookup` over plugins already in memory: one machine's of a fleet catalogue."""
+
+    def __init__(self, plugins: Iterable[Plugin]) -> None:
+        self._by_id = {plugin.id: plugin for plugin in plugins}
+
+    def get(self, plugin_id: str) -> Plugin | None:
+        return self._by_id.get(plugin_id)
+
+    def find(self, id_or_name: str) -> list[Plugin]:
+        if id_or_name in self._by_id:
+            return [self._by_id[id_or_name]]
+        wanted = id_or_name.casefold()
+        return [plugin for plugin in self._by_id.values() if plugin.name.casefold() == wanted]
+
+    def search(self, text: str, *, limit: int = 50, raw: bool = False) -> list[Plugin]:
+        """The plugins whose name is `text` by the product rule (what matching asks a search for)."""
+        name, _vendor = product_key(text)
+        return [plugin for plugin in self._by_id.values() if product_key(plugin.name)[0] == name][:limit]
+
+
 @attrs.frozen
 class Match:
     """One plugin of a project and what the catalogue holds for it."""
