@@ -330,6 +330,7 @@ def test_reaper_files(tmp_path: Path) -> None:
     count = int(folders["Folders"]["NbFolders"])
     named = {folders["Folders"][f"Name{i}"]: folders["Folders"][f"Id{i}"] for i in range(count)}
     assert list(named) == [
+        "Favorites",  # REAPER's own, made for the plugin tagged favorite (tests/test_exporters_reaper.py)
         "Pluginary: Instrument/Synth",
         "Pluginary: Effect/EQ",
         "Pluginary: Effect/Dynamics",
@@ -1170,13 +1171,14 @@ def test_hostile_and_huge_names_stay_one_value_in_every_format(name: str, size: 
         names = [parsed["Folders"][f"Name{i}"] for i in range(int(parsed["Folders"]["NbFolders"]))]
         assert sorted(names) == sorted(
             {
+                "Favorites",  # the hostile LV2 plugin is tagged favourite
                 "Pluginary: Effect/Reverb",
                 "Pluginary: Effect/EQ",
                 "Pluginary: Effect/Delay",
                 single_line("Pluginary: " + HOSTILE_NAME * size),
             }
         )
-        assert len(folders.split("\n")) == 1 + 2 * 4 + 2 + 4 * 2 + 2 * 5 + 2 * 2 + 1
+        assert len(folders.split("\n")) == 1 + 2 * 5 + 2 + 4 * 2 + 2 * 5 + 2 * 2 + 5 + 1
     elif name == "ardour":
         root = ET.fromstring(files["plugin_tags"])
         assert [e.get("id") for e in root] == ["aufx-hstl-Evil", "urn:hostile", "D" * 32]

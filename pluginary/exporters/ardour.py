@@ -60,6 +60,7 @@ from pluginary.core.errors import PipelineError, StageError
 from pluginary.core.interfaces import OutputFile
 from pluginary.core.models import CategorySource, Plugin
 from pluginary.exporters.common import (
+    FAVORITE_TAGS,
     MAX_MERGE_BYTES,
     au_codes,
     body,
@@ -72,12 +73,12 @@ from pluginary.exporters.common import (
     single_line,
     split_lines,
     stable,
+    user_tags,
     xml_safe,
 )
 
 TAGS_FILE = "plugin_tags"
 STATUSES_FILE = "plugin_statuses"
-FAVORITE_TAGS = frozenset({"favorite", "favourite"})
 HIDDEN_TAGS = frozenset({"hidden"})
 #: `load_statuses` reads the rest of a line into a 1024-byte buffer (the last byte for the NUL); a
 #: line that does not fit stops its reading of the file, losing every status after it.
@@ -187,7 +188,7 @@ def ardour_tags(plugin: Plugin, factory: str | None = None) -> str:
 
 
 def ardour_status(plugin: Plugin) -> str | None:
-    tags = {tag.strip().lower() for tag in plugin.tags}
+    tags = user_tags(plugin)
     if tags & HIDDEN_TAGS:
         return "Hidden"
     if tags & FAVORITE_TAGS:

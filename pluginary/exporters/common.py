@@ -78,6 +78,15 @@ def _show(value: object) -> str:
     return str(value).lower() if isinstance(value, bool) else repr(value)
 
 
+#: The user tags that mark a favourite, which the DAW exporters carry into the DAW's own favourites.
+FAVORITE_TAGS = frozenset({"favorite", "favourite"})
+
+
+def user_tags(plugin: Plugin) -> set[str]:
+    """The plugin's tags as the DAW exporters compare them: trimmed, lower case."""
+    return {tag.strip().lower() for tag in plugin.tags}
+
+
 def stable(plugins: Iterable[Plugin]) -> list[Plugin]:
     """Plugins in id order, one per id, so the same catalogue always renders the same bytes.
 

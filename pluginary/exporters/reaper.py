@@ -6,7 +6,9 @@
   names joined with `|`, `[developer]` maps it to its vendor. REAPER writes the
   same sections itself at scan time.
 - `reaper-fxfolders.ini` (`folders: true`): one "My Folders" folder per
-  category, named `<folder_prefix><category>` ("Pluginary: Effect/Reverb").
+  category, named `<folder_prefix><category>` ("Pluginary: Effect/Reverb"); and
+  (`favorites: true`) the plugins tagged `favorite`/`favourite` added to REAPER's own
+  "Favorites" folder (the folder REAPER creates as `Name0=Favorites`, made if missing).
 
 How REAPER keys a plugin, as seen in real users' files and scripts that read them
 (reaper-fxtags.ini / reaper-fxfolders.ini kept in public REAPER config
@@ -29,8 +31,9 @@ for plugins it exports are updated in place or appended in key order. Pluginary
 owns the `[category]`/`[developer]` entries of the plugins it exports (a
 category a user set in REAPER for one of those is replaced: keep it in
 Pluginary as a user category instead) and the folders whose name starts with
-`folder_prefix`; other folders and their ids are untouched. The export stage
-backs a file up before replacing it.
+`folder_prefix`; other folders and their ids are untouched, except that favourites are
+added to "Favorites" (never removed from it: what is there may be the user's own choice,
+made in REAPER). The export stage backs a file up before replacing it.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from pluginary.core import taxonomy
 from pluginary.core.interfaces import OutputFile
 from pluginary.core.models import Plugin
 from pluginary.exporters.common import (
+    FAVORITE_TAGS,
     body,
     folder_target,
     join_lines,
@@ -55,12 +59,15 @@ from pluginary.exporters.common import (
     single_line,
     split_lines,
     stable,
+    user_tags,
 )
 
 TAGS_FILE = "reaper-fxtags.ini"
 FOLDERS_FILE = "reaper-fxfolders.ini"
 #: reaper-fxfolders.ini item types.
 FOLDER_TYPES = {"vst3": 3, "au": 5, "clap": 7, "lv2": 1}
+#: The folder REAPER makes for favourites in a new resource folder (`[Folders]` Name0).
+FAVORITES_FOLDER = "Favorites"
 
 
 # --- a line-preserving INI file ---------------------------------------------------------------------
@@ -235,6 +242,7 @@ def _prefix_ok(_instance: object, _attribute: object, value: str) -> None:
 class ReaperOptions:
     tags: bool = True
     folders: bool = True
+    favorites: bool = True
     folder_prefix: str = attrs.field(default="Pluginary: ", validator=_prefix_ok)
 
 
@@ -244,6 +252,7 @@ class _Entry:
     labels: tuple[str, ...]
     categories: tuple[str, ...]
     vendor: str
+    favorite: bool = False
 
 
 def _entries(plugins: Iterable[Plugin]) -> list[_Entry]:
@@ -256,13 +265,15 @@ def _entries(plugins: Iterable[Plugin]) -> list[_Entry]:
         labels = tuple(category_labels(plugin))
         categories = tuple(c.name for c in plugin.categories)
         vendor = single_line(plugin.vendor)
+        favorite = bool(user_tags(plugin) & FAVORITE_TAGS)
         if name.key in merged:
             old = merged[name.key]
             labels = tuple(dict.fromkeys((*old.labels, *labels)))
             categories = tuple(dict.fromkeys((*old.categories, *categories)))
             vendor = old.vendor or vendor
+            favorite = old.favorite or favorite
             name = old.name
-        merged[name.key] = _Entry(name, labels, categories, vendor)
+        merged[name.key] = _Entry(name, labels, categories, vendor, favorite)
     return [merged[key] for key in sorted(merged)]
 
 
@@ -293,7 +304,7 @@ def _listed_folders(document: IniDocument) -> list[tuple[str, str]]:
     return [(names.get(i, ""), document.get("Folders", f"Id{i}") or str(i)) for i in range(count)]
 
 
-def render_folders(entries: list[_Entry], existing: bytes | None, prefix: str) -> bytes:
+def render_folders(entries: list[_Entry], existing: bytes | None, prefix: str, *, favorites: bool = True) -> bytes:
     document = IniDocument.parse(existing)
     listed = _listed_folders(document)
     owned = {name: folder_id for name, folder_id in listed if name.startswith(prefix)}
@@ -308,14 +319,18 @@ def render_folders(entries: list[_Entry], existing: bytes | None, prefix: str) -
     # Ids of the folders kept, and of any [Folder<n>] section left (even one no folder lists): not ours to take.
     used = {folder_id for _, folder_id in kept}
     used |= {s.name[len("Folder") :] for s in document.sections if s.name and re.fullmatch(r"Folder\d+", s.name)}
+    liked = {(entry.name.type, entry.name.item) for entry in entries if entry.favorite} if favorites else set()
+    favorites_id = next((folder_id for name, folder_id in kept if name == FAVORITES_FOLDER), None)
+    if liked and favorites_id is None:
+        favorites_id = _free_id(used)
+        used.add(favorites_id)
+        kept.insert(0, (FAVORITES_FOLDER, favorites_id))
+    if liked:  # before our folders are (re)made at the end: a re-export then gives the same bytes
+        _add_to_folder(document, f"Folder{favorites_id}", liked)
     ours: list[tuple[str, str]] = []
     for name in sorted(members, key=lambda n: _order(n[len(prefix) :])):
         previous = owned.get(name)  # a folder keeps its id from one export to the next
-        folder_id = (
-            previous
-            if previous is not None and previous not in used
-            else next(str(i) for i in range(len(used) + 1) if str(i) not in used)
-        )
+        folder_id = previous if previous is not None and previous not in used else _free_id(used)
         used.add(folder_id)
         ours.append((name, folder_id))
 
@@ -337,6 +352,25 @@ def render_folders(entries: list[_Entry], existing: bytes | None, prefix: str) -
     return document.render()
 
 
+def _free_id(used: set[str]) -> str:
+    return next(str(i) for i in range(len(used) + 1) if str(i) not in used)
+
+
+def _add_to_folder(document: IniDocument, section: str, wanted: set[tuple[int, str]]) -> None:
+    """Append the items not in the folder yet after its last one; its own items stay as they are."""
+    values = dict(document.items(section))
+    numbers = [int(key[4:]) for key in values if re.fullmatch(r"Item\d+", key)]
+    present = {(values.get(f"Type{n}", "").strip(), values[f"Item{n}"]) for n in numbers}
+    following = max(numbers, default=-1) + 1
+    for kind, item in sorted(wanted):
+        if (str(kind), item) in present:
+            continue
+        document.set(section, f"Item{following}", item)
+        document.set(section, f"Type{following}", str(kind))
+        following += 1
+    document.set(section, "Nb", str(following))
+
+
 _FOLDER_LIST = re.compile(r"(NbFolders|Name\d+|Id\d+)=.*", re.DOTALL)
 
 
@@ -354,5 +388,6 @@ class ReaperExporter:
             files.append(OutputFile(target, render_tags(entries, read_existing(target))))
         if opts.folders:
             target = folder / FOLDERS_FILE
-            files.append(OutputFile(target, render_folders(entries, read_existing(target), opts.folder_prefix)))
+            folders = render_folders(entries, read_existing(target), opts.folder_prefix, favorites=opts.favorites)
+            files.append(OutputFile(target, folders))
         return files
