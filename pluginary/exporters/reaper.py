@@ -17,8 +17,11 @@ project):
 
 - VST/VST3: the plugin file's name with every byte outside `[A-Za-z0-9.]` written `_`
   (`FabFilter Pro-Q 3.vst3` → `FabFilter_Pro_Q_3.vst3`); a shell's members add
-  `<id`, which Pluginary cannot know, so all plugins of one bundle share a key
-  and their categories are merged.
+  `<id`. That id is REAPER's own: it is read from REAPER's plugin cache in the same
+  folder (`reaper-vstplugins*.ini`, `[vstcache]` lines
+  `key=stamp,id{32-hex class id},Name`), so each member of a shell gets its own key
+  when REAPER has scanned it; without the cache the plugins of one bundle share a
+  key and their categories are merged.
 - AU: `Manufacturer: Name`, the component's own name string. LV2: the plugin URI.
   CLAP: the plugin id.
 - A folder lists `Item<n>` (the VST file's full path, the AU's `Manufacturer: Name`,
@@ -255,13 +258,36 @@ class _Entry:
     favorite: bool = False
 
 
-def _entries(plugins: Iterable[Plugin]) -> list[_Entry]:
-    """One entry per REAPER key, plugins sharing a key (one VST3 bundle) merged, in key order."""
+#: REAPER's VST plugin caches: reaper-vstplugins64.ini, reaper-vstplugins_arm64.ini, …
+VST_CACHE_GLOB = "reaper-vstplugins*.ini"
+#: A class id in a cache line's id field: `1919247729{56535472656571726561657100000000}`.
+_CACHED_CLASS_ID = re.compile(r"\{([0-9A-Fa-f]{32})")
+
+
+def cached_vst3_keys(folder: Path) -> dict[str, str]:
+    """VST3 class id (upper-case hex) → the key REAPER gave that class in its plugin caches in
+    `folder` (`File.vst3<id` for a shell's member); {} when REAPER has none there."""
+    keys: dict[str, str] = {}
+    for cache in sorted(folder.glob(VST_CACHE_GLOB))[:8]:
+        document = IniDocument.parse(read_existing(cache))
+        for key, value in document.items("vstcache"):
+            fields = value.split(",", 2)  # stamp, id, name
+            found = _CACHED_CLASS_ID.search(fields[1]) if len(fields) > 1 else None
+            if found and key.lower().split("<", 1)[0].endswith(".vst3"):
+                keys.setdefault(found[1].upper(), key)
+    return keys
+
+
+def _entries(plugins: Iterable[Plugin], cached: dict[str, str] | None = None) -> list[_Entry]:
+    """One entry per REAPER key, plugins sharing a key (one VST3 bundle) merged, in key order.
+    `cached` gives VST3 classes the keys REAPER's own cache has for them (`cached_vst3_keys`)."""
     merged: dict[str, _Entry] = {}
     for plugin in stable(plugins):
         name = reaper_name(plugin)
         if name is None or not name.key:
             continue
+        if cached and plugin.format == "vst3" and (key := cached.get(plugin.id.removeprefix("vst3:").upper())):
+            name = attrs.evolve(name, key=ini_key(key))
         labels = tuple(category_labels(plugin))
         categories = tuple(c.name for c in plugin.categories)
         vendor = single_line(plugin.vendor)
@@ -381,7 +407,7 @@ class ReaperExporter:
     def render(self, plugins: Iterable[Plugin], path: Path, options: dict[str, Any]) -> list[OutputFile]:
         opts = parse_options(self.name, options, self.options_class)
         folder = folder_target(self.name, path)
-        entries = _entries(plugins)
+        entries = _entries(plugins, cached_vst3_keys(folder))
         files = []
         if opts.tags:
             target = folder / TAGS_FILE
