@@ -85,9 +85,15 @@ def dpf_dir() -> Path:
 
 
 def scan(
-    paths: Iterable[Path], *, fmt: str = "clap", metadata_only: bool = False, timeout: float = 5.0, workers: int = 2
+    paths: Iterable[Path],
+    *,
+    fmt: str = "clap",
+    metadata_only: bool = False,
+    presets: bool = True,
+    timeout: float = 5.0,
+    workers: int = 2,
 ) -> list[FileResult]:
-    settings = ScanSettings(metadata_only=metadata_only)
+    settings = ScanSettings(metadata_only=metadata_only, presets=presets)
     jobs = [ScanJob(PluginFile(str(p), fmt, 0, 0, f"fp:{p.name}"), fmt, settings, timeout) for p in paths]
     with WorkerPool(workers, retries=0) as pool:
         return sorted(pool.run(jobs), key=lambda r: r.file.path)

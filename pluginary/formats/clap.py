@@ -12,6 +12,9 @@ and may crash or hang, which the pool records.
 - Full: each plugin is also created with a minimal host (it offers no
   extension; its requests are no-ops), `init`ed, asked for `clap.params`,
   `clap.audio-ports` and `clap.note-ports`, and destroyed.
+- Presets (`ScanSettings.presets`, at either depth: providers are not plugin
+  instances): the module's preset-discovery factory, through
+  `pluginary.formats.clap_presets`, while the module is still initialised.
 
 Latency stays unknown (None): `clap.latency` may only be asked while the plugin
 is active, and activating (buffers, threads, plugins of DPF 1.6's age crash
@@ -39,8 +42,9 @@ from typing import Any, ClassVar
 import attrs
 
 from pluginary.core.interfaces import ScanSettings
-from pluginary.core.models import IO, Parameter, ParameterFlag, ParameterKind, Plugin
+from pluginary.core.models import IO, Parameter, ParameterFlag, ParameterKind, Plugin, Preset
 from pluginary.formats import clap_abi as abi
+from pluginary.formats import clap_presets
 
 log = logging.getLogger(__name__)
 
@@ -116,12 +120,12 @@ class CLAPFormat:
             return [binary_path(bundle), bundle / "Contents" / "Info.plist"]
         return [bundle]
 
-    def scan(self, bundle: Path, settings: ScanSettings) -> list[Plugin]:
-        """Every plugin the module's factory declares: one record per descriptor.
+    def scan(self, bundle: Path, settings: ScanSettings) -> list[Plugin | Preset]:
+        """Every plugin the module's factory declares (one record per descriptor), then its presets.
 
         Full depth: a plugin that cannot be created is left out (and logged) so
         its siblings are still catalogued; if every one fails, the first error
-        is raised.
+        is raised. Presets that cannot be read are logged, never raised.
         """
         entry = _load_entry(binary_path(bundle))
         if not entry.clap_version.compatible():
@@ -139,8 +143,10 @@ class CLAPFormat:
                 # One line, not one per descriptor: a lying count can ask for thousands.
                 log.warning("%s: %d of %d descriptors skipped (NULL, without id, or CLAP 0.x)", bundle, skipped, count)
             if settings.metadata_only:
-                return [item.plugin(bundle) for item in described]
-            return _instantiate_all(factory, described, bundle)
+                plugins = [item.plugin(bundle) for item in described]
+            else:
+                plugins = _instantiate_all(factory, described, bundle)
+            return [*plugins, *(clap_presets.read_presets(entry, bundle) if settings.presets else [])]
         finally:
             if entry.deinit:
                 entry.deinit()

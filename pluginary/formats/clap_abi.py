@@ -4,12 +4,14 @@ CLAP is a plain C ABI (free-audio/clap, `include/clap/*.h`), so a scanner can
 speak it from Python with ctypes and needs no compiler at install. Only what
 `pluginary.formats.clap` calls is declared: the entry (`clap_entry`), the
 plugin factory and its descriptors, the host a plugin is created with, the
-plugin itself, and four extensions (params, audio ports, note ports, latency;
+plugin itself, four extensions (params, audio ports, note ports, latency;
 the last is declared for a scan that activates plugins, which
-`pluginary.formats.clap` does not do yet).
+`pluginary.formats.clap` does not do yet), and the preset-discovery factory
+with the indexer and metadata receiver a host hands it (`pluginary.formats.clap_presets`).
 Layouts follow CLAP 1.2 (`entry.h`, `plugin.h`, `host.h`,
-`factory/plugin-factory.h`, `ext/params.h`, `ext/audio-ports.h`,
-`ext/note-ports.h`, `ext/latency.h`); CLAP promises them stable from 1.0.
+`factory/plugin-factory.h`, `factory/preset-discovery.h`, `universal-plugin-id.h`,
+`ext/params.h`, `ext/audio-ports.h`, `ext/note-ports.h`, `ext/latency.h`);
+CLAP promises them stable from 1.0.
 
 Every `const char *` the plugin hands over is declared `c_void_p`, not
 `c_char_p`: ctypes would read a `c_char_p` up to its NUL however far that is,
@@ -31,6 +33,7 @@ from ctypes import (
     c_int32,
     c_size_t,
     c_uint32,
+    c_uint64,
     c_void_p,
 )
 
@@ -46,6 +49,16 @@ EXT_PARAMS = b"clap.params"
 EXT_AUDIO_PORTS = b"clap.audio-ports"
 EXT_NOTE_PORTS = b"clap.note-ports"
 EXT_LATENCY = b"clap.latency"
+#: `factory/preset-discovery.h`: the id, then the draft id older plugins export ("100% compatible").
+PRESET_DISCOVERY_FACTORY_IDS = (b"clap.preset-discovery-factory/2", b"clap.preset-discovery-factory/draft-2")
+
+# `factory/preset-discovery.h`: clap_preset_discovery_location_kind and clap_preset_discovery_flags.
+PRESET_LOCATION_FILE = 0
+PRESET_LOCATION_PLUGIN = 1
+PRESET_IS_FACTORY_CONTENT = 1 << 0
+PRESET_IS_USER_CONTENT = 1 << 1
+PRESET_IS_DEMO_CONTENT = 1 << 2
+PRESET_IS_FAVORITE = 1 << 3
 
 # `ext/params.h`: clap_param_info_flags.
 PARAM_IS_STEPPED = 1 << 0
@@ -213,6 +226,118 @@ class ClapPluginNotePorts(Structure):
 
 class ClapPluginLatency(Structure):
     _fields_ = (("get", CFUNCTYPE(c_uint32, _PluginP)),)
+
+
+# ---------------------------------------------------------------- preset discovery
+# Structs the host fills (indexer, receiver) take Python callbacks; every `const char *` they are
+# handed is c_void_p, so it is read only through `read_text`.
+
+
+class ClapUniversalPluginId(Structure):
+    _fields_ = (("abi", c_void_p), ("id", c_void_p))
+
+
+class ClapPresetDiscoveryMetadataReceiver(Structure):
+    pass
+
+
+_ReceiverP = POINTER(ClapPresetDiscoveryMetadataReceiver)
+ReceiverOnError = CFUNCTYPE(None, _ReceiverP, c_int32, c_void_p)
+ReceiverBeginPreset = CFUNCTYPE(c_bool, _ReceiverP, c_void_p, c_void_p)
+ReceiverAddPluginId = CFUNCTYPE(None, _ReceiverP, POINTER(ClapUniversalPluginId))
+ReceiverText = CFUNCTYPE(None, _ReceiverP, c_void_p)
+ReceiverFlags = CFUNCTYPE(None, _ReceiverP, c_uint32)
+ReceiverTimestamps = CFUNCTYPE(None, _ReceiverP, c_uint64, c_uint64)
+ReceiverExtraInfo = CFUNCTYPE(None, _ReceiverP, c_void_p, c_void_p)
+
+ClapPresetDiscoveryMetadataReceiver._fields_ = (
+    ("receiver_data", c_void_p),
+    ("on_error", ReceiverOnError),
+    ("begin_preset", ReceiverBeginPreset),
+    ("add_plugin_id", ReceiverAddPluginId),
+    ("set_soundpack_id", ReceiverText),
+    ("set_flags", ReceiverFlags),
+    ("add_creator", ReceiverText),
+    ("set_description", ReceiverText),
+    ("set_timestamps", ReceiverTimestamps),
+    ("add_feature", ReceiverText),
+    ("add_extra_info", ReceiverExtraInfo),
+)
+
+
+class ClapPresetDiscoveryFiletype(Structure):
+    _fields_ = (("name", c_void_p), ("description", c_void_p), ("file_extension", c_void_p))
+
+
+class ClapPresetDiscoveryLocation(Structure):
+    _fields_ = (("flags", c_uint32), ("name", c_void_p), ("kind", c_uint32), ("location", c_void_p))
+
+
+class ClapPresetDiscoverySoundpack(Structure):
+    _fields_ = (
+        ("flags", c_uint32),
+        ("id", c_void_p),
+        ("name", c_void_p),
+        ("description", c_void_p),
+        ("homepage_url", c_void_p),
+        ("vendor", c_void_p),
+        ("image_path", c_void_p),
+        ("release_timestamp", c_uint64),
+    )
+
+
+class ClapPresetDiscoveryProviderDescriptor(Structure):
+    _fields_ = (("clap_version", ClapVersion), ("id", c_void_p), ("name", c_void_p), ("vendor", c_void_p))
+
+
+class ClapPresetDiscoveryIndexer(Structure):
+    pass
+
+
+_IndexerP = POINTER(ClapPresetDiscoveryIndexer)
+#: declare_filetype, declare_location, declare_soundpack: the declared struct's address.
+IndexerDeclare = CFUNCTYPE(c_bool, _IndexerP, c_void_p)
+IndexerGetExtension = CFUNCTYPE(c_void_p, _IndexerP, c_void_p)
+
+ClapPresetDiscoveryIndexer._fields_ = (
+    ("clap_version", ClapVersion),
+    ("name", c_char_p),
+    ("vendor", c_char_p),
+    ("url", c_char_p),
+    ("version", c_char_p),
+    ("indexer_data", c_void_p),
+    ("declare_filetype", IndexerDeclare),
+    ("declare_location", IndexerDeclare),
+    ("declare_soundpack", IndexerDeclare),
+    ("get_extension", IndexerGetExtension),
+)
+
+
+class ClapPresetDiscoveryProvider(Structure):
+    pass
+
+
+_ProviderP = POINTER(ClapPresetDiscoveryProvider)
+ClapPresetDiscoveryProvider._fields_ = (
+    ("desc", c_void_p),
+    ("provider_data", c_void_p),
+    ("init", CFUNCTYPE(c_bool, _ProviderP)),
+    ("destroy", CFUNCTYPE(None, _ProviderP)),
+    ("get_metadata", CFUNCTYPE(c_bool, _ProviderP, c_uint32, c_char_p, _ReceiverP)),
+    ("get_extension", CFUNCTYPE(c_void_p, _ProviderP, c_char_p)),
+)
+
+
+class ClapPresetDiscoveryFactory(Structure):
+    pass
+
+
+_PresetFactoryP = POINTER(ClapPresetDiscoveryFactory)
+ClapPresetDiscoveryFactory._fields_ = (
+    ("count", CFUNCTYPE(c_uint32, _PresetFactoryP)),
+    ("get_descriptor", CFUNCTYPE(c_void_p, _PresetFactoryP, c_uint32)),
+    ("create", CFUNCTYPE(c_void_p, _PresetFactoryP, _IndexerP, c_char_p)),
+)
 
 
 # The C library's strnlen: the process's own symbols on POSIX, msvcrt on Windows.

@@ -27,7 +27,17 @@ NULL), `refuse_init` (the plugin's `init` answers false), `param_count_claim`,
 `[param]` (`id`, `flags` as the CLAP bit mask, `name`, `module`, `units`, `min`,
 `max`, `default`, `decimals`, `hostile_text` (the name and every value text
 fill their buffer with no NUL), `blank_info` (`get_info` answers true and writes
-nothing), one `text` line per value from `min`).
+nothing), one `text` line per value from `min`), `[presets]` (the module exports a
+preset-discovery factory under `factory_id` with one provider: a PLUGIN location "Factory"
+holding the `[preset]` sections, and when `location` is set a FILE location "User" at that file
+or folder for files ending `.<extension>`; `soundpack` declares a sound pack of that id;
+`unterminated` (the first preset's name is the wall of text); `repeat` (the PLUGIN location
+reports each preset that many times, load keys `<key>-<n>`, until the host says stop); `fault`
+create|init|metadata|crash: `create` answers NULL, `init` false, `get_metadata` of the PLUGIN
+location reports its presets and answers false, or crashes there) and `[preset]` (`key`,
+`name`, `description`, `soundpack`, `flags` (the CLAP bit mask; absent: `set_flags` is not
+called), one `plugin`, `creator` or `feature` line each). A preset file is the preset's name on
+its first line (`!` first makes it unreadable: `on_error`, then false), then `[preset]` keys.
 
 Stages: `dlopen` (ELF constructor), `init` (`clap_entry.init`), `factory` (the
 factory's plugin count), `create` (`create_plugin`), `params` (`get_info`).
@@ -183,6 +193,67 @@ class ClapPluginSpec:
     misbehaviour: ClapMisbehaviour = ClapMisbehaviour()
 
 
+PRESET_FACTORY_ID = "clap.preset-discovery-factory/2"
+PRESET_FACTORY_DRAFT_ID = "clap.preset-discovery-factory/draft-2"
+PresetFault = Literal["create", "init", "metadata", "crash"]
+
+
+@attrs.frozen
+class ClapPresetSpec:
+    """One preset: in the provider's PLUGIN location (`key` is its load key) or in a preset file."""
+
+    name: str = attrs.field(validator=_one_line)
+    key: str = attrs.field(default="", validator=_one_line)
+    #: The CLAP plugin ids it applies to (none: the provider names no plugin).
+    plugins: tuple[str, ...] = attrs.field(default=(), converter=_strings, validator=_lines)
+    creators: tuple[str, ...] = attrs.field(default=(), converter=_strings, validator=_lines)
+    description: str = attrs.field(default="", validator=_one_line)
+    features: tuple[str, ...] = attrs.field(default=(), converter=_strings, validator=_lines)
+    soundpack: str = attrs.field(default="", validator=_one_line)
+    flags: int | None = None  # None: the location's flags apply
+
+
+def _presets(values: Iterable[ClapPresetSpec]) -> tuple[ClapPresetSpec, ...]:
+    return tuple(values)
+
+
+@attrs.frozen
+class ClapPresets:
+    """The module's preset-discovery factory: one provider, its presets and its misbehaviour."""
+
+    presets: tuple[ClapPresetSpec, ...] = attrs.field(default=(), converter=_presets)
+    location: str = attrs.field(default="", validator=_one_line)  # a FILE location: a file or a folder
+    extension: str = attrs.field(default="txtpreset", validator=_one_line)
+    soundpack: str = attrs.field(default="", validator=_one_line)
+    factory_id: str = PRESET_FACTORY_ID
+    fault: PresetFault | None = None
+    unterminated: bool = False
+    repeat: int = 1
+
+
+def _preset_lines(preset: ClapPresetSpec) -> list[str]:
+    lines = [f"key={preset.key}", f"description={preset.description}", f"soundpack={preset.soundpack}"]
+    lines += [f"plugin={plugin}" for plugin in preset.plugins]
+    lines += [f"creator={creator}" for creator in preset.creators]
+    lines += [f"feature={feature}" for feature in preset.features]
+    return lines + ([] if preset.flags is None else [f"flags={preset.flags}"])
+
+
+def preset_file_text(preset: ClapPresetSpec) -> str:
+    """A preset file the test plugin's provider reads: the name, then the preset's keys."""
+    return "\n".join([preset.name, *_preset_lines(preset)]) + "\n"
+
+
+def _presets_lines(presets: ClapPresets) -> list[str]:
+    lines = ["[presets]", f"factory_id={presets.factory_id}", f"location={presets.location}"]
+    lines += [f"extension={presets.extension}", f"soundpack={presets.soundpack}"]
+    lines += [f"fault={presets.fault or 'none'}", f"unterminated={_flag(presets.unterminated)}"]
+    lines.append(f"repeat={presets.repeat}")
+    for preset in presets.presets:
+        lines += ["[preset]", f"name={preset.name}", *_preset_lines(preset)]
+    return lines
+
+
 def _module_name(_: object, attribute: attrs.Attribute[Any], value: str) -> None:
     if not value or "/" in value or "\0" in value or value.startswith("."):
         raise ValueError(f"{attribute.name} {value!r} cannot be a file name")
@@ -196,6 +267,7 @@ class ClapModuleSpec:
     plugins: tuple[ClapPluginSpec, ...] = attrs.field(converter=_plugins, validator=attrs.validators.min_len(1))
     clap_version: str = "1.2.0"
     plugin_count_claim: int = 0
+    presets: ClapPresets | None = None
 
     @classmethod
     def of(cls, plugin: ClapPluginSpec) -> ClapModuleSpec:
@@ -249,6 +321,8 @@ def config_text(spec: ClapModuleSpec) -> str:
     lines.append(f"plugin_count_claim={spec.plugin_count_claim}")
     for plugin in spec.plugins:
         lines += _plugin_lines(plugin)
+    if spec.presets:
+        lines += _presets_lines(spec.presets)
     return "\n".join(lines) + "\n"
 
 

@@ -118,6 +118,63 @@ typedef struct { uint32_t (*get)(const clap_plugin *p); } clap_latency;
 
 enum { PORT_IS_MAIN = 1, DIALECT_CLAP = 1, DIALECT_MIDI = 2, INVALID_ID = UINT32_MAX };
 
+/* factory/preset-discovery.h and universal-plugin-id.h */
+typedef struct { const char *abi, *id; } clap_universal_plugin_id;
+
+typedef struct clap_pd_receiver clap_pd_receiver;
+struct clap_pd_receiver {
+    void *receiver_data;
+    void (*on_error)(const clap_pd_receiver *r, int32_t os_error, const char *message);
+    bool (*begin_preset)(const clap_pd_receiver *r, const char *name, const char *load_key);
+    void (*add_plugin_id)(const clap_pd_receiver *r, const clap_universal_plugin_id *id);
+    void (*set_soundpack_id)(const clap_pd_receiver *r, const char *id);
+    void (*set_flags)(const clap_pd_receiver *r, uint32_t flags);
+    void (*add_creator)(const clap_pd_receiver *r, const char *creator);
+    void (*set_description)(const clap_pd_receiver *r, const char *description);
+    void (*set_timestamps)(const clap_pd_receiver *r, uint64_t created, uint64_t modified);
+    void (*add_feature)(const clap_pd_receiver *r, const char *feature);
+    void (*add_extra_info)(const clap_pd_receiver *r, const char *key, const char *value);
+};
+
+typedef struct { const char *name, *description, *file_extension; } clap_pd_filetype;
+typedef struct { uint32_t flags; const char *name; uint32_t kind; const char *location; } clap_pd_location;
+typedef struct {
+    uint32_t flags;
+    const char *id, *name, *description, *homepage_url, *vendor, *image_path;
+    uint64_t release_timestamp;
+} clap_pd_soundpack;
+typedef struct { clap_version version; const char *id, *name, *vendor; } clap_pd_descriptor;
+
+typedef struct clap_pd_provider clap_pd_provider;
+struct clap_pd_provider {
+    const clap_pd_descriptor *desc;
+    void *provider_data;
+    bool (*init)(const clap_pd_provider *p);
+    void (*destroy)(const clap_pd_provider *p);
+    bool (*get_metadata)(const clap_pd_provider *p, uint32_t kind, const char *location, const clap_pd_receiver *r);
+    const void *(*get_extension)(const clap_pd_provider *p, const char *id);
+};
+
+typedef struct clap_pd_indexer clap_pd_indexer;
+struct clap_pd_indexer {
+    clap_version version;
+    const char *name, *vendor, *url, *ver;
+    void *indexer_data;
+    bool (*declare_filetype)(const clap_pd_indexer *i, const clap_pd_filetype *t);
+    bool (*declare_location)(const clap_pd_indexer *i, const clap_pd_location *l);
+    bool (*declare_soundpack)(const clap_pd_indexer *i, const clap_pd_soundpack *s);
+    const void *(*get_extension)(const clap_pd_indexer *i, const char *id);
+};
+
+typedef struct clap_pd_factory clap_pd_factory;
+struct clap_pd_factory {
+    uint32_t (*count)(const clap_pd_factory *f);
+    const clap_pd_descriptor *(*get_descriptor)(const clap_pd_factory *f, uint32_t index);
+    const clap_pd_provider *(*create)(const clap_pd_factory *f, const clap_pd_indexer *indexer, const char *id);
+};
+
+enum { LOCATION_FILE = 0, LOCATION_PLUGIN = 1, PRESET_FACTORY_CONTENT = 1, PRESET_USER_CONTENT = 2 };
+
 /* ---------------------------------------------------------------- configuration */
 enum Stage { STAGE_NONE, STAGE_DLOPEN, STAGE_INIT, STAGE_FACTORY, STAGE_CREATE, STAGE_PARAMS };
 enum Crash { CRASH_NONE, CRASH_SEGV, CRASH_ABORT, CRASH_EXIT };
@@ -147,6 +204,24 @@ typedef struct {
     Param *params;
     int nparams;
 } Spec;
+
+/* One preset: a [preset] section of the resource file, or a preset file the provider reads. */
+typedef struct {
+    char *key, *name, *description, *soundpack;
+    char **plugins, **creators, **features;
+    int nplugins, ncreators, nfeatures;
+    long flags; /* -1: set_flags is not called (the location's flags apply) */
+} PresetSpec;
+
+/* The [presets] section: one provider of a preset-discovery factory, and how it misbehaves. */
+enum PresetFault { FAULT_NONE, FAULT_CREATE, FAULT_INIT, FAULT_METADATA, FAULT_CRASH };
+static struct {
+    char *factory_id, *location, *extension, *soundpack;
+    int fault, unterminated;
+    long repeat; /* the PLUGIN location reports each preset this many times, keys "<key>-<n>" */
+    PresetSpec *presets;
+    int npresets;
+} gp;
 
 static struct {
     Spec *plugins;
@@ -249,6 +324,55 @@ static void set_param_key(Param *p, const char *k, const char *v)
     } else fprintf(stderr, "pluginary clap test plugin: unknown param key '%s'\n", k);
 }
 
+static void push(char ***list, int *n, const char *v)
+{
+    *list = realloc(*list, sizeof(char *) * (size_t)(*n + 1));
+    (*list)[(*n)++] = dup_str(v);
+}
+
+static void preset_init(PresetSpec *p)
+{
+    memset(p, 0, sizeof *p);
+    p->key = p->name = p->description = p->soundpack = "";
+    p->flags = -1;
+}
+
+static void set_preset_key(PresetSpec *p, const char *k, const char *v)
+{
+    if (!strcmp(k, "key")) p->key = dup_str(v);
+    else if (!strcmp(k, "name")) p->name = dup_str(v);
+    else if (!strcmp(k, "description")) p->description = dup_str(v);
+    else if (!strcmp(k, "soundpack")) p->soundpack = dup_str(v);
+    else if (!strcmp(k, "plugin")) push(&p->plugins, &p->nplugins, v);
+    else if (!strcmp(k, "creator")) push(&p->creators, &p->ncreators, v);
+    else if (!strcmp(k, "feature")) push(&p->features, &p->nfeatures, v);
+    else if (!strcmp(k, "flags")) p->flags = strtol(v, NULL, 10);
+    else fprintf(stderr, "pluginary clap test plugin: unknown preset key '%s'\n", k);
+}
+
+static void set_presets_key(const char *k, const char *v)
+{
+    if (!strcmp(k, "factory_id")) gp.factory_id = dup_str(v);
+    else if (!strcmp(k, "location")) gp.location = dup_str(v);
+    else if (!strcmp(k, "extension")) gp.extension = dup_str(v);
+    else if (!strcmp(k, "soundpack")) gp.soundpack = dup_str(v);
+    else if (!strcmp(k, "unterminated")) gp.unterminated = atoi(v);
+    else if (!strcmp(k, "repeat")) gp.repeat = atol(v);
+    else if (!strcmp(k, "fault")) {
+        static const char *names[] = {"none", "create", "init", "metadata", "crash"};
+        for (int i = 0; i < 5; i++)
+            if (!strcmp(v, names[i])) gp.fault = i;
+    } else fprintf(stderr, "pluginary clap test plugin: unknown presets key '%s'\n", k);
+}
+
+static PresetSpec *add_preset(void)
+{
+    gp.presets = realloc(gp.presets, sizeof(PresetSpec) * (size_t)(gp.npresets + 1));
+    PresetSpec *p = &gp.presets[gp.npresets++];
+    preset_init(p);
+    return p;
+}
+
 static Spec *add_plugin(void)
 {
     g.plugins = realloc(g.plugins, sizeof(Spec) * (size_t)(g.nplugins + 1));
@@ -291,17 +415,24 @@ static void load_config(void)
     ssize_t len;
     Spec *spec = NULL;
     Param *param = NULL;
+    PresetSpec *preset = NULL;
+    int presets = 0; /* inside [presets] */
+    gp.location = gp.extension = gp.soundpack = ""; /* factory_id stays NULL: no preset factory */
     while ((len = getline(&line, &cap, f)) >= 0) {
         while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = 0;
         if (len == 0 || line[0] == '#') continue;
-        if (!strcmp(line, "[module]")) { spec = NULL; param = NULL; continue; }
-        if (!strcmp(line, "[plugin]")) { spec = add_plugin(); param = NULL; continue; }
-        if (!strcmp(line, "[param]")) { if (spec) param = add_param(spec); continue; }
+        if (line[0] == '[') spec = NULL, param = NULL, preset = NULL, presets = 0;
+        if (!strcmp(line, "[plugin]")) { spec = add_plugin(); continue; }
+        if (!strcmp(line, "[param]")) { if (g.nplugins) spec = &g.plugins[g.nplugins - 1], param = add_param(spec); continue; }
+        if (!strcmp(line, "[presets]")) { presets = 1; continue; }
+        if (!strcmp(line, "[preset]")) { preset = add_preset(); continue; }
         char *eq = strchr(line, '=');
         if (!eq) continue;
         *eq = 0;
         const char *k = line, *v = eq + 1;
-        if (param) set_param_key(param, k, v);
+        if (preset) set_preset_key(preset, k, v);
+        else if (presets) set_presets_key(k, v);
+        else if (param) set_param_key(param, k, v);
         else if (spec) set_plugin_key(spec, k, v);
         else if (!strcmp(k, "clap_version")) parse_version(&clap_entry.version, v);
         else if (!strcmp(k, "plugin_count_claim")) g.plugin_count_claim = (uint32_t)strtoul(v, NULL, 10);
@@ -371,6 +502,7 @@ static void reach_module_stage(int stage)
 __attribute__((constructor)) static void on_dlopen(void)
 {
     load_config();
+    if (gp.unterminated) g.wall = make_wall();
     for (int i = 0; i < g.nplugins; i++) {
         Spec *s = &g.plugins[i];
         if (!s->unterminated) continue;
@@ -597,9 +729,130 @@ static bool entry_init(const char *path)
 
 static void entry_deinit(void) {}
 
+/* ---------------------------------------------------------------- preset discovery */
+typedef struct {
+    clap_pd_provider provider;
+    const clap_pd_indexer *indexer;
+} Provider;
+
+static const clap_pd_descriptor provider_desc = {
+    {1, 2, 0}, "invalid.example.pluginary.presets", "Pluginary test presets", "Pluginary Test Audio"};
+
+static bool provider_init(const clap_pd_provider *p)
+{
+    const clap_pd_indexer *ix = ((const Provider *)p->provider_data)->indexer;
+    if (gp.fault == FAULT_INIT) return false;
+    if (*gp.soundpack) {
+        clap_pd_soundpack pack = {PRESET_FACTORY_CONTENT, gp.soundpack, "Test Sound Pack", "", "", "", "", 0};
+        ix->declare_soundpack(ix, &pack);
+    }
+    clap_pd_location inside = {PRESET_FACTORY_CONTENT, "Factory", LOCATION_PLUGIN, NULL};
+    ix->declare_location(ix, &inside);
+    if (*gp.location) {
+        clap_pd_filetype type = {"Test preset", "a text file: name, then key=value lines", gp.extension};
+        clap_pd_location files = {PRESET_USER_CONTENT, "User", LOCATION_FILE, gp.location};
+        ix->declare_filetype(ix, &type);
+        ix->declare_location(ix, &files);
+    }
+    return true;
+}
+
+static void provider_destroy(const clap_pd_provider *p) { free(p->provider_data); }
+
+/* Reports one preset; false when the host asks to stop (begin_preset answered false). */
+static bool emit(const clap_pd_receiver *r, const PresetSpec *p, const char *name, const char *key)
+{
+    if (!r->begin_preset(r, name, key)) return false;
+    for (int i = 0; i < p->nplugins; i++) {
+        clap_universal_plugin_id id = {"clap", p->plugins[i]};
+        r->add_plugin_id(r, &id);
+    }
+    if (p->flags >= 0) r->set_flags(r, (uint32_t)p->flags);
+    if (*p->soundpack) r->set_soundpack_id(r, p->soundpack);
+    for (int i = 0; i < p->ncreators; i++) r->add_creator(r, p->creators[i]);
+    if (*p->description) r->set_description(r, p->description);
+    for (int i = 0; i < p->nfeatures; i++) r->add_feature(r, p->features[i]);
+    r->set_timestamps(r, 0, 0);
+    r->add_extra_info(r, "test", "1");
+    return true;
+}
+
+/* A preset file: its first line is the name ("!..." makes it unreadable), then key=value lines. */
+static bool read_preset_file(const char *path, const clap_pd_receiver *r)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        r->on_error(r, 2, "cannot open the preset file");
+        return false;
+    }
+    PresetSpec p;
+    preset_init(&p);
+    char *line = NULL, *name = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    while ((len = getline(&line, &cap, f)) >= 0) {
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = 0;
+        if (!name) { name = dup_str(line); continue; }
+        char *eq = strchr(line, '=');
+        if (eq) *eq = 0, set_preset_key(&p, line, eq + 1);
+    }
+    free(line);
+    fclose(f);
+    if (!name || name[0] == '!') {
+        r->on_error(r, 0, "\x1b[31mnot a test preset\x1b[0m"); /* hostile text, too */
+        return false;
+    }
+    emit(r, &p, name, NULL); /* one preset per file: no load key */
+    return true;
+}
+
+static bool provider_metadata(const clap_pd_provider *p, uint32_t kind, const char *location, const clap_pd_receiver *r)
+{
+    (void)p;
+    if (kind == LOCATION_FILE) return location && read_preset_file(location, r);
+    if (gp.fault == FAULT_CRASH) *g_null_pointer = 42;
+    for (int i = 0; i < gp.npresets; i++) {
+        const char *name = gp.unterminated && i == 0 && g.wall ? g.wall : gp.presets[i].name;
+        long copies = gp.repeat > 1 ? gp.repeat : 1;
+        for (long n = 0; n < copies; n++) {
+            char key[PATH_SIZE];
+            if (copies > 1) snprintf(key, sizeof key, "%s-%ld", gp.presets[i].key, n);
+            else snprintf(key, sizeof key, "%s", gp.presets[i].key);
+            if (!emit(r, &gp.presets[i], name, key)) return true; /* the host asked to stop */
+        }
+    }
+    return gp.fault != FAULT_METADATA; /* presets reported, then "failed": none may be kept */
+}
+
+static const void *provider_extension(const clap_pd_provider *p, const char *id) { (void)p, (void)id; return NULL; }
+
+static uint32_t pd_count(const clap_pd_factory *f) { (void)f; return 1; }
+
+static const clap_pd_descriptor *pd_descriptor(const clap_pd_factory *f, uint32_t index)
+{
+    (void)f;
+    return index == 0 ? &provider_desc : NULL;
+}
+
+static const clap_pd_provider *pd_create(const clap_pd_factory *f, const clap_pd_indexer *indexer, const char *id)
+{
+    (void)f;
+    if (gp.fault == FAULT_CREATE || strcmp(id, provider_desc.id)) return NULL;
+    Provider *pv = calloc(1, sizeof *pv);
+    if (!pv) return NULL;
+    pv->indexer = indexer;
+    pv->provider = (clap_pd_provider){
+        &provider_desc, pv, provider_init, provider_destroy, provider_metadata, provider_extension};
+    return &pv->provider;
+}
+
+static const clap_pd_factory preset_factory = {pd_count, pd_descriptor, pd_create};
+
 static const void *entry_factory(const char *id)
 {
-    return strcmp(id, "clap.plugin-factory") ? NULL : &factory;
+    if (!strcmp(id, "clap.plugin-factory")) return &factory;
+    if (gp.factory_id && !strcmp(id, gp.factory_id)) return &preset_factory;
+    return NULL;
 }
 
 /* The one exported symbol; not const, so the resource file can change the version it declares. */
