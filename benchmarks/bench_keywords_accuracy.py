@@ -47,7 +47,7 @@ def load_with_format(root: Path) -> list[Plugin]:
     from pluginary.formats.lv2 import LV2Format  # type: ignore[import-not-found,unused-ignore]
 
     fmt = LV2Format()
-    return [p for bundle in sorted(root.glob("*.lv2")) for p in fmt.scan(bundle, ScanSettings())]
+    return [p for bundle in sorted(root.glob("*.lv2")) for p in fmt.scan(bundle, ScanSettings(presets=False))]
 
 
 def load_from_turtle(root: Path) -> list[Plugin]:

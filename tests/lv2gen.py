@@ -4,7 +4,8 @@ Each bundle looks like a real multi-plugin bundle (lsp-plugins, x42): a manifest
 naming every plugin with its binary and its own Turtle file, and per plugin stereo
 audio ports, a MIDI atom port, control ports with units, ranges, toggles, integer
 and enumeration properties with scale points, and a latency output. No binary is
-written: scanning never loads one.
+written: scanning never loads one. `write_preset_bundle` writes a bundle of presets
+only, as hosts save a user's presets (lilv's `lilv_state_save`, used by Ardour, Carla, jalv).
 
     python -m tests.lv2gen OUT_DIR --bundles 40 --plugins 10 --ports 60
 """
@@ -12,7 +13,9 @@ written: scanning never loads one.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import quote
 
 import attrs
 
@@ -61,6 +64,32 @@ def write_bundles(root: Path, *, bundles: int, plugins: int, ports: int) -> Gene
         size += _write(bundle / "manifest.ttl", "\n".join(manifest))
         paths.append(bundle)
     return Generated(tuple(paths), tuple(uris), ports, size)
+
+
+def write_preset_bundle(bundle: Path, plugin: str, presets: Mapping[str, Mapping[str, float]]) -> list[str]:
+    """Write a bundle of presets of `plugin` (label → port symbol → value) as lilv saves them:
+    a manifest naming each preset file, and one file per preset whose own URI (`<>`) is the
+    preset's. Returns the preset URIs, in the order of `presets`."""
+    bundle.mkdir(parents=True, exist_ok=True)
+    prefixes = PREFIXES + "@prefix pset: <http://lv2plug.in/ns/ext/presets#> .\n"
+    prefixes += "@prefix state: <http://lv2plug.in/ns/ext/state#> .\n"
+    manifest, uris = [prefixes], []
+    for label, values in presets.items():
+        file = quote(f"{label}.ttl")
+        manifest.append(f"<{file}>\n    a pset:Preset ;\n    lv2:appliesTo <{plugin}> ;\n    rdfs:seeAlso <{file}> .\n")
+        ports = " , ".join(
+            f'[\n        lv2:symbol "{symbol}" ;\n        pset:value {value!r}\n    ]'
+            for symbol, value in values.items()
+        )
+        _write(
+            bundle / f"{label}.ttl",
+            f"{prefixes}\n<>\n    a pset:Preset ;\n    lv2:appliesTo <{plugin}> ;\n"
+            f'    rdfs:label "{label}" ;\n    lv2:port {ports} ;\n'
+            '    state:state [\n        <urn:pluginary:gen:state#blob> "opaque plugin state"\n    ] .\n',
+        )
+        uris.append((bundle / f"{label}.ttl").absolute().as_uri())
+    _write(bundle / "manifest.ttl", "\n".join(manifest))
+    return uris
 
 
 def _write(path: Path, text: str) -> int:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import math
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,6 +43,9 @@ MIDI = "http://lv2plug.in/ns/ext/midi#"
 PATCH = "http://lv2plug.in/ns/ext/patch#"
 PPROPS = "http://lv2plug.in/ns/ext/port-props#"
 UNITS = "http://lv2plug.in/ns/extensions/units#"
+PSET = "http://lv2plug.in/ns/ext/presets#"
+DCTERMS = "http://purl.org/dc/terms/"
+XSD = "http://www.w3.org/2001/XMLSchema#"
 #: A misspelt units namespace that old plugins still use; lilv-based hosts accept it too.
 OLD_UNITS = "http://lv2plug.in/ns/extension/units#"
 
@@ -80,6 +84,7 @@ PREDICATES = frozenset(
                 "portProperty",
                 "scalePoint",
                 "designation",
+                "appliesTo",
             )
         ),
         DOAP + "name",
@@ -93,8 +98,13 @@ PREDICATES = frozenset(
         EVENT + "supportsEvent",
         PATCH + "writable",
         PATCH + "readable",
+        PSET + "value",
+        PSET + "bank",
+        DCTERMS + "creator",
     }
 )
+#: The datatypes of a literal that is a number: Turtle writes `1` as integer, `0.5` as decimal, `1e3` as double.
+NUMBER_TYPES = frozenset(XSD + name for name in ("integer", "decimal", "double", "float", "int", "long", "short"))
 #: Predicates read as if they were another: the old units namespace is the current one.
 ALIASES = {OLD_UNITS + "unit": UNITS + "unit", OLD_UNITS + "symbol": UNITS + "symbol"}
 #: Each predicate kept → the one it is stored under (one lookup filters and aliases).
@@ -223,6 +233,21 @@ class BundleGraph:
                 if best is None or (term.language == "en" and best.language != "en"):
                     best = term
         return best.value if best is not None else ""
+
+    def finite_number(self, node: Node, predicate: str) -> float | None:
+        """The first object when it is a number literal (`0.5`, `"2"^^xsd:int`) and finite; else None.
+
+        Stricter than `number`: a preset's value is stored and exported as is, and the strings
+        "nan" and "inf" (or a number past a float's range) would pass `float()`.
+        """
+        found = node.get(predicate, ())
+        if found and isinstance(term := found[0], self._literal) and term.datatype.value in NUMBER_TYPES:
+            try:
+                value = float(term.value)
+            except ValueError:  # an ill-typed literal such as "x"^^xsd:double
+                return None
+            return value if math.isfinite(value) else None
+        return None
 
 
 def number(node: Node, predicate: str) -> float | None:
