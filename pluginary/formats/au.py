@@ -5,6 +5,9 @@ A component bundle lists its Audio Units in `Contents/Info.plist` under
 manufacturer codes, a "Vendor: Name" name and a packed version. That is enough for
 a catalogue entry and is read with plistlib on any platform. Parameters need the
 unit loaded, which only macOS can do (with pedalboard).
+
+Preset files (.aupreset, `pluginary.formats.au_preset`) live in the Audio/Presets folders of
+macOS and are read as property lists, on any platform, without loading a unit.
 """
 
 from __future__ import annotations
@@ -20,8 +23,8 @@ import attrs
 
 from pluginary.core.errors import PluginaryError
 from pluginary.core.interfaces import ScanSettings
-from pluginary.core.models import Plugin
-from pluginary.formats import pedalboard_params
+from pluginary.core.models import Plugin, Preset
+from pluginary.formats import au_preset, pedalboard_params, preset_files
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +36,23 @@ INSTRUMENT_TYPES = frozenset({"aumu"})
 EFFECT_TYPES = frozenset({"aufx", "aumf"})
 
 
+def standard_preset_roots(system: str, home: Path) -> list[Path]:
+    """Where macOS hosts keep .aupreset files (user, local, network); none elsewhere."""
+    return preset_files.macos_roots(home) if system == "darwin" else []
+
+
 class AUFormat:
     """The Audio Unit plugin format (macOS only; Info.plist reading works everywhere)."""
 
     name: ClassVar[str] = "au"
     bundle_suffixes: ClassVar[tuple[str, ...]] = (".component",)
+    preset_suffixes: ClassVar[tuple[str, ...]] = (au_preset.SUFFIX,)
+
+    def preset_roots(self) -> list[Path]:
+        return standard_preset_roots(sys.platform, Path.home())
+
+    def read_presets(self, path: Path) -> list[Preset]:
+        return au_preset.read(path)
 
     def default_roots(self) -> list[Path]:
         """The component folders of macOS; none elsewhere, where no host can load an AU."""

@@ -12,6 +12,10 @@ plugin's code may crash or hang. Readers, first that applies:
    (reader "pedalboard"; parameters without its slow probe,
    `pluginary.formats.pedalboard_params`), keeping the class ids the factory gave.
    The switch is a warning the run shows.
+
+Presets: the factory programs the native reader finds (IUnitInfo program lists) come back beside
+the plugins when `settings.presets`; preset files (.vstpreset, `pluginary.formats.vst3_preset`)
+are found under `preset_roots()` and read alone, without loading any plugin.
 """
 
 from __future__ import annotations
@@ -20,13 +24,13 @@ import logging
 import os
 import platform
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
 from pluginary.core.interfaces import ScanSettings
-from pluginary.core.models import Plugin
-from pluginary.formats import pedalboard_params, vst3_moduleinfo, vst3_native
+from pluginary.core.models import Plugin, Preset, PresetSource
+from pluginary.formats import pedalboard_params, preset_files, vst3_moduleinfo, vst3_native, vst3_preset
 from pluginary.formats.vst3_moduleinfo import ModuleClass, ModuleInfo, ModuleInfoError
 
 log = logging.getLogger(__name__)
@@ -47,6 +51,21 @@ def standard_roots(system: str, env: Mapping[str, str], home: Path) -> list[Path
             roots.append(Path(local) / "Programs" / "Common" / "VST3")
         return roots
     return [home / ".vst3", Path("/usr/lib/vst3"), Path("/usr/local/lib/vst3")]
+
+
+def standard_preset_roots(system: str, env: Mapping[str, str], home: Path) -> list[Path]:
+    """The VST3 SDK's preset folders for `system` ("Preset Locations": user, then shared factory).
+
+    Each holds `<vendor>/<plugin>/` folders of .vstpreset files. On macOS they are shared with
+    Audio Unit presets (discover walks a folder once and gives each file to its format).
+    """
+    if system == "darwin":
+        return preset_files.macos_roots(home)
+    if system == "win32":
+        roots = [home / "Documents" / "VST3 Presets"]
+        roots += [Path(env[key]) / "VST3 Presets" for key in ("APPDATA", "PROGRAMDATA") if env.get(key)]
+        return roots
+    return [home / ".vst3" / "presets", Path("/usr/share/vst3/presets"), Path("/usr/local/share/vst3/presets")]
 
 
 def binary_folder(system: str | None = None, machine: str | None = None) -> str:
@@ -77,9 +96,16 @@ class VST3Format:
 
     name: ClassVar[str] = "vst3"
     bundle_suffixes: ClassVar[tuple[str, ...]] = (".vst3",)
+    preset_suffixes: ClassVar[tuple[str, ...]] = (vst3_preset.SUFFIX,)
 
     def default_roots(self) -> list[Path]:
         return standard_roots(sys.platform, os.environ, Path.home())
+
+    def preset_roots(self) -> list[Path]:
+        return standard_preset_roots(sys.platform, os.environ, Path.home())
+
+    def read_presets(self, path: Path) -> list[Preset]:
+        return vst3_preset.read(path)
 
     def signature_files(self, bundle: Path) -> list[str | Path]:
         """Candidates: the binary for this platform and moduleinfo.json.
@@ -96,8 +122,9 @@ class VST3Format:
             return [os.path.join(contents, f"{platform.machine()}-linux", f"{bundle.stem}.so"), *moduleinfo]
         return [*binary_files(bundle), *moduleinfo]
 
-    def scan(self, bundle: Path, settings: ScanSettings) -> list[Plugin]:
-        """Every plugin class of the bundle, described by the first reader that applies (see the module doc)."""
+    def scan(self, bundle: Path, settings: ScanSettings) -> Sequence[Plugin | Preset]:
+        """Every plugin class of the bundle, described by the first reader that applies (see the module
+        doc), and, when `settings.presets`, the factory programs the native reader found."""
         info = _moduleinfo(bundle)
         if settings.metadata_only and info is not None and info.classes:
             return [_from_moduleinfo(bundle, cls, info) for cls in info.classes]
@@ -105,13 +132,34 @@ class VST3Format:
         if not binaries:
             raise FileNotFoundError(f"no binary for {binary_folder()} in {bundle / 'Contents'}")
         try:
-            return [reading.plugin for reading in vst3_native.read(bundle, binaries[0], settings)]
+            readings = vst3_native.read(bundle, binaries[0], settings)
         except vst3_native.Unsupported as refused:
             log.warning("%s; reading the bundle with pedalboard instead", refused)
             try:
                 return _scan_with_pedalboard(bundle, settings, info, refused.ids)
             except Exception as also:
                 raise refused from also
+        found: list[Plugin | Preset] = [reading.plugin for reading in readings]
+        if settings.presets:
+            found += [preset for reading in readings for preset in factory_presets(reading)]
+        return found
+
+
+def factory_presets(reading: vst3_native.Reading) -> list[Preset]:
+    """The plugin's factory programs: id `<plugin id>#<list id>/<index>`, the list's name as bank."""
+    plugin = reading.plugin
+    return [
+        Preset(
+            id=f"{plugin.id}#{programs.id}/{index}",
+            name=name or f"Program {index + 1}",  # a plugin may leave a program unnamed
+            plugin_id=plugin.id,
+            format=VST3Format.name,
+            source=PresetSource.FACTORY,
+            bank=programs.name,
+        )
+        for programs in reading.program_lists
+        for index, name in enumerate(programs.programs)
+    ]
 
 
 def _scan_with_pedalboard(

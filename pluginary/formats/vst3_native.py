@@ -85,7 +85,7 @@ class Unsupported(NativeError):
 
 @attrs.frozen
 class ProgramList:
-    """A factory program list from IUnitInfo (kept for the presets work; the Plugin model has no place yet)."""
+    """A factory program list from IUnitInfo: the VST3 format gives each program as a factory Preset."""
 
     id: int
     name: str
@@ -94,7 +94,7 @@ class ProgramList:
 
 @attrs.frozen
 class Reading:
-    """One plugin class as the reader found it: the record, plus what the model does not hold yet."""
+    """One plugin class as the reader found it: the record, its program lists, and what the model does not hold."""
 
     plugin: Plugin
     program_lists: tuple[ProgramList, ...] = ()

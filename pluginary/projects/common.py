@@ -25,6 +25,7 @@ from typing import BinaryIO
 from xml.parsers import expat
 
 from pluginary.core.errors import PluginaryError
+from pluginary.core.xmlsafe import parser_without_dtd
 
 #: A project file larger than this is refused unread (REAPER projects full of plugin state
 #: reach tens of MB; Ardour sessions and Live sets are smaller).
@@ -119,18 +120,13 @@ def parse_xml(
     A DTD (and so any entity declaration), a malformed document or one over-long token is
     a ProjectError naming the line and column.
     """
-    parser = expat.ParserCreate()
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-
-    def refuse_dtd(*_args: object) -> None:
-        raise ProjectError(
-            f"has a DTD (line {parser.CurrentLineNumber}): refused",
+    parser = parser_without_dtd(
+        lambda line: ProjectError(
+            f"has a DTD (line {line}): refused",
             where=where,
             fix="DAW projects have none; entities in a DTD are how XML files attack their readers",
         )
-
-    parser.StartDoctypeDeclHandler = refuse_dtd
-    parser.EntityDeclHandler = refuse_dtd
+    )
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     fed = 0

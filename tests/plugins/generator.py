@@ -27,6 +27,7 @@ from tests.plugins import (
     Stage,
     make_bundle,
 )
+from tests.plugins.presets import write_vstpreset
 
 EXPECTED_NAME = "expected.json"
 EXPECTED_VERSION = 1
@@ -123,6 +124,8 @@ class GeneratorOptions:
     #: pedalboard's load asks ~1000 value texts per continuous parameter: fewer parameters, faster scans
     min_params: int = attrs.field(default=5, validator=attrs.validators.ge(0))
     max_params: int = 60
+    #: Factory programs per plugin class ("Program 1", …, one IUnitInfo program list), 0 for none.
+    programs: int = attrs.field(default=0, validator=attrs.validators.ge(0))
 
     def __attrs_post_init__(self) -> None:
         bad = self.crash_fraction + self.hang_fraction + self.slow_fraction + self.leak_fraction + self.noisy_fraction
@@ -190,6 +193,7 @@ def _plugin(rng: random.Random, vendor: str, used: set[str], instrument: bool, o
         subcategories=subcategories,
         latency=rng.choice((0, 0, 0, 64, 256, 1024)),
         params=_params(rng, typical, options),
+        programs=tuple(f"Program {index + 1}" for index in range(options.programs)),
     )
 
 
@@ -335,3 +339,23 @@ def _summary(entries: list[dict[str, Any]]) -> dict[str, int]:
         "leak": sum(plugin["misbehaviour"]["alloc_mb"] > 0 for plugin in plugins),
         "noisy": sum(plugin["misbehaviour"]["stdout_bytes"] > 0 for plugin in plugins),
     }
+
+
+#: What the VST3 SDK's "Preset Locations" replace in vendor and plugin folder names.
+_NOT_IN_FOLDER_NAMES = str.maketrans({char: "_" for char in '\\*?/:<>|"'})
+
+
+def make_preset_tree(root: Path, expected: dict[str, Any], per_class: int) -> int:
+    """Write `per_class` .vstpreset files for every plugin class in `expected` (as `make_plugins`
+    returns it) under `root/<vendor>/<plugin>/`, as the VST3 SDK lays preset folders out; return how many."""
+    written = 0
+    for entry in expected["bundles"]:
+        for plugin in entry["plugins"]:
+            folder = (
+                root / plugin["vendor"].translate(_NOT_IN_FOLDER_NAMES) / plugin["name"].translate(_NOT_IN_FOLDER_NAMES)
+            )
+            for index in range(per_class):
+                name = f"Preset {index + 1}"
+                write_vstpreset(folder / f"{name}.vstpreset", plugin["class_id"], info={"Name": name})
+                written += 1
+    return written
