@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import sqlite3
+from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
@@ -21,16 +22,17 @@ import attrs
 import cattrs
 
 from pluginary.backends import sqlite_schema as schema
-from pluginary.backends.sqlite import SQLiteBackend, _decode, reserve_backup
+from pluginary.backends.sqlite import _PRESET_FROM, _PRESET_SELECT, SQLiteBackend, _decode, _preset, reserve_backup
 from pluginary.core.errors import CatalogError
-from pluginary.core.models import Category, CategorySource, Plugin, PluginFile, ScanFailure, converter
+from pluginary.core.models import Category, CategorySource, Plugin, PluginFile, Preset, ScanFailure, converter
 
 #: Tells a Pluginary catalogue from any other JSON document.
 FORMAT = "pluginary-catalog"
 #: The document's own version (written as `schema_version`), independent of the SQLite
 #: schema's: the document holds the models as the converter writes them, so a new table
-#: layout must not make an older Pluginary refuse it.
-FORMAT_VERSION = 1
+#: layout must not make an older Pluginary refuse it. Version 2 added presets, product
+#: groupings and product tags (a version-1 document reads as having none).
+FORMAT_VERSION = 2
 
 
 @attrs.frozen
@@ -54,6 +56,12 @@ class Snapshot:
     runs: tuple[dict[str, Any], ...] = ()
     #: The other installed copies of plugins that are in `plugins` (see SQLiteBackend.write).
     other_copies: tuple[Plugin, ...] = ()
+    #: Stored file path → the presets it carried.
+    presets: dict[str, tuple[Preset, ...]] = attrs.Factory(dict)
+    #: The user's groupings: plugin id → product key.
+    product_links: dict[str, str] = attrs.Factory(dict)
+    #: Product key → the user's tags of that product.
+    product_tags: dict[str, tuple[str, ...]] = attrs.Factory(dict)
 
 
 class JSONBackend(SQLiteBackend):
@@ -109,8 +117,18 @@ class JSONBackend(SQLiteBackend):
                 for category in labels.categories
             ],
         )
-        self._insert_plugins(snapshot.plugins)
+        self._conn.executemany(
+            "INSERT INTO product_links (plugin_id, product) VALUES (?, ?)", snapshot.product_links.items()
+        )
+        self._conn.executemany(
+            "INSERT INTO product_tags (product, tag) VALUES (?, ?)",
+            [(key, tag) for key, tags in snapshot.product_tags.items() for tag in tags],
+        )
+        # Without the tags they show: `user_labels` holds their own, and their product's are not theirs.
+        self._insert_plugins(attrs.evolve(plugin, tags=()) for plugin in snapshot.plugins)
         self._place(snapshot.other_copies)
+        for file, presets in snapshot.presets.items():
+            self._insert_presets(file, presets)
         self._db.table("files").insert_all(converter.unstructure(file) for file in snapshot.files)
         stored = {file.path for file in snapshot.files}
         self._conn.executemany(
@@ -136,6 +154,11 @@ class JSONBackend(SQLiteBackend):
             found = labels.get(plugin_id, Labels())
             category = Category(name, CategorySource.USER, confidence)
             labels[plugin_id] = attrs.evolve(found, categories=(*found.categories, category))
+        presets: defaultdict[str, list[Preset]] = defaultdict(list)
+        for file, *row in self._conn.execute(
+            f"SELECT s.file, {_PRESET_SELECT} FROM {_PRESET_FROM} ORDER BY s.file, s.pk"
+        ):
+            presets[file].append(_preset(row))
         return Snapshot(
             format=FORMAT,
             schema_version=FORMAT_VERSION,
@@ -148,6 +171,9 @@ class JSONBackend(SQLiteBackend):
                 _decode(record)
                 for (record,) in self._conn.execute("SELECT record FROM plugin_copies ORDER BY plugin_id, path")
             ),
+            presets={file: tuple(held) for file, held in presets.items()},
+            product_links=dict(self._conn.execute("SELECT plugin_id, product FROM product_links ORDER BY plugin_id")),
+            product_tags=self.product_tags(),
         )
 
     def _save(self) -> None:

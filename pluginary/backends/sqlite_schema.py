@@ -17,6 +17,10 @@ Versions:
    one copy keeps the plugin. VST3 ids became class ids (`vst3:<CID>`), so files still
    holding a `vst3:<path>#<name>` id are marked for a rescan, which carries their user
    tags and categories over to the new ids (see `SQLiteBackend.write`).
+4. Presets (`presets`, searched through `presets_fts`), each belonging to the stored file that
+   carried it; each plugin's product key (`plugins.product`), the user's groupings
+   (`product_links`) and product tags (`product_tags`). Every record of v3 is kept; the
+   migration gives each plugin the rule's product key.
 """
 
 from __future__ import annotations
@@ -36,11 +40,12 @@ import msgspec
 
 from pluginary.backends import locks
 from pluginary.core.errors import CatalogError
-from pluginary.core.models import Parameter, ParameterKind
+from pluginary.core.models import Parameter, ParameterKind, Plugin
+from pluginary.core.products import product_of
 
 #: Bump with a new entry in MIGRATIONS; a file written at an older version is
 #: upgraded when opened for writing.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 APPLICATION = "pluginary"
 
 #: Told to the user whenever the catalogue file itself is the problem. (Not "run `db check`":
@@ -52,6 +57,8 @@ PLUGIN_COLUMNS = ("id", "format", "name", "vendor", "path", "is_instrument", "is
 
 #: What full-text search covers; external content, so the text is stored once, in `plugin_records`.
 _FTS_COLUMNS = "name, vendor, categories_text, tags_text, params_text"
+#: What preset search covers, in `presets`.
+_PRESET_FTS_COLUMNS = "name, bank, author, tags_text"
 
 #: Where version 2 keeps parameters (the migration from version 1 creates these too).
 _PARAMETERS_V2 = """
@@ -91,6 +98,64 @@ CREATE TABLE plugin_copies (
     PRIMARY KEY (plugin_id, path)
 ) WITHOUT ROWID;
 CREATE INDEX plugin_copies_path ON plugin_copies (path);
+"""
+
+#: What version 4 adds (its migration runs the same statements).
+_PRESETS_PRODUCTS_V4 = f"""
+-- Each plugin's product key (`pluginary.core.products`), so listing, tagging and counting by
+-- product is one indexed query. Added by ALTER TABLE in a new file too: a new file and an
+-- upgraded one then have exactly one layout.
+ALTER TABLE plugins ADD COLUMN product TEXT NOT NULL DEFAULT '';
+CREATE INDEX plugins_product ON plugins (product);
+
+-- The user's grouping of a plugin id into a product, kept by id (like user tags) so it
+-- survives rescans, removal and reinstalling; a plugin without one gets the rule's key.
+CREATE TABLE product_links (
+    plugin_id TEXT PRIMARY KEY,
+    product TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- The user's tags of a product: every plugin of it shows them, one installed later too.
+CREATE TABLE product_tags (
+    product TEXT NOT NULL,
+    tag TEXT NOT NULL COLLATE NOCASE,
+    PRIMARY KEY (product, tag)
+) WITHOUT ROWID;
+CREATE INDEX product_tags_tag ON product_tags (tag, product);
+
+-- One row per preset and plugin it applies to, owned by the stored file that carried it
+-- (`file`; a factory program's is its plugin's bundle): writing or removing that file
+-- replaces or drops them. The fields without a column are JSON in `data`.
+CREATE TABLE presets (
+    pk INTEGER PRIMARY KEY,
+    file TEXT NOT NULL,
+    id TEXT NOT NULL,
+    plugin_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    format TEXT NOT NULL,
+    source TEXT NOT NULL,
+    bank TEXT NOT NULL,
+    author TEXT NOT NULL,
+    tags_text TEXT NOT NULL,
+    folded TEXT NOT NULL,            -- name, bank, author and tags case-folded: the `text` filter
+    data TEXT NOT NULL,
+    UNIQUE (file, id, plugin_id)
+);
+CREATE INDEX presets_plugin ON presets (plugin_id, name COLLATE NOCASE);
+CREATE INDEX presets_name ON presets (name COLLATE NOCASE, plugin_id, id);
+
+CREATE VIRTUAL TABLE presets_fts USING fts5 (
+    {_PRESET_FTS_COLUMNS}, content='presets', content_rowid='pk',
+    tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER presets_ai AFTER INSERT ON presets BEGIN
+    INSERT INTO presets_fts (rowid, {_PRESET_FTS_COLUMNS})
+    VALUES (new.pk, new.name, new.bank, new.author, new.tags_text);
+END;
+CREATE TRIGGER presets_ad AFTER DELETE ON presets BEGIN
+    INSERT INTO presets_fts (presets_fts, rowid, {_PRESET_FTS_COLUMNS})
+    VALUES ('delete', old.pk, old.name, old.bank, old.author, old.tags_text);
+END;
 """
 
 SCHEMA = f"""
@@ -206,7 +271,7 @@ CREATE TRIGGER plugin_records_au AFTER UPDATE ON plugin_records BEGIN
     INSERT INTO plugins_fts (rowid, {_FTS_COLUMNS})
     VALUES (new.pk, new.name, new.vendor, new.categories_text, new.tags_text, new.params_text);
 END;
-"""
+{_PRESETS_PRODUCTS_V4}"""
 
 _encoder = msgspec.msgpack.Encoder()
 # Not strict: a value of a near type (1 for True) is read as the first schema's columns
@@ -280,9 +345,23 @@ def _v2_to_v3(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v3_to_v4(conn: sqlite3.Connection) -> None:
+    """Add the preset and product tables; give every stored plugin the rule's product key."""
+    for statement in _statements(_PRESETS_PRODUCTS_V4):
+        conn.execute(statement)
+    rows = conn.execute("SELECT pk, id, format, name, path, vendor FROM plugins").fetchall()
+    conn.executemany(
+        "UPDATE plugins SET product = ? WHERE pk = ?",
+        [
+            (product_of(Plugin(plugin_id, fmt, name, path, vendor)), pk)
+            for pk, plugin_id, fmt, name, path, vendor in rows
+        ],
+    )
+
+
 #: version N → the step that upgrades a version-N file to N+1, run in the same
 #: transaction as the version bump.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 

@@ -42,6 +42,7 @@ from pluginary.core.models import (
     PresetSource,
     ScanFailure,
 )
+from pluginary.core.products import product_of
 
 BackendFactory = Callable[..., CatalogBackend]
 
@@ -764,6 +765,22 @@ class BackendSuite:
                 held = {word for field in fields for word in words_of(field)}
                 assert all(any(h.startswith(w) for h in held) for w in words_of(text)), (text, preset.name)
 
+    def test_preset_search_ranks_name_hits_first(self, catalog: Catalog, plugins: list[Plugin]) -> None:
+        pro_r = plugins[1]
+        tagged = Preset("/presets/room.vstpreset", "Small Room", pro_r.id, "vst3", PresetSource.FILE,
+                        path="/presets/room.vstpreset", tags=("hall",))  # fmt: skip
+        named = Preset(
+            "/presets/hall.vstpreset", "Hall", pro_r.id, "vst3", PresetSource.FILE, path="/presets/hall.vstpreset"
+        )
+        banked = attrs.evolve(
+            named, id="/presets/b.vstpreset", name="Cathedral", path="/presets/b.vstpreset", bank="Halls"
+        )
+        catalog.backend.write(preset_results([tagged]) + preset_results([banked]) + preset_results([named]))
+        found = [p.name for p in catalog.search_presets("HALL")]
+        assert found[0] == "Hall" and set(found[1:]) == {"Small Room", "Cathedral"}
+        assert [p.name for p in catalog.search_presets("hall", limit=1)] == ["Hall"]
+        assert len(catalog.search_presets("hall", limit=2)) == 2
+
     def test_presets_persist_and_are_counted(
         self, backend_factory: BackendFactory, catalog: Catalog, plugins: list[Plugin], path: Path
     ) -> None:
@@ -778,6 +795,75 @@ class BackendSuite:
             assert list(again.presets()) == before
         finally:
             again.close()
+
+    def test_presets_check_clean_and_survive_vacuum(self, catalog: Catalog, plugins: list[Plugin]) -> None:
+        catalog.backend.write(preset_results(sample_presets(plugins)))
+        before = list(catalog.presets())
+        assert catalog.check() == []
+        catalog.vacuum()
+        assert catalog.check() == []
+        assert list(catalog.presets()) == before
+        assert [p.name for p in catalog.search_presets("hall")] == ["Big Hall"]
+
+    # -- products ------------------------------------------------------------------------
+
+    def test_each_plugin_is_stored_with_the_rules_product_key(self, catalog: Catalog, plugins: list[Plugin]) -> None:
+        keys = catalog.backend.product_keys()
+        assert keys == {plugin.id: product_of(plugin) for plugin in plugins}
+        assert keys[plugins[0].id] == keys[plugins[13].id]  # Pro-Q 3 as VST3 and as AU: one product
+        assert catalog.backend.product_keys([plugins[1].id, "vst3:nothing"]) == {plugins[1].id: keys[plugins[1].id]}
+
+    def test_a_grouping_survives_rescans_and_reinstalling_and_none_goes_back_to_the_rule(
+        self, backend_factory: BackendFactory, catalog: Catalog, plugins: list[Plugin], path: Path
+    ) -> None:
+        verb, hverb = plugins[2], plugins[10]  # VintageVerb, and H-Reverb in the WaveShell
+        shell = [p for p in plugins if p.path == hverb.path]
+        later = make_plugin("Abbey Road Chambers", "Waves", "vst3", "Effect/Reverb")  # not installed yet
+        catalog.backend.tag_product("mine/reverbs", ["space"])
+        catalog.backend.group([verb.id, hverb.id, later.id], "mine/reverbs")
+        grouped = {verb.id: "mine/reverbs", hverb.id: "mine/reverbs"}
+        assert catalog.backend.product_keys([verb.id, hverb.id, later.id]) == grouped
+        assert {p.id for p in catalog.plugins(tag="space")} == set(grouped)  # the product's tags came along
+        catalog.backend.write([FileResult(file_of(verb.path, [verb], "v2"), plugins=(verb,))])  # a rescan
+        catalog.backend.remove([hverb.path])  # uninstalled, then installed again
+        catalog.backend.write([*results_for(shell), *results_for([later])])
+        catalog.close()
+        again = Catalog(backend_factory(path))
+        try:
+            assert again.backend.product_keys([verb.id, hverb.id, later.id]) == {**grouped, later.id: "mine/reverbs"}
+            again.backend.group([verb.id], None)
+            keys = again.backend.product_keys()
+            assert (keys[verb.id], keys[hverb.id]) == (product_of(verb), "mine/reverbs")
+            assert again.get(verb.id).tags == ()  # type: ignore[union-attr]
+            assert {p.id for p in again.plugins(tag="space")} == {hverb.id, later.id}
+            assert again.search("space") and verb.id not in {p.id for p in again.search("space")}
+            assert again.check() == []
+        finally:
+            again.close()
+
+    def test_product_tags_show_on_every_member_and_untagging_keeps_a_plugins_own(
+        self, catalog: Catalog, plugins: list[Plugin]
+    ) -> None:
+        vst3, au = plugins[0], plugins[13]  # Pro-Q 3 as VST3 and as AU
+        key = catalog.backend.product_keys([vst3.id])[vst3.id]
+        catalog.tag(vst3.id, "mine")
+        assert catalog.backend.tag_product(key, ["surgical", "eq"]) == ("eq", "surgical")
+        assert catalog.get(vst3.id).tags == ("eq", "mine", "surgical")  # type: ignore[union-attr]
+        assert catalog.get(au.id).tags == ("eq", "surgical")  # type: ignore[union-attr]
+        assert {p.id for p in catalog.plugins(tag="SURGICAL")} == {vst3.id, au.id}
+        assert catalog.count(tag="surgical") == 2
+        assert {p.id for p in catalog.search("surgical")} == {vst3.id, au.id}
+        clap = attrs.evolve(vst3, id="clap:com.fabfilter.pro-q.3", format="clap", path="/plugins/clap/pro-q-3.clap")
+        catalog.backend.write(results_for([clap]))  # a member installed later shows them too
+        assert catalog.get(clap.id).tags == ("eq", "surgical")  # type: ignore[union-attr]
+        assert catalog.backend.untag_product(key, ["surgical", "never-there"]) == ("eq",)
+        assert catalog.get(vst3.id).tags == ("eq", "mine")  # type: ignore[union-attr]
+        assert catalog.search("surgical") == []
+        catalog.backend.untag_product(key, ["eq"])
+        assert [p.id for p in catalog.plugins(tag="eq")] == []
+        assert [p.id for p in catalog.plugins(tag="mine")] == [vst3.id]
+        assert "mine" in catalog.backend.vocabulary()
+        assert catalog.check() == []
 
 
 def sample_presets(plugins: list[Plugin]) -> list[Preset]:
