@@ -12,7 +12,7 @@ rapidfuzz) is imported when a catalogue is opened or a suggestion is asked for.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence, Set
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, cast
@@ -23,6 +23,7 @@ from pluginary.core.errors import PluginaryError
 from pluginary.core.interfaces import CatalogBackend
 from pluginary.core.models import Plugin, Preset, ScanFailure
 from pluginary.core.paths import writable
+from pluginary.core.products import Product, group, product_key, product_of
 from pluginary.core.query import PRESET_SORT_KEYS, SORT_KEYS, ParamRange, PresetQuery, Query, QueryError
 
 # Re-exported: the query vocabulary lives in `pluginary.core.query` (the contract a backend sees).
@@ -322,6 +323,95 @@ class Catalog:
     def untag(self, id_or_name: str, *tags: str) -> tuple[str, ...]:
         """Remove user tags; returns the plugin's tags."""
         return self.backend.untag(self.resolve(id_or_name).id, _clean_tags(tags))
+
+    # -- products: one entry per plugin across its formats (`pluginary.core.products`) ----------
+
+    def products(self, *, limit: int | None = None, offset: int = 0, **filters: Any) -> list[Product]:
+        """The products with a plugin `filters` select (`plugins`' filters, sort and order), each
+        whole: every format of it, selected or not ("format='lv2'" lists the products that have an
+        LV2 and their other formats too). In the order of each product's first selected plugin;
+        `limit` and `offset` page the products. In a fleet catalogue with `host` or `all_hosts`, a
+        product holds only the plugins the filters select."""
+        keys = self.backend.product_keys()
+        page = group(self.plugins(**filters), keys)[offset : None if limit is None else offset + limit]
+        # Another machine's plugins cannot be read by id (`get` reads this one's): they stay as selected.
+        return page if filters.get("host") is not None or filters.get("all_hosts") else self._whole(page, keys)
+
+    def collapse(self, plugins: Iterable[Plugin]) -> list[Product]:
+        """These plugins (`search`'s, say) as products, in the order of each one's first plugin,
+        each whole (every format of it)."""
+        keys = self.backend.product_keys()
+        return self._whole(group(plugins, keys), keys)
+
+    def product(self, name: str) -> Product:
+        """The one product `name` names: a plugin's id or name (several formats of one product share
+        it), a product key or a user's name for a product, or a name that differs from these only
+        as `product_key` allows ("zamcomp (vst3)", "zam compressors"). UnknownPluginError when it
+        names none or several."""
+        keys = self.backend.product_keys()
+        found = self.find(name)
+        if found:
+            named = {keys.get(plugin.id) or product_of(plugin) for plugin in found}
+        else:
+            # A rule key's name part ("damienzammit/zamcomp"), or a user's name for a product, folded alike.
+            wanted = product_key(name)[0]
+            named = {key for key in set(keys.values()) if wanted in (key.rpartition("/")[2], product_key(key)[0])}
+        if len(named) == 1:
+            return self._whole(group(found, keys), keys, named)[0]
+        if named:
+            ids = ", ".join(plugin.id for plugin in found) or ", ".join(map(repr, sorted(named)))
+            raise UnknownPluginError(
+                f"{name!r} names {len(named)} products: {ids}", fix="pass one plugin id, or the product's key"
+            )
+        self.resolve(name)  # raises UnknownPluginError with the closest names
+        raise AssertionError("unreachable: resolve finds what find found")
+
+    def target(self, id_or_name: str) -> Plugin | Product:
+        """The one plugin `id_or_name` names, else the one product it names (`product`): what
+        `pluginary info` and `tag` act on. UnknownPluginError otherwise."""
+        found = self.find(id_or_name)
+        return found[0] if len(found) == 1 else self.product(id_or_name)
+
+    def group(self, names: Sequence[str], as_: str | None = None) -> str:
+        """Make the plugins (or products) `names` name one product, called `as_` or else the first
+        one's; kept by plugin id, so it survives rescans. Returns the product's key."""
+        ids = self._ids(names)
+        key = " ".join(as_.split()) if as_ is not None else self.backend.product_keys(ids[:1])[ids[0]]
+        if not key:
+            raise QueryError("a product's name must have some text", where="--as", fix="pass --as NAME")
+        self.backend.group(ids, key)
+        return key
+
+    def ungroup(self, names: Sequence[str]) -> list[str]:
+        """Put the plugins (or products) `names` name back in the product the rule gives them;
+        returns their ids."""
+        ids = self._ids(names)
+        self.backend.group(ids, None)
+        return ids
+
+    def tag_product(self, name: str, *tags: str) -> tuple[str, ...]:
+        """Add user tags to the product `name` names (`product`): every format of it shows them, and
+        a format installed later too. Returns the product's own tags."""
+        return self.backend.tag_product(self.product(name).key, _clean_tags(tags))
+
+    def untag_product(self, name: str, *tags: str) -> tuple[str, ...]:
+        """Remove a product's own tags (each plugin's own tags stay); returns the product's own tags."""
+        return self.backend.untag_product(self.product(name).key, _clean_tags(tags))
+
+    def _ids(self, names: Sequence[str]) -> list[str]:
+        """The ids of the plugins `names` name, each a plugin or a product (`target`)."""
+        targets = [self.target(name) for name in names]
+        return [plugin.id for one in targets for plugin in (one.plugins if isinstance(one, Product) else (one,))]
+
+    def _whole(self, products: list[Product], keys: dict[str, str], more: Set[str] = frozenset()) -> list[Product]:
+        """`products` with their plugins not read yet (read by id), and the products keyed `more`."""
+        wanted = more | {product.key for product in products}
+        plugins = [plugin for product in products for plugin in product.plugins]
+        held = {plugin.id for plugin in plugins}
+        missing = (
+            self.backend.get(plugin_id) for plugin_id, key in keys.items() if key in wanted and plugin_id not in held
+        )
+        return group([*plugins, *filter(None, missing)], keys)
 
     @property
     def migrated(self) -> tuple[int, int] | None:

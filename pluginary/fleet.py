@@ -1,10 +1,11 @@
 """Fleet questions over a catalogue that holds many machines, and merging machines' catalogues.
 
 The CLI (`hosts`, `fleet diff`, `fleet where`, `merge`) and third parties call these; a
-backend answers them when it has `hosts()` and `inventory()` (the PostgreSQL backend). A
-product is one plugin across formats, grouped as `pluginary project` groups them
-(`projects.matching.product_key`), so "Pro-Q 3" as VST3 on one machine and as CLAP on
-another is one product whose formats differ, not two products each machine lacks.
+backend answers them when it has `hosts()`, `inventory()` and `product_differences()` (the
+PostgreSQL backend). A product is one plugin across formats, by the product key each
+machine's catalogue stores (`pluginary.core.products`: the rule, or the user's `pluginary
+group`), so "Pro-Q 3" as VST3 on one machine and as CLAP on another is one product whose
+formats differ, not two products each machine lacks.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ import attrs
 
 from pluginary.catalog import Catalog
 from pluginary.core.errors import CatalogError, PluginaryError
-from pluginary.core.models import Plugin
-from pluginary.core.products import product_key
+from pluginary.core.models import Plugin, Preset
+from pluginary.core.products import product_of
+from pluginary.core.query import PresetQuery
 
 
 @attrs.frozen
@@ -57,7 +59,7 @@ def hosts(catalog: Catalog) -> list[dict[str, Any]]:
 
 
 def _known(catalog: Catalog, names: Iterable[str]) -> None:
-    known = {row["host"] for row in hosts(catalog)}
+    known = set(_fleet(catalog).host_names())  # not `hosts`: counting every machine's rows is slow
     for name in names:
         if name not in known:
             raise PluginaryError(
@@ -67,31 +69,15 @@ def _known(catalog: Catalog, names: Iterable[str]) -> None:
             )
 
 
-def _products(plugins: Iterable[Plugin]) -> dict[tuple[str, str], tuple[Plugin, dict[str, str]]]:
-    """product key → (a plugin of it, format → version)."""
-    products: dict[tuple[str, str], tuple[Plugin, dict[str, str]]] = {}
-    for plugin in plugins:
-        key = product_key(plugin.name, plugin.vendor)
-        _first, formats = products.setdefault(key, (plugin, {}))
-        formats[plugin.format] = plugin.version
-    return products
-
-
 def diff(catalog: Catalog, a: str, b: str) -> list[ProductDifference]:
     """What machine `a` has that `b` lacks and the other way round, and the products both have
-    in other formats or versions; by product name."""
+    in other formats or versions; by product key. The backend groups by the product key each
+    row stores (in SQL: two machines' thousands of plugins never cross the wire)."""
     _known(catalog, (a, b))
-    rows = _fleet(catalog).inventory([a, b])
-    on_a = _products(plugin for plugin in rows if plugin.host.name == a)
-    on_b = _products(plugin for plugin in rows if plugin.host.name == b)
-    differences = []
-    for key in sorted(on_a.keys() | on_b.keys()):
-        formats_a = on_a.get(key, (None, {}))[1]
-        formats_b = on_b.get(key, (None, {}))[1]
-        if formats_a != formats_b:
-            plugin = (on_a.get(key) or on_b[key])[0]
-            differences.append(ProductDifference(plugin.name, plugin.vendor, formats_a, formats_b))
-    return differences
+    return [
+        ProductDifference(name, vendor, on_a, on_b)
+        for name, vendor, on_a, on_b in _fleet(catalog).product_differences(a, b)
+    ]
 
 
 def where(catalog: Catalog, plugin: str) -> list[Plugin]:
@@ -117,17 +103,25 @@ class MergeReport:
 
 def merge(out: Catalog, sources: Sequence[Path | str]) -> MergeReport:
     """Push catalogues written by single machines (SQLite, JSON) into a fleet catalogue, each
-    machine's plugins under its own name (the `host` its scans stamped), files and failures
-    included. Idempotent: merging the same file again changes nothing. User tags are united;
-    a user category set with different confidence in two sources is settled by the source
-    scanned last, and reported."""
+    machine's plugins under its own name (the `host` its scans stamped), files, failures and
+    presets included. Idempotent: merging the same file again changes nothing. User tags and
+    product tags are united; the user's groupings into products are carried (a plugin grouped
+    differently in two sources takes the last source's, reported); a user category set with
+    different confidence in two sources is settled by the source scanned last, and reported."""
     fleet = _fleet(out)
     stored: dict[str, int] = defaultdict(int)
     conflicts: list[str] = []
     chosen: dict[tuple[str, str], tuple[str, float, str]] = {}  # (id, category) → (when, confidence, source)
+    grouped: dict[str, tuple[str, str]] = {}  # plugin id → (the user's product key, source)
+    product_tags: defaultdict[str, set[str]] = defaultdict(set)
     for source in sources:
         with Catalog.open(source, read_only=True, create=False) as catalog:
-            plugins = list(catalog.backend.plugins())
+            keys = catalog.backend.product_keys()
+            # A product's own tags, where the backend can tell them from its plugins' (SQLite and JSON can);
+            # they are taken off each plugin's, so untagging the product in the fleet takes them away.
+            own: dict[str, tuple[str, ...]] = getattr(catalog.backend, "product_tags", dict)()
+            plugins = [_without(plugin, own.get(keys.get(plugin.id, ""), ())) for plugin in catalog.backend.plugins()]
+            presets = list(catalog.backend.presets(PresetQuery()))
             runs = catalog.stats()["runs"]
             when = str(runs[0].get("started_at", "")) if runs else max((p.scanned_at for p in plugins), default="")
             by_host: defaultdict[str, list[Plugin]] = defaultdict(list)
@@ -135,7 +129,18 @@ def merge(out: Catalog, sources: Sequence[Path | str]) -> MergeReport:
                 by_host[plugin.host.name or Path(str(source)).stem].append(plugin)
             files = catalog.backend.stored_files()
             failures = catalog.backend.failures()
+        for product, tags in own.items():
+            product_tags[product].update(tags)
         for plugin in plugins:
+            product = keys.get(plugin.id, product_of(plugin))
+            if product != product_of(plugin):  # the user's grouping, not the rule's
+                earlier = grouped.get(plugin.id)
+                if earlier is not None and earlier[0] != product:
+                    conflicts.append(
+                        f"{plugin.id}: grouped as {earlier[0]!r} in {earlier[1]} and as {product!r} in {source};"
+                        f" keeping {product!r} from {source} (merged last)"
+                    )
+                grouped[plugin.id] = (product, str(source))
             for category in plugin.categories:
                 if category.source.value != "user":
                     continue
@@ -160,25 +165,55 @@ def merge(out: Catalog, sources: Sequence[Path | str]) -> MergeReport:
                     for path, failure in (failures.items() if len(by_host) == 1 else ())
                     if known.get(path) is None or known[path].last_seen != failure.last_seen
                 }
-                target.write(_results(host_plugins, files, new_failures))
+                host_presets = [p for p in presets if (p.host.name or Path(str(source)).stem) == host]
+                target.write(_results(host_plugins, host_presets, files, new_failures))
             finally:
                 target.close()
             stored[host] += len(host_plugins)
     for (plugin_id, name), (_when, confidence, _source) in chosen.items():
         fleet.settle_category(plugin_id, name, confidence)
+    members: defaultdict[str, list[str]] = defaultdict(list)
+    for plugin_id, (product, _source) in grouped.items():
+        members[product].append(plugin_id)
+    for product, ids in sorted(members.items()):
+        fleet.group(ids, product)
+    for product, labels in sorted(product_tags.items()):
+        fleet.tag_product(product, sorted(labels))
     return MergeReport(dict(stored), tuple(conflicts))
 
 
-def _results(plugins: list[Plugin], files: dict[str, Any], failures: dict[str, Any]) -> list[Any]:
-    """One machine's plugins (every installed copy), files and failures as scan results."""
+def _without(plugin: Plugin, tags: Sequence[str]) -> Plugin:
+    """`plugin` without these tags (its product's, which it shows but which are not its own)."""
+    drop = {tag.casefold() for tag in tags}
+    return (
+        attrs.evolve(plugin, tags=tuple(tag for tag in plugin.tags if tag.casefold() not in drop)) if drop else plugin
+    )
+
+
+def _results(
+    plugins: list[Plugin], presets: list[Preset], files: dict[str, Any], failures: dict[str, Any]
+) -> list[Any]:
+    """One machine's plugins (every installed copy), presets, files and failures as scan results.
+
+    A preset belongs to its own file, or (a factory program, with no path) to its plugin's bundle;
+    a factory program whose plugin is not in `plugins` has no file to go with, and is left out."""
     from pluginary.core.models import FileResult, PluginFile
 
     by_path: defaultdict[str, list[Plugin]] = defaultdict(list)
     for plugin in plugins:
         by_path[plugin.path].append(plugin)
+    bundles = {plugin.id: plugin.path for plugin in plugins}
+    presets_at: defaultdict[str, list[Preset]] = defaultdict(list)
+    for preset in presets:
+        if path := preset.path or bundles.get(preset.plugin_id, ""):
+            presets_at[path].append(preset)
     results = [
-        FileResult(files.get(path) or PluginFile(path, held[0].format, 0, 0, ""), plugins=tuple(held))
-        for path, held in sorted(by_path.items())
+        FileResult(
+            files.get(path) or PluginFile(path, (by_path.get(path) or presets_at[path])[0].format, 0, 0, ""),
+            plugins=tuple(by_path.get(path, ())),
+            presets=tuple(presets_at.get(path, ())),
+        )
+        for path in sorted(by_path.keys() | presets_at.keys())
     ]
     results += [
         FileResult(PluginFile(path, failure.format, 0, 0, failure.fingerprint), failure=failure)

@@ -174,13 +174,13 @@ def test_info_shows_the_record_and_its_parameters(catalog_path: Path) -> None:
     assert json.loads(ok(catalog_path, "info", "Diva", "-o", "json").stdout)["vendor"] == "u-he"
 
 
-def test_info_lists_plugins_that_share_a_name(catalog_path: Path) -> None:
-    result = run(catalog_path, "info", "pro-q 3")
-    assert result.exit_code == 1
-    assert "2 plugins are named" in result.stderr
-    assert [line.split("\t")[0] for line in result.stdout.splitlines()] == [
-        "au:fabfilter.pro-q-3",
+def test_info_on_a_name_of_two_formats_of_one_product_shows_the_product(catalog_path: Path) -> None:
+    # Several products sharing a name are listed instead: tests/test_products.py.
+    lines = ok(catalog_path, "info", "pro-q 3", "-o", "plain").stdout.splitlines()
+    assert lines[:3] == ["product\tPro-Q 3", "vendor\tFabFilter", "formats\tvst3, au"]
+    assert [line.split("\t")[2] for line in lines if line.startswith("plugin\t")] == [
         "vst3:fabfilter.pro-q-3",
+        "au:fabfilter.pro-q-3",
     ]
 
 

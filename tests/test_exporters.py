@@ -8,6 +8,7 @@ import contextlib
 import csv
 import io
 import json
+import math
 import os
 import plistlib
 import random
@@ -30,7 +31,7 @@ from ruamel.yaml import YAML
 
 from pluginary.backends.sqlite import SQLiteBackend
 from pluginary.core.errors import PipelineError, StageError
-from pluginary.core.interfaces import Exporter, OutputFile
+from pluginary.core.interfaces import Exporter, OutputFile, PresetExporter
 from pluginary.core.models import (
     IO,
     Category,
@@ -41,6 +42,8 @@ from pluginary.core.models import (
     ParameterKind,
     Plugin,
     PluginFile,
+    Preset,
+    PresetSource,
 )
 from pluginary.exporters.ardour import ArdourExporter, ardour_identity, ardour_tags, is_user_set, render_statuses
 from pluginary.exporters.common import single_line, xml_safe
@@ -201,6 +204,98 @@ def test_yaml_holds_the_same_document_as_json(tmp_path: Path) -> None:
     assert yaml_load(render("yaml", tmp_path, catalogue())["catalog.yaml"]) == json.loads(
         render("json", tmp_path, catalogue())["catalog.json"]
     )
+
+
+# --- presets in the json (and yaml) export ---------------------------------------------------------------
+
+
+def catalogue_presets(plugins: list[Plugin]) -> list[Preset]:
+    """Two factory programs of Pro-Q 3 (one seen on two machines), an LV2 preset of ZamComp with its
+    values, and one preset whose plugin is not installed, in no particular order."""
+    eq, zam = plugins[0], plugins[-1]
+    laptop, studio = Host("laptop", "Linux"), Host("studio", "Linux")
+    zero = Preset("urn:zamaudio:ZamComp#preset001", "Zero", zam.id, "lv2", PresetSource.BUNDLE, path=zam.path,
+                  values=(("att", 10.0), ("rel", math.inf)), fingerprint="s1-m2", host=studio)  # fmt: skip
+    return [
+        zero,
+        Preset(f"{eq.id}#0/1", "Low Cut", eq.id, "vst3", PresetSource.FACTORY, bank="Factory", host=studio),
+        Preset(f"{eq.id}#0/0", "Bright", eq.id, "vst3", PresetSource.FACTORY, bank="Factory", host=studio),
+        Preset(f"{eq.id}#0/0", "Bright", eq.id, "vst3", PresetSource.FACTORY, bank="Factory", host=laptop),
+        Preset("urn:gone#1", "Lost", "lv2:urn:gone", "lv2", PresetSource.BUNDLE, path="/gone.lv2", tags=("x",)),
+    ]
+
+
+def with_presets(name: str, folder: Path, plugins: list[Plugin], presets: list[Preset]) -> bytes:
+    exporter = EXPORTERS[name]
+    assert isinstance(exporter, PresetExporter)
+    [written] = exporter.render_with_presets(plugins, presets, target(folder, name), {})
+    return written.content
+
+
+def test_json_presets_are_one_list_by_plugin_then_id_valid_against_the_schema(tmp_path: Path) -> None:
+    plugins, presets = catalogue(), catalogue_presets(catalogue())
+    content = with_presets("json", tmp_path, plugins, presets)
+    document = json.loads(content)
+    jsonschema.validate(document, load_schema(), cls=jsonschema.Draft202012Validator)
+    assert (document["schema"], document["version"]) == ("urn:pluginary:schema:catalog:3", 3)
+    keys = [(p["plugin_id"], p["id"]) for p in document["presets"]]
+    assert keys == sorted({(p.plugin_id, p.id) for p in presets})  # each once, though seen on two machines
+    bright = next(p for p in document["presets"] if p["name"] == "Bright")
+    assert bright["host"] == {"name": "laptop", "os": "Linux"}  # the first machine by name, as for plugins
+    zero = next(p for p in document["presets"] if p["name"] == "Zero")
+    assert zero["values"] == [["att", 10.0], ["rel", None]] and zero["source"] == "bundle" and "fingerprint" not in zero
+    assert "lv2:urn:gone" in {p["plugin_id"] for p in document["presets"]} - set(document["plugins"])  # the orphan
+    # A plugin's record is version 2's, whatever presets there are.
+    assert document["plugins"] == json.loads(render("json", tmp_path, plugins)["catalog.json"])["plugins"]
+    for seed in range(3):
+        shuffled = random.Random(seed).sample(presets, len(presets))
+        assert with_presets("json", tmp_path, plugins[::-1], shuffled) == content
+
+
+def test_json_schema_refuses_a_preset_without_its_plugin_or_with_a_field_the_model_lacks(tmp_path: Path) -> None:
+    document = json.loads(with_presets("json", tmp_path, catalogue(), catalogue_presets(catalogue())))
+    for change in ({"colour": "red"}, {"plugin_id": "no-format-prefix"}, {"source": "somewhere"}):
+        broken = json.loads(json.dumps(document))
+        broken["presets"][0].update(change)
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(broken, load_schema())
+    del document["presets"][0]["plugin_id"]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(document, load_schema())
+
+
+def test_yaml_holds_the_same_presets_as_json_even_hostile_ones(tmp_path: Path) -> None:
+    hostile = [attrs.evolve(p, name=HOSTILE_NAME, bank=HOSTILE_NAME) for p in catalogue_presets(catalogue())]
+    expected = json.loads(with_presets("json", tmp_path, catalogue(), hostile))
+    assert expected["presets"][0]["name"] == HOSTILE_NAME.replace("\udcff", "\ufffd").replace("\ud800", "\ufffd")
+    yaml_export = with_presets("yaml", tmp_path, catalogue(), hostile)
+    assert yaml_load(yaml_export) == expected == pyyaml_load(yaml_export)
+
+
+def test_the_export_stage_hands_the_catalogues_presets_to_an_exporter_that_takes_them(tmp_path: Path) -> None:
+    plugins = catalogue()
+    catalog = stored_catalogue(tmp_path, plugins)
+    backend = SQLiteBackend(catalog)
+    by_file: dict[str, list[Preset]] = {}
+    for preset in catalogue_presets(plugins):
+        if preset.host.name != "laptop":  # one machine's, as a scan stores them
+            by_file.setdefault(preset.path or plugins[0].path, []).append(preset)
+    in_file = {path: tuple(p for p in plugins if p.path == path) for path in by_file}
+    backend.write(
+        [FileResult(PluginFile(path, held[0].format, 1, 1, "f"), plugins=in_file[path], presets=tuple(held))
+         for path, held in by_file.items()]
+    )  # fmt: skip
+    backend.close()
+    for name in ("json", "csv"):  # csv: an exporter without presets, called as before
+        done = pluginary("export", name, str(tmp_path / f"out.{name}"), "--catalog", str(catalog))
+        assert done.returncode == 0, done.stderr
+    document = json.loads((tmp_path / "out.json").read_bytes())
+    jsonschema.validate(document, load_schema())
+    assert {(p["plugin_id"], p["name"]) for p in document["presets"]} == {
+        (plugins[0].id, "Bright"), (plugins[0].id, "Low Cut"), (plugins[-1].id, "Zero"), ("lv2:urn:gone", "Lost"),
+    }  # fmt: skip
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "out.csv").read_text(encoding="utf-8"))))
+    assert sorted(row["id"] for row in rows) == sorted(p.id for p in plugins)
 
 
 @pytest.mark.slow

@@ -181,3 +181,47 @@ def test_fleet_questions_merge_and_no_password_anywhere(pg_server: Server, tmp_p
     outputs += [failed.stdout, failed.stderr, missing.stderr, shown.stdout, ran.stdout, ran.stderr, runs]
     for text in outputs:
         assert PASSWORD not in text
+
+
+def test_merge_carries_presets_groupings_and_product_tags(pg_server: Server, tmp_path: Path) -> None:
+    """Two machines' catalogues (SQLite and JSON) with presets, a user's grouping and product tags,
+    merged twice through `fleet.merge`: each machine's presets under it, the grouping and the
+    product's tags in the fleet (the tags as the product's, not each plugin's own)."""
+    import attrs
+
+    from pluginary import Catalog
+    from pluginary.backends.postgres import PostgresBackend
+    from pluginary.core.models import Host
+    from pluginary.fleet import merge
+    from pluginary.testing.backend_suite import preset_results, results_for, sample_plugins, sample_presets
+
+    sources = []
+    for name, suffix in (("desk0", "sqlite"), ("desk1", "json")):
+        host = Host(name, "linux")
+        plugins = [attrs.evolve(p, host=host) for p in sample_plugins()]
+        presets = [attrs.evolve(p, host=host) for p in sample_presets(plugins)]
+        with_presets = [
+            attrs.evolve(result, plugins=tuple(attrs.evolve(p, host=host) for p in result.plugins))
+            for result in preset_results(presets)
+        ]
+        sources.append(tmp_path / f"{name}.{suffix}")
+        with Catalog.open(sources[-1]) as catalog:
+            catalog.backend.write([*results_for(plugins), *with_presets])
+            catalog.backend.group([plugins[1].id, plugins[2].id], "mine/reverbs")  # Pro-R and VintageVerb
+            catalog.backend.tag_product("mine/reverbs", ["space"])
+            catalog.tag(plugins[1].id, "bright")
+    url = pg_server.url(pg_server.database("merge_products"))
+    with Catalog.open(url) as fleet:
+        for _ in range(2):  # the second merge changes nothing
+            merge(fleet, sources)
+            for host in ("desk0", "desk1"):
+                assert fleet.count_presets(host=host) == len(presets)
+    with Catalog(PostgresBackend(url, host="desk1")) as desk:
+        keys = desk.backend.product_keys([plugins[1].id, plugins[2].id, plugins[0].id])
+        assert (keys[plugins[1].id], keys[plugins[2].id]) == ("mine/reverbs", "mine/reverbs")
+        assert keys[plugins[0].id] != "mine/reverbs"
+        assert desk.get(plugins[1].id).tags == ("bright", "space")  # type: ignore[union-attr]
+        # The product's tag is the product's: untagging it there leaves each plugin's own.
+        desk.backend.untag_product("mine/reverbs", ["space"])
+        assert desk.get(plugins[1].id).tags == ("bright",)  # type: ignore[union-attr]
+        assert desk.get(plugins[2].id).tags == ()  # type: ignore[union-attr]

@@ -32,6 +32,8 @@ from pluginary import __version__
 from pluginary.cli.catalog_commands import Group, catalog_option
 from pluginary.cli.catalog_commands import register as register_catalog_commands
 from pluginary.cli.fleet_commands import register as register_fleet_commands
+from pluginary.cli.preset_commands import presets as presets_command
+from pluginary.cli.product_commands import register as register_product_commands
 from pluginary.cli.render import safe
 from pluginary.cli.serve_command import serve
 from pluginary.core.errors import PluginaryError
@@ -111,11 +113,22 @@ def scan_command(
 @click.argument("format_", metavar="FORMAT")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--option", "-o", multiple=True, metavar="KEY=VALUE", help="An exporter option (repeatable).")
+@click.option(
+    "--prefer",
+    metavar="FORMAT,…",
+    help="One entry per product: its plugin in the first of these formats it has (e.g. clap,vst3,au,lv2).",
+)
 @catalog_option
 @click.option("--dry-run", is_flag=True, help="Show the diff; write nothing.")
 @json_option
 def export_command(
-    format_: str, path: Path, option: tuple[str, ...], catalog: Path | None, dry_run: bool, json_: bool
+    format_: str,
+    path: Path,
+    option: tuple[str, ...],
+    prefer: str | None,
+    catalog: Path | None,
+    dry_run: bool,
+    json_: bool,
 ) -> None:
     """Write one plugin list from the stored catalogue, without scanning.
 
@@ -123,10 +136,13 @@ def export_command(
     PATH is where to write (a file or folder, as the exporter says).
     """
     from pluginary.core.options import ExportTarget, Pipeline
-    from pluginary.pipeline.loader import check_exporter, store_settings
+    from pluginary.pipeline.loader import check_component, check_exporter, store_settings
     from pluginary.pipeline.settings import parse_scalar
 
     check_exporter(format_, where="FORMAT")
+    formats = tuple(name.strip().lower() for name in (prefer or "").split(",") if name.strip())
+    for name in formats:
+        check_component("format", name, where="--prefer")
     options: dict[str, Any] = {}
     for item in option:
         key, sep, raw = item.partition("=")
@@ -134,7 +150,7 @@ def export_command(
             raise PluginaryError(f"cannot read --option {item!r}", fix="write it as key=value")
         options[key.strip()] = parse_scalar(raw)
     store = store_settings()  # the config file's store.path and backend, as `scan` uses them
-    target = ExportTarget(format=format_, path=path, dry_run=dry_run, options=options)
+    target = ExportTarget(format=format_, path=path, dry_run=dry_run, options=options, prefer=formats)
     pipeline = Pipeline(name="export", path=Path("<command line>"), stages={"store": store, "export": (target,)})
     _run_and_report(pipeline, catalog=catalog, as_json=json_, strict=False, dry_run=dry_run)
 
@@ -270,9 +286,11 @@ def config_path() -> None:
 
 register_catalog_commands(app)
 register_fleet_commands(app)
+register_product_commands(app)
 from pluginary.cli.project_command import project as project_command  # noqa: E402  (kept beside its registration)
 
 app.add_command(project_command)
+app.add_command(presets_command)
 app.add_command(serve)
 
 

@@ -8,6 +8,7 @@ commands, so registering these costs `pluginary --help` nothing.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -74,6 +75,19 @@ output_option = click.option(
 )
 
 
+def page_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--reverse, --limit, --offset and --host: a listing's order, page and machine, as `list` and
+    `presets` take them (the query checks the numbers, with one message for both)."""
+    for option in (
+        click.option("--host", help="A fleet catalogue's machine. [default: this one]"),
+        click.option("--offset", type=int, default=0, show_default=True, help="Skip this many first."),
+        click.option("--limit", type=int, help="At most this many. [default: 50 in a table, all otherwise]"),
+        click.option("--reverse", is_flag=True, help="Reverse the order."),
+    ):
+        command = option(command)
+    return command
+
+
 def register(group: click.Group) -> None:
     """Add the catalogue commands to the `pluginary` group."""
     for command in (list_plugins, search, info, stats, failures, tag, untag, db):
@@ -89,11 +103,9 @@ def register(group: click.Group) -> None:
 @click.option("--params", help="Parameter count: 10..50, >20, <10 or an exact number.")
 @click.option("--has-param", help="Has a parameter with this name (any case).")
 @click.option("--sort", default="name", show_default=True, help="name, vendor, format, category, params or scanned.")
-@click.option("--reverse", is_flag=True, help="Reverse the order.")
-@click.option("--limit", type=int, help="At most this many. [default: 50 in a table, all otherwise]")
-@click.option("--offset", type=int, default=0, show_default=True, help="Skip this many first.")
-@click.option("--host", help="A fleet catalogue's machine. [default: this one]")
+@page_options
 @click.option("--all-hosts", is_flag=True, help="Every machine of a fleet catalogue (a plugin once per machine).")
+@click.option("--products", is_flag=True, help="One row per product (a plugin across its formats), with its formats.")
 @output_option
 @catalog_option
 def list_plugins(
@@ -110,10 +122,12 @@ def list_plugins(
     offset: int,
     host: str | None,
     all_hosts: bool,
+    products: bool,
     output: str | None,
     catalog: Path | None,
 ) -> None:
-    """List catalogued plugins, filtered and sorted."""
+    """List catalogued plugins, filtered and sorted; with --products, the products that have a
+    plugin the filters select, each with all its formats."""
     if format_ is not None:
         from pluginary.pipeline.loader import check_component
 
@@ -134,6 +148,12 @@ def list_plugins(
         "all_hosts": all_hosts,
     }
     with _open(catalog) as cat:
+        if products:
+            every = cat.products(**filters, sort=sort, reverse=reverse)
+            shown = out.write_products(every[offset : None if limit is None else offset + limit], chosen, sys.stdout)
+            if chosen is Output.TABLE:
+                click.echo(out.showing(offset, shown, len(every)))
+            return
         plugins = cat.plugins(**filters, sort=sort, reverse=reverse, limit=limit, offset=offset)
         if chosen is Output.TABLE:
             total = cat.count(**filters)
@@ -145,12 +165,16 @@ def list_plugins(
 
 @click.command("search", cls=Command)
 @click.argument("words", nargs=-1, required=True)
-@click.option("--raw", is_flag=True, help="Take the text as an SQLite FTS5 query.")
-@click.option("--limit", type=int, default=50, show_default=True, help="At most this many, best first.")
+@click.option("--raw", is_flag=True, help="Take the text as an SQLite FTS5 query (plugins only).")
+@click.option("--limit", type=int, default=50, show_default=True, help="At most this many of each, best first.")
+@click.option("--products", is_flag=True, help="The plugins found as products, one row each with its formats.")
 @output_option
 @catalog_option
-def search(words: tuple[str, ...], raw: bool, limit: int, output: str | None, catalog: Path | None) -> None:
-    """Search names, vendors, categories, tags and parameter names for WORDS (or a name like Pro-Q 3).
+def search(
+    words: tuple[str, ...], raw: bool, limit: int, products: bool, output: str | None, catalog: Path | None
+) -> None:
+    """Search names, vendors, categories, tags and parameter names for WORDS (or a name like Pro-Q 3),
+    and presets' names, banks, authors and tags (shown after the plugins, each with its plugin).
 
     When nothing matches, the closest names are suggested and the best one searched instead.
     Exits with 1 when nothing is found at all.
@@ -161,35 +185,69 @@ def search(words: tuple[str, ...], raw: bool, limit: int, output: str | None, ca
     text = " ".join(words)
     with _open(catalog) as cat:
         found = cat.search(text, limit=limit, raw=raw)
-        if not found and not raw:
+        presets = [] if raw else cat.search_presets(text, limit=limit)  # FTS5 syntax is the plugins' alone
+        if not found and not presets and not raw:
             close = cat.suggest(text)
             if close:
                 shown = safe(", ".join(close))
                 click.echo(f"no match for {text!r}; showing {safe(close[0])!r} (did you mean {shown}?)", err=True)
                 found = cat.search(close[0], limit=limit)
-        if not found:
-            click.echo(f"no plugins match {text!r}", err=True)
+                presets = cat.search_presets(close[0], limit=limit)
+        if not found and not presets:
+            click.echo(f"no plugins match {text!r}, nor any preset", err=True)
             raise click.exceptions.Exit(1)
-        out.write_plugins(found, out.choose(output), sys.stdout)
+        if products:
+            out.write_products(cat.collapse(found), out.choose(output), sys.stdout)
+        else:
+            out.write_search(found, presets, plugin_names(cat), out.choose(output), sys.stdout)
+
+
+class CountOrAll(click.ParamType):
+    """A count from 0, or `all` (None: no limit)."""
+
+    name = "N|all"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int | None:
+        from pluginary.core.query import MAX_INT
+
+        if value is None or value == "all":
+            return None
+        try:
+            count = int(value)
+        except (TypeError, ValueError):
+            count = -1
+        if not 0 <= count <= MAX_INT:
+            self.fail(f"{value!r} is neither a count from 0 to {MAX_INT} nor 'all'", param, ctx)
+        return count
 
 
 @click.command("info", cls=Command)
 @click.argument("plugin")
+@click.option("--presets", "preset_limit", type=CountOrAll(), default="10", show_default=True,
+              help="List this many of its presets (by bank, then name), or all.")  # fmt: skip
 @output_option
 @catalog_option
-def info(plugin: str, output: str | None, catalog: Path | None) -> None:
-    """Show one PLUGIN's whole record and its parameters (an id, or a name in any case).
+def info(plugin: str, preset_limit: int | None, output: str | None, catalog: Path | None) -> None:
+    """Show one PLUGIN's whole record, its parameters and its presets (an id, or a name in any case).
 
-    A name several plugins share lists them instead; an unknown one suggests the closest.
+    A name several formats of one product share shows the product and each format's record; a name
+    several products share lists them instead; an unknown one suggests the closest.
     """
     chosen = out.choose(output)
     with _open(catalog) as cat:
         found = cat.find(plugin)
         if len(found) == 1:
-            out.write_plugin(found[0], chosen, sys.stdout)
+            plugin_id = found[0].id
+            shown = list(cat.presets(plugin_id, sort="bank", limit=preset_limit))
+            count = cat.count_presets(plugin_id)
+            out.write_plugin(found[0], chosen, sys.stdout, presets=shown, preset_count=count)
             return
-        if not found:
-            cat.resolve(plugin)  # raises UnknownPluginError with the closest names
+        # A product's other spelling ("zamcomp (vst3)"), else UnknownPluginError with the closest names.
+        found = found or list(cat.product(plugin).plugins)
+        one_product = cat.collapse(found)
+        if len(one_product) == 1:
+            out.write_product(one_product[0], chosen, sys.stdout)
+            return
     click.echo(f"{len(found)} plugins are named {plugin!r}; `pluginary info ID` shows one", err=True)
     out.write_plugins(found, chosen, sys.stdout)
     raise click.exceptions.Exit(1)
@@ -218,26 +276,48 @@ def failures(output: str | None, catalog: Path | None) -> None:
     out.write_failures(quarantined, chosen, sys.stdout)
 
 
+product_option = click.option(
+    "--product", is_flag=True, help="PLUGIN names a product: every format of it, and one installed later."
+)
+
+
 @click.command("tag", cls=Command)
 @click.argument("plugin")
 @click.argument("tags", nargs=-1, required=True)
+@product_option
 @catalog_option
-def tag(plugin: str, tags: tuple[str, ...], catalog: Path | None) -> None:
-    """Add user TAGS to PLUGIN (an id, or its name); they survive rescans and show in search, list and exports."""
-    with _open(catalog) as cat:
-        plugin_id = cat.resolve(plugin).id
-        click.echo(safe(f"{plugin_id}: {', '.join(cat.tag(plugin_id, *tags))}"))
+def tag(plugin: str, tags: tuple[str, ...], product: bool, catalog: Path | None) -> None:
+    """Add user TAGS to PLUGIN (an id, or its name); they survive rescans and show in search, list and exports.
+
+    A name several formats of one product share (or --product) tags the product.
+    """
+    _label(plugin, tags, product, catalog, add=True)
 
 
 @click.command("untag", cls=Command)
 @click.argument("plugin")
 @click.argument("tags", nargs=-1, required=True)
+@product_option
 @catalog_option
-def untag(plugin: str, tags: tuple[str, ...], catalog: Path | None) -> None:
-    """Remove user TAGS from PLUGIN (an id, or its name)."""
+def untag(plugin: str, tags: tuple[str, ...], product: bool, catalog: Path | None) -> None:
+    """Remove user TAGS from PLUGIN (an id, or its name), or from the product a name of several of its
+    formats (or --product) names; a product's tags and each plugin's own are kept apart."""
+    _label(plugin, tags, product, catalog, add=False)
+
+
+def _label(plugin: str, tags: tuple[str, ...], product: bool, catalog: Path | None, *, add: bool) -> None:
+    """Add or remove TAGS on the plugin, or the product, PLUGIN names; print its tags afterwards."""
+    from pluginary.core.products import Product
+
     with _open(catalog) as cat:
-        plugin_id = cat.resolve(plugin).id
-        click.echo(safe(f"{plugin_id}: {', '.join(cat.untag(plugin_id, *tags)) or '(no tags)'}"))
+        target = cat.product(plugin) if product else cat.target(plugin)
+        if isinstance(target, Product):
+            now = (cat.tag_product if add else cat.untag_product)(plugin, *tags)
+            shown = f"{target.key} ({', '.join(target.formats)})"
+        else:
+            now = (cat.tag if add else cat.untag)(target.id, *tags)
+            shown = target.id
+    click.echo(safe(f"{shown}: {', '.join(now) or '(no tags)'}"))
 
 
 @click.group("db", cls=Group)
@@ -289,6 +369,18 @@ def db_backup(dest: Path, catalog: Path | None) -> None:
     with _open(catalog) as cat:
         cat.backup(dest)
     click.echo(f"backed up to {dest}")
+
+
+def plugin_names(cat: Catalog) -> out.PluginName:
+    """A plugin's name by id, None when it is not installed; each id is looked up once."""
+    import functools
+
+    @functools.cache
+    def name(plugin_id: str) -> str | None:
+        plugin = cat.get(plugin_id)
+        return None if plugin is None else plugin.name
+
+    return name
 
 
 def _open(path: Path | DatabaseURL | None) -> Catalog:

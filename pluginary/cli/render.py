@@ -3,10 +3,11 @@ JSON, CSV or YAML for programs.
 
 JSON, CSV and YAML come from the exporters' own renderers (`plugin_data`,
 `plugin_row`, `make_yaml`), so `pluginary list -o json` and the json export
-give each plugin the same shape: no second copy to drift.
+give each plugin the same shape: no second copy to drift. A preset is
+`preset_data`'s shape (the json export's `presets` items) plus its plugin's name.
 
 Text that comes from a plugin (names, vendors, tags, categories, parameter
-names, failure messages) is hostile: `safe()` makes it visible-safe in tables
+names, failure messages, presets' names, banks and paths) is hostile: `safe()` makes it visible-safe in tables
 and plain text, and rich is told never to read it as markup or emoji codes, so
 a name cannot drive the terminal. JSON, CSV and YAML are data: each format
 escapes for itself.
@@ -27,15 +28,19 @@ import json
 import re
 import signal
 import sys
-from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any, TextIO
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Generic, TextIO, TypeVar
 
 from pluginary.core.errors import PluginaryError
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from pluginary.core.models import Parameter, Plugin, ScanFailure
+    from pluginary.core.models import Parameter, Plugin, Preset, ScanFailure
+    from pluginary.core.products import Product
+
+#: A plugin's name by its id; None when it is not installed (its presets are orphaned).
+PluginName = Callable[[str], "str | None"]
 
 
 class Output(enum.StrEnum):
@@ -45,6 +50,8 @@ class Output(enum.StrEnum):
     CSV = "csv"
     YAML = "yaml"
 
+
+T = TypeVar("T")
 
 #: A table shows this many plugins unless --limit says otherwise.
 TABLE_LIMIT = 50
@@ -99,29 +106,57 @@ def record(plugin: Plugin) -> dict[str, Any]:
 
 def write_plugins(plugins: Iterable[Plugin], output: Output, stream: TextIO) -> int:
     """Write a plugin list; returns how many were written."""
+    return _write_list(plugins, output, stream, table=_plugin_table, data=record, csv=_csv_list, plain=_plain_cells)
+
+
+def _write_list(
+    items: Iterable[T],
+    output: Output,
+    stream: TextIO,
+    *,
+    table: Callable[[list[T]], Any],
+    data: Callable[[T], dict[str, Any]],
+    csv: Callable[[Iterable[T], TextIO], None],
+    plain: Callable[[T], Sequence[object]],
+) -> int:
+    """A list in any output, from its table, JSON/YAML record, CSV and plain-line makers; returns how
+    many items were written. A table needs its rows first; every other output is written as read."""
     if output is Output.TABLE:
-        rows = list(plugins)
-        _console(stream).print(_plugin_table(rows))
+        rows = list(items)
+        _console(stream).print(table(rows))
         return len(rows)
-    written = 0
+    counted = _Counted(items)
+    if output is Output.JSON:
+        _json_list(map(data, counted), stream)
+    elif output is Output.YAML:
+        _yaml_list(map(data, counted), stream)
+    elif output is Output.CSV:
+        csv(counted, stream)
+    else:
+        for item in counted:
+            _plain(stream, *plain(item))
+    return counted.count
 
-    def counted() -> Iterator[Plugin]:
-        nonlocal written
-        for written, plugin in enumerate(plugins, start=1):  # noqa: B007  # read after the loop
-            yield plugin
 
-    {Output.JSON: _json_list, Output.CSV: _csv_list, Output.YAML: _yaml_list, Output.PLAIN: _plain_list}[output](
-        counted(), stream
-    )
-    return written
+class _Counted(Generic[T]):
+    """Items passed on as they are read, counted: a list written as it streams still says how long it was."""
+
+    def __init__(self, items: Iterable[T]) -> None:
+        self.items = items
+        self.count = 0
+
+    def __iter__(self) -> Iterator[T]:
+        for item in self.items:
+            self.count += 1
+            yield item
 
 
-def _json_list(plugins: Iterable[Plugin], stream: TextIO) -> None:
+def _json_list(records: Iterable[dict[str, Any]], stream: TextIO) -> None:
     # One object per line inside the array: valid JSON, streamable, greppable.
     stream.write("[")
-    for index, plugin in enumerate(plugins):
+    for index, data in enumerate(records):
         stream.write(",\n" if index else "\n")
-        stream.write(json.dumps(record(plugin), ensure_ascii=False, allow_nan=False))
+        stream.write(json.dumps(data, ensure_ascii=False, allow_nan=False))
     stream.write("\n]\n")
 
 
@@ -134,26 +169,130 @@ def _csv_list(plugins: Iterable[Plugin], stream: TextIO) -> None:
         writer.writerow(plugin_row(record(plugin)))
 
 
-def _yaml_list(plugins: Iterable[Plugin], stream: TextIO) -> None:
+def _yaml_list(records: Iterable[dict[str, Any]], stream: TextIO) -> None:
     yaml = _yaml()
-    for plugin in plugins:
-        yaml.dump([record(plugin)], stream)  # one item at a time; together they are one YAML list
+    wrote = False
+    for data in records:
+        yaml.dump([data], stream)  # one item at a time; together they are one YAML list
+        wrote = True
+    if not wrote:
+        yaml.dump([], stream)  # an empty list, not an empty document a reader takes for null
 
 
-def _plain_list(plugins: Iterable[Plugin], stream: TextIO) -> None:
-    for plugin in plugins:
-        _plain(stream, plugin.id, plugin.name, plugin.vendor, plugin.format, _category(plugin),
-               len(plugin.parameters), ",".join(plugin.tags))  # fmt: skip
+def _plain_cells(plugin: Plugin) -> tuple[object, ...]:
+    return (plugin.id, plugin.name, plugin.vendor, plugin.format, _category(plugin), len(plugin.parameters),
+            ",".join(plugin.tags))  # fmt: skip
 
 
-def write_plugin(plugin: Plugin, output: Output, stream: TextIO) -> None:
-    """One plugin's whole record, with its parameters."""
-    require(output, (Output.TABLE, Output.PLAIN, Output.JSON, Output.YAML), "a plugin's record")
-    if output is Output.JSON:
-        stream.write(json.dumps(record(plugin), ensure_ascii=False, indent=2, allow_nan=False) + "\n")
+# -- presets ---------------------------------------------------------------------------------
+
+#: `-o csv`'s columns for presets: the preset's own fields (its values left out: the json has them),
+#: its plugin's name beside its id.
+PRESET_COLUMNS = (
+    "id", "name", "plugin_id", "plugin_name", "format", "source", "bank", "author", "tags", "description", "path",
+    "host_name", "host_os",
+)  # fmt: skip
+
+
+def preset_record(preset: Preset, plugin_name: PluginName) -> dict[str, Any]:
+    """A preset as plain data: the json export's shape, and its plugin's name (None: not installed)."""
+    from pluginary.exporters.common import preset_data
+
+    return {**preset_data(preset), "plugin_name": plugin_name(preset.plugin_id)}
+
+
+def write_presets(presets: Iterable[Preset], plugin_name: PluginName, output: Output, stream: TextIO) -> int:
+    """Write a preset list, each with its plugin's name; returns how many were written."""
+
+    def data(preset: Preset) -> dict[str, Any]:
+        return preset_record(preset, plugin_name)
+
+    return _write_list(
+        presets,
+        output,
+        stream,
+        table=lambda rows: _preset_table(rows, plugin_name),
+        data=data,
+        csv=lambda rows, out: _preset_csv(map(data, rows), out),
+        plain=lambda preset: _preset_cells(data(preset)),
+    )
+
+
+def write_search(
+    plugins: list[Plugin], presets: list[Preset], plugin_name: PluginName, output: Output, stream: TextIO
+) -> None:
+    """What `search` found: the plugins, then the presets, as a second table titled "Presets", a
+    `presets` key beside `plugins` in JSON and YAML, and plain lines that start with `preset`.
+    CSV holds one table, the plugins' (`pluginary presets --search` writes presets as CSV)."""
+    if output in (Output.JSON, Output.YAML):
+        data = {"plugins": [record(p) for p in plugins], "presets": [preset_record(p, plugin_name) for p in presets]}
+        if output is Output.JSON:
+            stream.write(json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n")
+        else:
+            _yaml().dump(data, stream)
         return
-    if output is Output.YAML:
-        _yaml().dump(record(plugin), stream)
+    if output is Output.TABLE:
+        console = _console(stream)
+        if plugins:
+            console.print(_plugin_table(plugins))
+        if presets:
+            console.print(_preset_table(presets, plugin_name, title="Presets"))
+        return
+    write_plugins(plugins, output, stream)
+    if output is Output.PLAIN:
+        for preset in presets:
+            _plain(stream, "preset", *_preset_cells(preset_record(preset, plugin_name)))
+
+
+def _preset_table(presets: list[Preset], plugin_name: PluginName, title: str | None = None) -> Any:
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    for column in ("name", "plugin", "format", "source", "bank"):
+        table.add_column(column, overflow="fold")
+    table.add_column("id", style="dim", overflow="fold")
+    for preset in presets:
+        name = plugin_name(preset.plugin_id)
+        shown = name if name is not None else f"(not installed) {preset.plugin_id}"
+        _row(table, preset.name, shown, preset.format, preset.source.value, preset.bank, preset.id)
+    return table
+
+
+def _preset_cells(data: dict[str, Any]) -> tuple[object, ...]:
+    """A preset's plain line: id, name, its plugin's id and name ("(not installed)" for an orphan),
+    format, source, bank."""
+    plugin = data["plugin_name"] if data["plugin_name"] is not None else "(not installed)"
+    return data["id"], data["name"], data["plugin_id"], plugin, data["format"], data["source"], data["bank"]
+
+
+def _own_preset_cells(preset: Preset) -> tuple[object, ...]:
+    """One of a plugin's own presets, under its record: name, bank, source, id."""
+    return preset.name, preset.bank, preset.source.value, preset.id
+
+
+def _preset_csv(records: Iterable[dict[str, Any]], stream: TextIO) -> None:
+    from pluginary.exporters.csv import cell, csv_writer
+
+    writer = csv_writer(stream, PRESET_COLUMNS)
+    writer.writeheader()
+    for data in records:
+        flat = {**data, "host_name": data["host"]["name"], "host_os": data["host"]["os"]}
+        writer.writerow({column: cell(flat[column]) for column in PRESET_COLUMNS})
+
+
+def write_plugin(
+    plugin: Plugin, output: Output, stream: TextIO, *, presets: Sequence[Preset] = (), preset_count: int = 0
+) -> None:
+    """One plugin's whole record, with its parameters, and `presets` (the first of its `preset_count`)."""
+    require(output, (Output.TABLE, Output.PLAIN, Output.JSON, Output.YAML), "a plugin's record")
+    if output in (Output.JSON, Output.YAML):
+        from pluginary.exporters.common import preset_data
+
+        data = {**record(plugin), "preset_count": preset_count, "presets": [preset_data(p) for p in presets]}
+        if output is Output.JSON:
+            stream.write(json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n")
+        else:
+            _yaml().dump(data, stream)
         return
     fields = _fields(plugin)
     if output is Output.PLAIN:
@@ -161,6 +300,10 @@ def write_plugin(plugin: Plugin, output: Output, stream: TextIO) -> None:
             _plain(stream, name, value)
         for parameter in plugin.parameters:
             _plain(stream, "parameter", *_parameter_cells(parameter))
+        if preset_count:
+            _plain(stream, "presets", preset_count)
+        for preset in presets:
+            _plain(stream, "preset", *_own_preset_cells(preset))
         return
     from rich.table import Table
 
@@ -178,6 +321,112 @@ def write_plugin(plugin: Plugin, output: Output, stream: TextIO) -> None:
         for parameter in plugin.parameters:
             _row(table, *_parameter_cells(parameter))
         console.print(table)
+    if preset_count:
+        more = (
+            f", the first {len(presets)} shown (`--presets all` lists every one)" if len(presets) < preset_count else ""
+        )
+        table = Table(title=f"{preset_count} presets{more}", title_justify="left")
+        for column in ("name", "bank", "source", "id"):
+            table.add_column(column, overflow="fold")
+        for preset in presets:
+            _row(table, *_own_preset_cells(preset))
+        console.print(table)
+
+
+# -- products --------------------------------------------------------------------------------
+
+#: `-o csv`'s and plain text's columns for products: one row each, its plugins' ids in format order.
+PRODUCT_COLUMNS = ("key", "name", "vendor", "formats", "category", "tags", "plugin_ids")
+
+
+def product_record(product: Product) -> dict[str, Any]:
+    """A product as plain data: key, shown name and vendor, formats, tags, and each plugin's record."""
+    return {
+        "key": product.key,
+        "name": product.name,
+        "vendor": product.vendor,
+        "formats": list(product.formats),
+        "tags": list(product.tags),
+        "plugins": [record(plugin) for plugin in product.plugins],
+    }
+
+
+def write_products(products: Iterable[Product], output: Output, stream: TextIO) -> int:
+    """Write a product list, one row per product with its formats; returns how many were written."""
+    return _write_list(
+        products, output, stream, table=_product_table, data=product_record, csv=_product_csv, plain=_product_plain
+    )
+
+
+def _product_csv(products: Iterable[Product], stream: TextIO) -> None:
+    from pluginary.exporters.csv import cell, csv_writer
+
+    writer = csv_writer(stream, PRODUCT_COLUMNS)
+    writer.writeheader()
+    for product in products:
+        writer.writerow(dict(zip(PRODUCT_COLUMNS, map(cell, _product_cells(product)), strict=True)))
+
+
+def _product_plain(product: Product) -> tuple[object, ...]:
+    return tuple(",".join(c) if isinstance(c, list) else c for c in _product_cells(product))
+
+
+def write_product(product: Product, output: Output, stream: TextIO) -> None:
+    """One product: its key, name, vendor, formats and tags, then each format's whole record."""
+    require(output, (Output.TABLE, Output.PLAIN, Output.JSON, Output.YAML), "a product's record")
+    if output is Output.JSON:
+        stream.write(json.dumps(product_record(product), ensure_ascii=False, indent=2, allow_nan=False) + "\n")
+        return
+    if output is Output.YAML:
+        _yaml().dump(product_record(product), stream)
+        return
+    fields = [
+        ("product", product.name),
+        ("vendor", product.vendor),
+        ("formats", ", ".join(product.formats)),
+        ("tags", ", ".join(product.tags)),
+        ("key", product.key),
+    ]
+    if output is Output.PLAIN:
+        for name, value in fields:
+            _plain(stream, name, value)
+    else:
+        from rich.table import Table
+
+        table = Table(show_header=False, box=None)
+        for name, value in fields:
+            _row(table, name, value)
+        _console(stream).print(table)
+    for plugin in product.plugins:
+        if output is Output.PLAIN:
+            _plain(stream, "plugin", plugin.format, plugin.id)
+        else:
+            _console(stream).rule(safe(f"{plugin.format}: {plugin.name}"), style="dim")
+        write_plugin(plugin, output, stream)
+
+
+def _product_cells(product: Product) -> tuple[object, ...]:
+    """PRODUCT_COLUMNS' values; lists stay lists (CSV and plain text join them their own way)."""
+    ids = [plugin.id for plugin in product.plugins]
+    return product.key, product.name, product.vendor, list(product.formats), _lead(product), list(product.tags), ids
+
+
+def _lead(product: Product) -> str:
+    """A product's category: its preferred plugin's."""
+    return _category(product.plugins[0]) if product.plugins else ""
+
+
+def _product_table(products: list[Product]) -> Any:
+    from rich.table import Table
+
+    table = Table()
+    for column in ("name", "vendor", "formats", "category", "tags"):
+        table.add_column(column, overflow="fold")
+    table.add_column("key", style="dim", overflow="fold")
+    for product in products:
+        formats, tags = ", ".join(product.formats), ", ".join(product.tags)
+        _row(table, product.name, product.vendor, formats, _lead(product), tags, product.key)
+    return table
 
 
 def write_stats(stats: dict[str, Any], output: Output, stream: TextIO) -> None:
@@ -196,6 +445,7 @@ def write_stats(stats: dict[str, Any], output: Output, stream: TextIO) -> None:
         "effects": stats["effects"],
         "files": stats["files"],
         "failures": stats["failures"],
+        "presets": f"{stats['presets']} ({stats['orphaned_presets']} orphaned: their plugin is not installed)",
         "parameters": (
             f"{parameters['total']} (min {parameters['min']}, median {parameters['median']}, max {parameters['max']})"
         ),

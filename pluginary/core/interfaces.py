@@ -252,6 +252,19 @@ class Exporter(Protocol):
         ...
 
 
+@runtime_checkable
+class PresetExporter(Protocol):
+    """An exporter that writes presets too. Optional: the export stage calls `render_with_presets`
+    when an exporter has it and `render` otherwise, so an exporter written before presets works
+    unchanged, and one that has no use for presets never costs their reading."""
+
+    def render_with_presets(
+        self, plugins: Iterable[Plugin], presets: Iterable[Preset], path: Path, options: dict[str, Any]
+    ) -> list[OutputFile]:
+        """As `Exporter.render`, with every stored preset of the machine (orphans included, any order)."""
+        ...
+
+
 @attrs.frozen
 class PluginReference:
     """One plugin a DAW project uses, as the project stores it (nothing here is trusted)."""

@@ -162,6 +162,9 @@ class ExportTarget:
     backup: bool = True
     #: Exporter-specific settings, passed through unchecked.
     options: dict[str, Any] = attrs.Factory(dict)
+    #: One entry per product (a plugin across its formats): of each product, its plugin in the first
+    #: of these formats it has, e.g. [clap, vst3, au, lv2]. Empty: every format its own entry.
+    prefer: tuple[str, ...] = ()
 
 
 #: Stage name → options class, in the only order stages may run.

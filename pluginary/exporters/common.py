@@ -1,4 +1,4 @@
-"""What the built-in exporters share: option checking, stable ordering, safe text, reading old files.
+"""What the built-in exporters share: option checking, stable ordering, plain data, safe text, reading old files.
 
 A third-party exporter may use these too; none of them writes anything.
 """
@@ -18,7 +18,7 @@ from typing import Any, TypeVar, cast
 import attrs
 
 from pluginary.core.errors import PipelineError, StageError
-from pluginary.core.models import Plugin, converter
+from pluginary.core.models import Plugin, Preset, converter
 
 T = TypeVar("T")
 
@@ -108,9 +108,31 @@ def plugin_data(plugin: Plugin, *, timestamps: bool) -> dict[str, Any]:
     return data
 
 
+def stable_presets(presets: Iterable[Preset]) -> list[Preset]:
+    """Presets in (plugin id, id) order, one per pair, chosen as `stable` chooses plugins."""
+    kept: dict[tuple[str, str], Preset] = {}
+    for preset in sorted(presets, key=lambda p: (p.plugin_id, p.id, p.host.name, p.path, repr(p))):
+        kept.setdefault((preset.plugin_id, preset.id), preset)
+    return list(kept.values())
+
+
+def preset_data(preset: Preset) -> dict[str, Any]:
+    """One preset as plain data (the shared cattrs converter), without its file's fingerprint: that is
+    the catalogue's change stamp (size and mtime), which a touched file changes and a reader never needs."""
+    data: dict[str, Any] = _plain(converter.unstructure(preset))
+    del data["fingerprint"]
+    return data
+
+
+#: Types `_plain` returns unchanged at once (exact types: a str-based enum must become its value).
+_AS_THEY_ARE = frozenset({str, int, bool})
+
+
 def _plain(value: Any) -> Any:
     """The converter leaves str-based enums as enum members; YAML and CSV want their plain values.
     Non-finite floats become None."""
+    if value is None or type(value) in _AS_THEY_ARE:  # most values: a third of the time of 10,000 presets
+        return value
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, float) and not math.isfinite(value):

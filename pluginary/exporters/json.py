@@ -1,10 +1,16 @@
-"""`json`: the whole catalogue as one JSON document, keyed by stable plugin id.
+"""`json`: the whole catalogue as one JSON document, plugins keyed by stable id, and their presets.
 
-The document follows `pluginary/schemas/catalog-v2.json` (JSON Schema 2020-12,
+The document follows `pluginary/schemas/catalog-v3.json` (JSON Schema 2020-12,
 shipped in the package); `schema` and `version` name it so a reader can refuse
 a version it does not know. Plugins are in id order and each plugin's fields in
 model order, and `scanned_at` is left out unless `timestamps: true`, so the
 same catalogue always gives the same bytes.
+
+Version 3 added `presets`: one top-level list in (plugin id, id) order, each record naming its
+`plugin_id`, rather than a list inside each plugin. A preset whose plugin is not installed
+(orphaned) has no plugin record to sit in, yet is what a user looking for a lost sound needs;
+a plugin's record stays exactly version 2's, so a reader of plugins changes nothing; and the list
+is the shape `pluginary presets -o json` prints. A reader joins on `plugin_id`.
 
 `path` is the file to write. Options: `indent` (0 to 16 spaces, 0 for one line per
 document), `timestamps`.
@@ -21,12 +27,12 @@ from typing import Any, ClassVar
 import attrs
 
 from pluginary.core.interfaces import OutputFile
-from pluginary.core.models import Plugin
-from pluginary.exporters.common import parse_options, plugin_data, stable, utf8
+from pluginary.core.models import Plugin, Preset
+from pluginary.exporters.common import parse_options, plugin_data, preset_data, stable, stable_presets, utf8
 
-SCHEMA_ID = "urn:pluginary:schema:catalog:2"
-SCHEMA_VERSION = 2
-SCHEMA_FILE = "catalog-v2.json"
+SCHEMA_ID = "urn:pluginary:schema:catalog:3"
+SCHEMA_VERSION = 3
+SCHEMA_FILE = "catalog-v3.json"
 
 
 def load_schema() -> dict[str, Any]:
@@ -36,12 +42,13 @@ def load_schema() -> dict[str, Any]:
     return schema
 
 
-def catalog_document(plugins: Iterable[Plugin], *, timestamps: bool) -> dict[str, Any]:
+def catalog_document(plugins: Iterable[Plugin], *, timestamps: bool, presets: Iterable[Preset] = ()) -> dict[str, Any]:
     """The catalogue as plain data; the yaml exporter writes the same document."""
     return {
         "schema": SCHEMA_ID,
         "version": SCHEMA_VERSION,
         "plugins": {plugin.id: plugin_data(plugin, timestamps=timestamps) for plugin in stable(plugins)},
+        "presets": [preset_data(preset) for preset in stable_presets(presets)],
     }
 
 
@@ -62,9 +69,17 @@ class JSONOptions:
 
 class JSONExporter:
     name: ClassVar[str] = "json"
+    options_class: ClassVar[type[JSONOptions]] = JSONOptions
 
     def render(self, plugins: Iterable[Plugin], path: Path, options: dict[str, Any]) -> list[OutputFile]:
-        opts = parse_options(self.name, options, JSONOptions)
-        document = catalog_document(plugins, timestamps=opts.timestamps)
+        """The document without presets (`presets` is an empty list): what a caller that has none gets."""
+        return self.render_with_presets(plugins, (), path, options)
+
+    def render_with_presets(
+        self, plugins: Iterable[Plugin], presets: Iterable[Preset], path: Path, options: dict[str, Any]
+    ) -> list[OutputFile]:
+        """The document with the catalogue's presets: what the export stage calls."""
+        opts = parse_options(self.name, options, self.options_class)
+        document = catalog_document(plugins, timestamps=opts.timestamps, presets=presets)
         text = json.dumps(document, ensure_ascii=False, indent=opts.indent or None, allow_nan=False)
         return [OutputFile(path, utf8(text + "\n"))]

@@ -352,6 +352,8 @@ def _export_targets(path: Path, node: Any, where: str) -> tuple[tuple[ExportTarg
             if required not in values:
                 raise PipelineError(f"an export target needs {required!r}", where=item_where)
         check_exporter(values["format"], where=_pos(path, item, "format", of_value=True))
+        for name in values.get("prefer", ()):
+            check_component("format", name, where=_pos(path, item, "prefer", of_value=True))
         if "options" in item:
             _check_exporter_options(values["format"], values["options"], path, item)
         targets.append(ExportTarget(**values))
