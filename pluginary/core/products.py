@@ -13,6 +13,7 @@ See docs/products.md.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -41,6 +42,7 @@ _LEGAL_FORMS = re.compile(
 _NOT_ALNUM = re.compile(r"[\W_]+")
 
 
+@functools.lru_cache(maxsize=65_536)  # pure, and asked again for each listing of the same plugins
 def product_key(name: str, vendor: str = "") -> tuple[str, str]:
     """(name, vendor) normalised so one product's formats agree: "Pro-Q 3 (VST3)", "pro q 3",
     "ProQ3" and "Pro-Q 3 x64" are one name, "FabFilter" and "FabFilter Inc." one vendor;

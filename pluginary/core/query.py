@@ -98,6 +98,9 @@ class Query:
     reverse: bool = False
     limit: int | None = attrs.field(default=None)
     offset: int = attrs.field(default=0)
+    #: Read each plugin's parameters (and outputs); off, plugins come with none: a listing that shows
+    #: no parameter (products, a table of names) reads several times faster.
+    parameters: bool = True
 
     @sort.validator
     def _check_sort(self, _: attrs.Attribute[str], value: str) -> None:

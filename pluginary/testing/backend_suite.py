@@ -641,6 +641,16 @@ class BackendSuite:
         for plugin in (*found, *listed):
             assert plugin == stored[plugin.id] == catalog.get(plugin.id)
 
+    def test_a_listing_without_parameters_is_the_same_listing_without_them(
+        self, catalog: Catalog, plugins: list[Plugin]
+    ) -> None:
+        stored = {plugin.id: plugin for plugin in plugins}
+        light = list(catalog.plugins(sort="params", reverse=True, parameters=False))
+        assert [p.id for p in light] == [p.id for p in catalog.plugins(sort="params", reverse=True)]
+        assert light[0].name == "Diva"  # sorted by its 31 parameters, which it comes without
+        for plugin in light:
+            assert plugin == attrs.evolve(stored[plugin.id], parameters=(), outputs=())
+
     def test_stats(self, catalog: Catalog, plugins: list[Plugin]) -> None:
         catalog.backend.write([failure_at("/plugins/broken.vst3", last_seen="2025-01-01")])
         stats = catalog.stats()
