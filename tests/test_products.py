@@ -134,6 +134,7 @@ def test_grouping_orders_formats_and_names_a_user_product() -> None:
 # -- the real zam set -------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # real scans and CLI processes: run by CI, left out of `-m 'not slow'`
 def test_the_zam_set_is_17_products_of_two_formats(zam_scanned: Path) -> None:
     names = {path.name.removesuffix(".vst3") for path in VST3.glob("Za*.vst3")}
     with Catalog.open(zam_scanned, read_only=True, create=False) as catalog:
@@ -149,6 +150,7 @@ def test_the_zam_set_is_17_products_of_two_formats(zam_scanned: Path) -> None:
         assert [p.name for p in catalog.products(limit=2, offset=1)] == [p.name for p in products[1:3]]
 
 
+@pytest.mark.slow  # real scans and CLI processes: run by CI, left out of `-m 'not slow'`
 def test_list_products_one_row_each_with_its_formats(zam_scanned: Path) -> None:
     rows = json.loads(pluginary("list", "--products", "--catalog", str(zam_scanned), "-o", "json").stdout)
     assert len(rows) == 17
@@ -160,6 +162,7 @@ def test_list_products_one_row_each_with_its_formats(zam_scanned: Path) -> None:
     assert plain.splitlines()[2].split("\t")[:4] == ["damienzammit/zamcomp", "ZamComp", "Damien Zammit", "vst3,lv2"]
 
 
+@pytest.mark.slow  # real scans and CLI processes: run by CI, left out of `-m 'not slow'`
 def test_info_on_a_name_of_two_formats_shows_the_product(zam_scanned: Path) -> None:
     done = pluginary("info", "ZamComp", "--catalog", str(zam_scanned), "-o", "json")
     product = json.loads(done.stdout)
@@ -174,6 +177,7 @@ def test_info_on_a_name_of_two_formats_shows_the_product(zam_scanned: Path) -> N
     assert "no plugin has the id or name 'ZamKomp'" in unknown.stderr and "ZamComp" in unknown.stderr
 
 
+@pytest.mark.slow  # real scans and CLI processes: run by CI, left out of `-m 'not slow'`
 def test_search_collapses_to_products(zam_scanned: Path) -> None:
     found = pluginary("search", "zamgate", "--products", "--catalog", str(zam_scanned), "-o", "plain").stdout
     assert [line.split("\t")[:4] for line in found.splitlines()] == [
@@ -184,6 +188,7 @@ def test_search_collapses_to_products(zam_scanned: Path) -> None:
     assert len(plugins.splitlines()) == 4
 
 
+@pytest.mark.slow  # real scans and CLI processes: run by CI, left out of `-m 'not slow'`
 def test_tags_on_a_product_show_on_every_format(zam: Path) -> None:
     done = pluginary("tag", "--product", "ZamGate", "gates", "--catalog", str(zam))
     assert done.stdout == "damienzammit/zamgate (vst3, lv2): gates\n"
@@ -202,6 +207,7 @@ def test_tags_on_a_product_show_on_every_format(zam: Path) -> None:
     assert left.stdout == "damienzammit/zamcomp (vst3, lv2): (no tags)\n"
 
 
+@pytest.mark.slow  # real scans and CLI processes: run by CI, left out of `-m 'not slow'`
 def test_a_product_tag_reaches_a_format_installed_later(tmp_path: Path) -> None:
     zam_bundles()
     catalog = tmp_path / "later.sqlite"
@@ -212,6 +218,7 @@ def test_a_product_tag_reaches_a_format_installed_later(tmp_path: Path) -> None:
         assert {p.id: p.tags for p in opened.plugins()} == {ZAM_GATE[0]: ("later",), ZAM_GATE[1]: ("later",)}
 
 
+@pytest.mark.slow  # real scans and CLI processes: run by CI, left out of `-m 'not slow'`
 def test_a_grouping_survives_a_real_rescan_and_ungroup_undoes_it(zam: Path) -> None:
     done = pluginary("group", "ZamComp", "ZamCompX2", "--as", "Zam compressors", "--catalog", str(zam))
     assert done.stdout.startswith("Zam compressors: ")
@@ -229,6 +236,7 @@ def test_a_grouping_survives_a_real_rescan_and_ungroup_undoes_it(zam: Path) -> N
         assert len(catalog.products()) == 17
 
 
+@pytest.mark.slow  # real scans and CLI processes: run by CI, left out of `-m 'not slow'`
 def test_group_errors_are_one_plain_line(zam: Path) -> None:
     blank = pluginary("group", "ZamComp", "--as", "  ", "--catalog", str(zam), code=2)
     assert "a product's name must have some text" in blank.stderr
@@ -238,6 +246,7 @@ def test_group_errors_are_one_plain_line(zam: Path) -> None:
         assert len(catalog.products()) == 17  # nothing was grouped
 
 
+@pytest.mark.slow  # real scans and CLI processes: run by CI, left out of `-m 'not slow'`
 def test_an_export_that_prefers_a_format_writes_one_entry_per_product(zam: Path, tmp_path: Path) -> None:
     out = tmp_path / "one.csv"
     pluginary("export", "csv", str(out), "--prefer", "lv2,vst3", "--catalog", str(zam))
@@ -258,6 +267,7 @@ def test_an_export_that_prefers_a_format_writes_one_entry_per_product(zam: Path,
     assert f"{pipeline}:5:" in typo.stderr and "unknown format 'vts3'" in typo.stderr and "'vst3'" in typo.stderr
 
 
+@pytest.mark.slow  # real scans and CLI processes: run by CI, left out of `-m 'not slow'`
 def test_info_lists_the_plugins_of_several_products_that_share_a_name(tmp_path: Path) -> None:
     path = stored(
         tmp_path / "two.sqlite",
@@ -271,6 +281,7 @@ def test_info_lists_the_plugins_of_several_products_that_share_a_name(tmp_path: 
     assert "'comp' names 2 products: " in tagged.stderr
 
 
+@pytest.mark.slow  # real scans and CLI processes: run by CI, left out of `-m 'not slow'`
 def test_a_fleet_diff_goes_by_the_stored_product(pg_server: Server, tmp_path: Path) -> None:
     """Two machines' catalogues merged into PostgreSQL: a user's grouping makes their plugins one product."""
     from pluginary.fleet import diff, merge
@@ -290,6 +301,7 @@ def test_a_fleet_diff_goes_by_the_stored_product(pg_server: Server, tmp_path: Pa
 # -- hostile text -----------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # real scans and CLI processes: run by CI, left out of `-m 'not slow'`
 def test_product_listings_escape_what_plugins_say(tmp_path: Path) -> None:
     path = stored(
         tmp_path / "hostile.sqlite",
