@@ -58,6 +58,14 @@ class Server:
         )  # fmt: skip
         return done.stdout
 
+    def load(self, dump: Path, database: str) -> None:
+        """Run a plain SQL dump (`pg_dump --no-owner`) in `database` as the test role, whose tables they become."""
+        subprocess.run(
+            [str(self.bin / "psql"), "-h", str(self.socket_dir), "-p", str(self.port), "-U", "postgres", "-d",
+             database, "-v", "ON_ERROR_STOP=1", "-q", "-c", f"SET ROLE {ROLE}", "-f", str(dump)],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+
     def database(self, prefix: str = "t") -> str:
         """A new empty database owned by the test role."""
         name = f"{prefix}_{os.getpid()}_{next(self._names)}"

@@ -12,10 +12,18 @@ import pytest
 from pluginary.backends.postgres import PostgresBackend
 from pluginary.backends.sqlite import SQLiteBackend
 from pluginary.catalog import Catalog, CatalogBackend
-from pluginary.core.errors import CatalogError
+from pluginary.core.errors import CatalogError, PluginaryError
 from pluginary.core.fleet import redact
-from pluginary.core.models import FileResult, Plugin
-from pluginary.testing.backend_suite import BackendFactory, BackendSuite, failure_at, file_of, results_for
+from pluginary.core.models import FileResult, Plugin, PluginFile, Preset, PresetSource
+from pluginary.core.products import product_of
+from pluginary.testing.backend_suite import (
+    BackendFactory,
+    BackendSuite,
+    failure_at,
+    file_of,
+    make_plugin,
+    results_for,
+)
 from tests.pg import PASSWORD, Server, pg_server
 
 # Slow (a real PostgreSQL cluster): left out by `pytest -m "not slow"`, run by CI.
@@ -115,11 +123,40 @@ class TestPostgresBackend(BackendSuite):
             == "invoices\n"
         )
 
+    def test_text_that_is_copy_or_array_syntax_is_stored_as_it_is(self, catalog: Catalog) -> None:
+        """A batch goes in by COPY with array literals built here: quotes, backslashes, braces, commas,
+        NULL, tabs, newlines and non-ASCII text in every field come back unchanged and are found."""
+        odd = ('Gain "dB"', "a\\b", "{x,y}", "NULL", "", "tab\there", "line\nbreak", "Ünï ☃", "\\N")
+        category = 'Effect/"Odd"\\{Cat,1}'
+        plugin = make_plugin('Comp "X" \\ {1,2}', "Vendor\tTab", "vst3", category, odd, path="/plugins/odd\\1.vst3")
+        preset = Preset(
+            "/presets/odd\\p.vstpreset", 'Pre\\set "q"', plugin.id, "vst3", PresetSource.FILE,
+            path="/presets/odd\\p.vstpreset", bank="{b,NULL}", author="Jö\tDoe", tags=("t\\1", "NULL"),
+        )  # fmt: skip
+        catalog.backend.write(
+            [
+                FileResult(file_of(plugin.path, [plugin]), (plugin,)),
+                FileResult(file_of(preset.path, []), presets=(preset,)),
+            ]
+        )
+        assert catalog.get(plugin.id) == plugin
+        for name in odd[:4]:
+            assert [p.id for p in catalog.plugins(has_param=name)] == [plugin.id], name
+        assert [p.id for p in catalog.plugins(category=category)] == [plugin.id]
+        assert [p.id for p in catalog.search("ünï")] == [plugin.id]
+        assert list(catalog.presets(text='set "q')) == [attrs.evolve(preset, fingerprint="v1")]
+        assert [p.name for p in catalog.presets(bank="{B,null}")] == [preset.name]
+        assert [p.name for p in catalog.search_presets("jö")] == [preset.name]
+
     def test_backup_is_a_catalogue_with_the_same_content(  # type: ignore[override]
         self, catalog: Catalog, tmp_path: Path
     ) -> None:
-        """A server's backup is pg_dump's job; `db backup` writes this machine's part as a SQLite catalogue."""
+        """A server's backup is pg_dump's job; `db backup` writes this machine's part as a SQLite catalogue,
+        the studio's groupings and product tags as such."""
         catalog.tag("Diva", "analog")
+        diva = catalog.resolve("Diva").id
+        catalog.backend.group([diva], "u-he/diva")
+        catalog.backend.tag_product("u-he/diva", ["synth"])
         catalog.backend.write([failure_at("/plugins/broken.vst3", last_seen="2025-01-01")])
         dest = tmp_path / "backups" / "studio-1.sqlite"
         catalog.backup(dest)
@@ -128,7 +165,156 @@ class TestPostgresBackend(BackendSuite):
             assert list(copy.plugins()) == list(catalog.plugins())
             assert copy.backend.stored_files() == catalog.backend.stored_files()
             assert copy.backend.failures() == catalog.backend.failures()
+            assert copy.backend.product_keys() == catalog.backend.product_keys()
+            assert copy.get(diva).tags == ("analog", "synth")  # type: ignore[union-attr]
+            copy.close()
+            copy = Catalog(SQLiteBackend(dest))
+            copy.backend.untag_product("u-he/diva", ["synth"])  # a product tag there too, not Diva's own
+            assert copy.get(diva).tags == ("analog",)  # type: ignore[union-attr]
         finally:
             copy.close()
         with pytest.raises(CatalogError, match="already exists"):
             catalog.backup(dest)
+
+
+# -- the v1 → v2 migration (presets and products) ------------------------------------------------
+# tests/data/postgres-v1.sql was dumped from a catalogue the schema-v1 Pluginary wrote (see
+# tests/data/make_postgres_v1.py).
+
+V1 = Path(__file__).parent / "data" / "postgres-v1.sql"
+
+
+def table_rows(url: str, columns: dict[str, list[str]]) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of these tables (only these columns), in a stable order, read plainly."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return {
+            table: sorted(conn.execute(f"SELECT {', '.join(names)} FROM {table}").fetchall(), key=repr)
+            for table, names in columns.items()
+        }
+
+
+def layout(url: str) -> dict[str, list[Any]]:
+    """The tables' columns and the indexes of a catalogue, as the server describes them."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return {
+            "columns": conn.execute(
+                "SELECT table_name, column_name, data_type, is_nullable, column_default FROM information_schema.columns"
+                " WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position"
+            ).fetchall(),
+            "indexes": conn.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY indexname"
+            ).fetchall(),
+        }
+
+
+def v1_catalogue(pg_server: Server) -> str:
+    name = pg_server.database("v1")
+    pg_server.load(V1, name)
+    return pg_server.url(name)
+
+
+def test_a_v1_catalogue_keeps_every_record_and_gains_presets_and_products(pg_server: Server) -> None:
+    url = v1_catalogue(pg_server)
+    columns = {table: [column for _table, column, *_ in rows] for table, rows in _by_table(layout(url)).items()}
+    assert {"plugins", "plugin_copies", "user_tags", "user_categories", "files", "failures", "runs"} <= set(columns)
+    before = table_rows(url, columns)
+    # Read-only, the old catalogue is refused untouched: upgrading is a write.
+    with pytest.raises(CatalogError, match=r"older Pluginary \(schema v1\)"):
+        PostgresBackend(url, host="studio-1", read_only=True)
+    assert table_rows(url, columns) == before
+
+    with Catalog(PostgresBackend(url, host="studio-1")) as catalog:
+        assert catalog.backend.migrated == (1, 2)  # type: ignore[attr-defined]
+        assert catalog.check() == []
+        after = table_rows(url, columns)
+        assert after.pop("metadata") == [("application", "pluginary"), ("schema_version", "2")]
+        del before["metadata"]
+        assert after == before
+        plugins = {p.id: p for p in catalog.backend.plugins()}
+        assert {p.name: p.tags for p in plugins.values()} == {
+            "ZamEQ2": ("surgical",),
+            "ZamDelay": (),
+            "Pro-Q 3": ("eq", "mixing"),
+            "Dynamic Compressor": ("mixing",),
+        } and len(plugins) == 5
+        assert {p.name for p in catalog.plugins(category="Effect/Favourites")} == {"ZamDelay"}
+        assert {p.name for p in catalog.plugins(tag="mixing")} == {"Pro-Q 3", "Dynamic Compressor"}
+        assert set(catalog.backend.failures()) == {"/usr/lib/vst3/Crashes.vst3", "/usr/lib/vst3/Hangs.vst3"}
+        assert [run["pipeline"] for run in catalog.stats()["runs"]] == ["scan", "full"]
+        assert {p.host.name for p in catalog.plugins(all_hosts=True)} == {"studio"}  # as the scans stamped them
+        assert catalog.count(host="studio-2") == 2
+
+        # Products: every plugin row got the rule's key; groupings and product tags work on every machine.
+        keys = catalog.backend.product_keys()
+        assert keys == {plugin_id: product_of(plugin) for plugin_id, plugin in plugins.items()}
+        pro_q = sorted(p.id for p in plugins.values() if p.name == "Pro-Q 3")
+        assert keys[pro_q[0]] == keys[pro_q[1]]
+        assert catalog.backend.tag_product(keys[pro_q[0]], ["bright"]) == ("bright",)
+        assert sorted(p.id for p in catalog.plugins(tag="bright")) == pro_q
+        assert [p.tags for p in catalog.plugins(tag="bright", host="studio-2")] == [("bright", "eq", "mixing")]
+        assert [p.name for p in catalog.search("bright")] == ["Pro-Q 3", "Pro-Q 3"]
+        zam = [p.id for p in plugins.values() if p.vendor == "Damien Zammit"]
+        catalog.backend.group(zam, "zam/suite")
+        assert set(catalog.backend.product_keys(zam).values()) == {"zam/suite"}
+
+        # Presets: stored with their file and found; the compressor's other copy is still promoted.
+        compressor = plugins["lv2:urn:x42:dpl"]
+        preset = Preset("urn:x42:preset:gentle", "Gentle", compressor.id, "lv2", PresetSource.BUNDLE, path="/p.lv2")
+        catalog.backend.write([FileResult(PluginFile("/p.lv2", "lv2", 1, 1, "fp"), presets=(preset,))])
+        assert [p.name for p in catalog.search_presets("gentle")] == ["Gentle"]
+        assert [p.fingerprint for p in catalog.presets(compressor.id)] == ["fp"]
+        catalog.backend.remove([compressor.path])
+        assert catalog.get(compressor.id).path != compressor.path  # type: ignore[union-attr]
+        assert catalog.check() == []
+
+
+def _by_table(described: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    tables: dict[str, list[Any]] = {}
+    for row in described["columns"]:
+        tables.setdefault(row[0], []).append(row)
+    return tables
+
+
+def test_an_upgraded_v1_catalogue_has_exactly_the_tables_of_a_new_one(pg_server: Server) -> None:
+    old = v1_catalogue(pg_server)
+    new = pg_server.url(pg_server.database("v2"))
+    for url in (old, new):
+        PostgresBackend(url, host="studio-1").close()
+    assert layout(old) == layout(new)
+
+
+def test_fleet_diff_groups_each_machines_rows_by_their_stored_product(pg_server: Server) -> None:
+    from pluginary import fleet
+
+    url = pg_server.url(pg_server.database("diff"))
+    comp, verb, eq, gate = (
+        make_plugin(name, "Zam", "vst3", "Effect/Dynamics") for name in ("Comp", "Verb", "EQ", "Gate")
+    )
+    comp_lv2 = make_plugin("Comp (LV2)", "Zam", "lv2", "Effect/Dynamics")  # the rule's same product
+    delay = make_plugin("Delay", "Zam", "clap", "Effect/Delay")
+    for host, plugins in (
+        ("a", [comp, verb, eq, gate]),
+        ("b", [comp_lv2, comp, attrs.evolve(verb, version="2.0"), delay, gate]),
+    ):
+        writer = PostgresBackend(url, host=host)
+        writer.write(results_for(plugins))
+        writer.close()
+    with Catalog(PostgresBackend(url, host="a")) as catalog:
+        assert [(d.name, d.status, d.a, d.b) for d in fleet.diff(catalog, "a", "b")] == [
+            ("Comp", "formats differ", {"vst3": "1.2.3"}, {"vst3": "1.2.3", "lv2": "1.2.3"}),
+            ("Delay", "only B", {}, {"clap": "1.2.3"}),
+            ("EQ", "only A", {"vst3": "1.2.3"}, {}),
+            ("Verb", "versions differ", {"vst3": "1.2.3"}, {"vst3": "2.0"}),
+        ]
+        catalog.backend.group([eq.id, delay.id], "zam/eq-delay")  # one product now, on every machine
+        assert [(d.name, d.status) for d in fleet.diff(catalog, "b", "a")] == [
+            ("Comp (LV2)", "formats differ"),  # named by its first plugin (by id) on the first machine asked
+            ("Delay", "formats differ"),
+            ("Verb", "versions differ"),
+        ]
+        with pytest.raises(PluginaryError, match="no machine named 'c'"):
+            fleet.diff(catalog, "a", "c")

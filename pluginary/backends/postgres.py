@@ -5,7 +5,12 @@ writes its own rows, keyed by host (`pluginary.core.fleet.host_name`, overridabl
 `PLUGINARY_HOST`). So the pipeline's side of the backend (`stored_files`, `failures`,
 `write`, `remove`, `plugins`) sees this machine's part only, and diff, quarantine and
 the journal work per machine as they do with a file; machines writing at once touch
-disjoint rows in short READ COMMITTED transactions, with no lock between them.
+disjoint rows in short READ COMMITTED transactions, with no lock between them. A batch is
+stored in a fixed number of round trips, its rows by COPY.
+
+Presets are rows of this machine too, each owned by the stored file that carried it. Each
+plugin row stores its product key (the user's grouping of its id, shared by every machine,
+else `product_of`), so product tags, the `tag` filter and `fleet diff` group in SQL.
 
 The query side answers for this machine too unless a `Query` names a `host` or asks for
 `all_hosts`. It means what the SQLite backend means: the same `Query`, the same filters,
@@ -27,6 +32,7 @@ import hashlib
 import json
 import logging
 import re
+import string
 import time
 import unicodedata
 from collections import defaultdict
@@ -50,8 +56,19 @@ from pluginary.backends.sqlite import (
 )
 from pluginary.core.errors import CatalogError
 from pluginary.core.fleet import DatabaseURL, host_name, scrub
-from pluginary.core.models import Category, CategorySource, FileResult, Host, Plugin, PluginFile, ScanFailure, converter
-from pluginary.core.query import Query, QueryError
+from pluginary.core.models import (
+    Category,
+    CategorySource,
+    FileResult,
+    Host,
+    Plugin,
+    PluginFile,
+    Preset,
+    ScanFailure,
+    converter,
+)
+from pluginary.core.products import product_of
+from pluginary.core.query import PresetQuery, Query, QueryError
 
 if TYPE_CHECKING:
     import psycopg
@@ -60,6 +77,7 @@ log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 R = TypeVar("R")
+T = TypeVar("T")
 
 #: Rows fetched per round trip while streaming plugins.
 _BATCH = 500
@@ -88,17 +106,54 @@ _SORT_COLUMNS: dict[str, tuple[str, ...]] = {
     "params": ("p.param_count", _NOCASE("p.name")),
     "scanned": ('p.scanned_at COLLATE "C"', _NOCASE("p.name")),
 }
-#: What `_hydrate` reads: the pk, then what `sqlite._plugin` takes, then the record.
-_SELECT = "p.pk, p.id, p.format, p.name, p.vendor, p.path, p.is_instrument, p.is_effect, p.scanned_at, p.data, p.packed"
+#: What `_hydrate` reads: the pk, the product key, then what `sqlite._plugin` takes, then the record.
+_SELECT_RECORD = (
+    "p.pk, p.product, p.id, p.format, p.name, p.vendor, p.path, p.is_instrument, p.is_effect, p.scanned_at, p.data"
+)
+_SELECT = f"{_SELECT_RECORD}, p.packed"
+#: `_SELECT` for a listing without parameters (`Query.parameters` off): they stay on the server.
+_SELECT_LIGHT = f"{_SELECT_RECORD}, NULL"
 _COLUMNS = (
-    "host, id, format, name, vendor, path, version, is_instrument, is_effect, scanned_at, category, categories,"
-    " category_keys, param_count, param_names, param_keys, base_search, search, data, packed"
+    "host", "id", "format", "name", "vendor", "path", "version", "is_instrument", "is_effect", "scanned_at",
+    "category", "categories", "category_keys", "param_count", "param_names", "param_keys", "base_search", "search",
+    "data", "packed", "product", "host_search",
+)  # fmt: skip
+#: A preset's fields that have a column (`_preset` takes them in this order, then `data`).
+_PRESET_FIELDS = ("id", "plugin_id", "name", "format", "source", "bank")
+_PRESET_COLUMNS = ("host", "file", *_PRESET_FIELDS, "folded", "search", "host_search", "data")
+_PRESET_SELECT = ", ".join(f"s.{field}" for field in (*_PRESET_FIELDS, "data"))
+_PRESET_SORT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "name": (_NOCASE("s.name"),),
+    "plugin": ('s.plugin_id COLLATE "C"',),
+    "bank": (_NOCASE("s.bank"),),
+    "format": ('s.format COLLATE "C"',),
+    "source": ('s.source COLLATE "C"',),
+}
+#: What breaks ties in every preset order (the contract's name, plugin id, id; then where it is).
+_PRESET_TIES = (
+    _NOCASE("s.name"),
+    's.plugin_id COLLATE "C"',
+    's.id COLLATE "C"',
+    's.host COLLATE "C"',
+    's.file COLLATE "C"',
 )
-_INSERT = (
-    f"INSERT INTO plugins ({_COLUMNS}) VALUES"
-    " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::tsvector,"
-    " %s::tsvector || %s::tsvector, %s, %s)"
+#: The user's labels of plugin row `p` as four arrays, after `_SELECT`'s columns (`_Labels.inline`).
+_INLINE_LABELS = (
+    "ARRAY(SELECT tag FROM user_tags t WHERE t.plugin_id = p.id),"
+    " ARRAY(SELECT tag FROM product_tags t WHERE t.product = p.product),"
+    ' ARRAY(SELECT name FROM user_categories c WHERE c.plugin_id = p.id ORDER BY name COLLATE "C"),'
+    ' ARRAY(SELECT confidence FROM user_categories c WHERE c.plugin_id = p.id ORDER BY name COLLATE "C")'
 )
+#: A row of `{0}` that is this machine's and matches the search `q`: found by its words behind the
+#: machine's code (`host_tsquery`, through the GIN index), checked and ranked by `q`.
+_THIS_MACHINE = "{0}.host = %s AND {0}.host_search @@ CAST(%s AS tsquery) AND {0}.search @@ q"
+#: Give plugin rows (`{0}`: which) the search words of these tags (`%(tags)s`) with their record's.
+_SET_TAGS = (
+    "UPDATE plugins SET search = base_search || %(tags)s::tsvector,"
+    f" host_search = {schema.HOST_SEARCH.format('base_search || %(tags)s::tsvector')} WHERE {{0}}"
+)
+#: A preset whose plugin is not installed on its machine.
+_ORPHANED = "NOT EXISTS (SELECT 1 FROM plugins p WHERE p.host = s.host AND p.id = s.plugin_id)"
 _FAILURE_FIELDS = tuple(field.name for field in attrs.fields(ScanFailure))
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _WORD = re.compile(r"[^\W_]+")
@@ -108,6 +163,8 @@ def words(text: str) -> list[str]:
     """The searchable words of `text` as SQLite's unicode61 tokenizer (remove_diacritics 2)
     finds them: runs of letters and digits, case folded, accents and compatibility forms
     ("Ｓｏｎｉｃ") folded away."""
+    if text.isascii():  # most text: nothing to fold but case (a scan's batch spends its time here otherwise)
+        return [word for word in _WORD.findall(text.lower()) if len(word) <= _MAX_LEXEME]
     text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates from undecodable argv
     folded = unicodedata.normalize("NFKD", text)
     folded = "".join(char for char in folded if not unicodedata.combining(char)).casefold()
@@ -127,17 +184,33 @@ def tsvector(fields: Iterable[tuple[str, str]]) -> str:
     return " ".join(f"'{word}':{','.join(marks)}" for word, marks in positions.items())
 
 
+def _phrases(text: str, prefix: str = "") -> list[list[str]]:
+    """The quoted words of each whitespace-separated chunk of user text (behind `prefix`), the
+    last a prefix query."""
+    phrases = []
+    for chunk in _CONTROL.sub(" ", text).split():
+        if found := words(chunk):
+            phrases.append([*(f"'{prefix}{word}'" for word in found[:-1]), f"'{prefix}{found[-1]}':*"])
+    return phrases
+
+
 def tsquery(text: str) -> str:
     """User text as a tsquery that matches it literally, as `sqlite.fts_query` does for FTS5:
     each whitespace-separated chunk a phrase whose last word is a prefix, all chunks required.
     "" when no chunk has a word (nothing can match)."""
-    text = _CONTROL.sub(" ", text)
-    phrases = []
-    for chunk in text.split():
-        found = words(chunk)
-        if found:
-            phrases.append(" <-> ".join([*(f"'{word}'" for word in found[:-1]), f"'{found[-1]}':*"]))
-    return " & ".join(f"({phrase})" for phrase in phrases)
+    return " & ".join(f"({' <-> '.join(phrase)})" for phrase in _phrases(text))
+
+
+def host_tsquery(code: str, text: str) -> str:
+    """What `tsquery(text)` matches, asked of one machine's `host_search` words (`code`): every
+    word, in any order (that index has no positions: `search` checks the phrases)."""
+    return " & ".join(word for phrase in _phrases(text, f"{code}.") for word in phrase)
+
+
+def host_vector(code: str, texts: Iterable[str]) -> str:
+    """The `host_search` literal of a row whose search vector holds the words of `texts`: what
+    `postgres_schema.HOST_SEARCH` makes of that vector."""
+    return " ".join(sorted({f"'{code}.{word}'" for text in texts for word in words(text)}))
 
 
 _RAW_WEIGHTS = re.compile(r":[*A-Da-d]+")
@@ -160,6 +233,54 @@ def _check_raw(text: str) -> None:
 def _fold(text: str) -> str:
     """What the folded arrays hold: Unicode lower case (filters compare folded with folded)."""
     return text.lower()
+
+
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def _nocase(text: str) -> str:
+    """`schema.NOCASE` in Python: ASCII letters folded, as the unique tag indexes compare."""
+    return text.translate(_ASCII_LOWER)
+
+
+def _array(items: Iterable[str]) -> str:
+    """A text[] literal for COPY (psycopg's list dumper, pure Python here, was a batch's slowest step)."""
+    return "{" + ",".join('"' + item.replace("\\", "\\\\").replace('"', '\\"') + '"' for item in items) + "}"
+
+
+def _tags_vector(tags: Sequence[str]) -> str:
+    """The search words a plugin's tags add to its record's."""
+    return tsvector([(" ".join(tags), "C")])
+
+
+@attrs.define
+class _Labels:
+    """What the user said about a batch of plugins: own tags and user categories by plugin id,
+    product tags by product key."""
+
+    own: defaultdict[str, list[str]] = attrs.Factory(lambda: defaultdict(list))
+    products: defaultdict[str, list[str]] = attrs.Factory(lambda: defaultdict(list))
+    categories: defaultdict[str, list[Category]] = attrs.Factory(lambda: defaultdict(list))
+
+    @classmethod
+    def inline(cls, rows: Iterable[Sequence[Any]]) -> _Labels:
+        """The labels `_INLINE_LABELS` put after each `_SELECT` row."""
+        labels = cls()
+        for row in rows:
+            product, plugin_id = row[1], row[2]
+            own, product_tags, names, confidences = row[-4:]
+            labels.own[plugin_id] = own
+            labels.products[product] = product_tags
+            labels.categories[plugin_id] = [
+                Category(name, CategorySource.USER, confidence)
+                for name, confidence in zip(names, confidences, strict=True)
+            ]
+        return labels
+
+    def tags(self, plugin_id: str, product: str) -> list[str]:
+        """A plugin's tags: its own and its product's together, one of each (NOCASE), sorted."""
+        unique = {_nocase(tag): tag for tag in [*self.products[product], *self.own[plugin_id]]}
+        return sorted(unique.values(), key=lambda tag: (_nocase(tag), tag))
 
 
 def _guarded(method: Callable[Concatenate[PostgresBackend, P], R]) -> Callable[Concatenate[PostgresBackend, P], R]:
@@ -208,6 +329,8 @@ class PostgresBackend:
         self.read_only = read_only
         self.create = create and not read_only
         self.host = host or host_name()
+        #: What prefixes this machine's words in `host_search` (see `postgres_schema`).
+        self._host_code = schema.host_code(self.host)
         self.migrated: tuple[int, int] | None = None
         self._stream_conn: psycopg.Connection | None = None
         self._conn = self._connect()
@@ -316,13 +439,19 @@ class PostgresBackend:
 
     @contextlib.contextmanager
     def _reading(self) -> Iterator[None]:
-        """One REPEATABLE READ snapshot for every statement inside (none inside a write's own)."""
+        """One REPEATABLE READ snapshot for every statement inside (none inside a write's own),
+        begun by one statement: a search is a few round trips, each one counts."""
+        import psycopg
+
         if self._conn.info.transaction_status != _idle():
             yield
             return
-        with self._conn.transaction():
-            self._conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            yield
+        self._conn.isolation_level, self._conn.read_only = psycopg.IsolationLevel.REPEATABLE_READ, True
+        try:
+            with self._conn.transaction():
+                yield
+        finally:
+            self._conn.isolation_level, self._conn.read_only = None, None
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -373,38 +502,38 @@ class PostgresBackend:
         return {row[0]: converter.structure(dict(zip(_FAILURE_FIELDS, row, strict=True)), ScanFailure) for row in rows}
 
     def write(self, results: Sequence[FileResult]) -> list[str]:
-        """See `Backend.write` (and `SQLiteBackend.write`: the same rules, on this host's rows)."""
+        """See `Backend.write` (and `SQLiteBackend.write`: the same rules, on this host's rows).
+
+        A batch costs a fixed number of round trips whatever its size: what its files held is
+        forgotten, and what they hold now placed and stored, a table at a time (COPY for the rows)."""
         return self._retried(lambda: self._write(results))
 
     def _write(self, results: Sequence[FileResult]) -> list[str]:
-        duplicated: set[str] = set()
-        held = self._forget([result.file.path for result in results])
-        files: dict[str, PluginFile] = {}
-        failed: dict[str, ScanFailure] = {}
-        for result in results:
-            path = result.file.path
-            if result.failure is None:
-                self._carry_labels(held.get(path, {}), result.plugins)
-                duplicated |= self._place(result.plugins)
-                self._conn.cursor().executemany(
-                    "INSERT INTO file_plugins (host, path, plugin_id) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-                    [(self.host, path, plugin.id) for plugin in result.plugins],
-                )
-                files[path] = result.file
-                failed.pop(path, None)
-            else:
-                files.pop(path, None)
-                failed[path] = attrs.evolve(result.failure, path=path)
-        paths = [result.file.path for result in results]
+        last = {result.file.path: result for result in results}  # a path given twice: its last result counts
+        held = self._forget(list(last))
+        stored = [result for result in last.values() if result.failure is None]
+        plugins: list[Plugin] = []
+        for result in stored:
+            self._carry_labels(held.get(result.file.path, {}), result.plugins)
+            plugins += {plugin.id: plugin for plugin in result.plugins}.values()  # a repeated id: the last wins
+        duplicated = self._place(plugins)
+        links = {(self.host, result.file.path, plugin.id) for result in stored for plugin in result.plugins}
+        self._copy("file_plugins", ("host", "path", "plugin_id"), sorted(links))
+        self._copy("presets", _PRESET_COLUMNS, self._preset_rows(stored))
         # A file that now scans is no longer quarantined; one that fails again is counted on top.
-        self._conn.execute("DELETE FROM failures WHERE host = %s AND path = ANY(%s)", (self.host, list(files)))
-        self._conn.execute("DELETE FROM files WHERE host = %s AND path = ANY(%s)", (self.host, paths))
-        self._conn.cursor().executemany(
-            "INSERT INTO files (host, path, format, size, mtime_ns, fingerprint) VALUES (%s, %s, %s, %s, %s, %s)",
-            [(self.host, f.path, f.format, f.size, f.mtime_ns, f.fingerprint) for f in files.values()],
+        self._conn.execute(
+            "DELETE FROM failures WHERE host = %s AND path = ANY(%s)", (self.host, [r.file.path for r in stored])
         )
-        self._put_failures(failed.values())
-        self._touch_host(scanned=bool(files))
+        self._conn.execute("DELETE FROM files WHERE host = %s AND path = ANY(%s)", (self.host, list(last)))
+        self._copy(
+            "files",
+            ("host", "path", "format", "size", "mtime_ns", "fingerprint"),
+            [(self.host, f.path, f.format, f.size, f.mtime_ns, f.fingerprint) for f in (r.file for r in stored)],
+        )
+        self._put_failures(
+            attrs.evolve(result.failure, path=path) for path, result in last.items() if result.failure is not None
+        )
+        self._touch_host(scanned=bool(stored))
         return [self._installed_twice(plugin_id) for plugin_id in sorted(duplicated)]
 
     def remove(self, paths: Sequence[str]) -> None:
@@ -418,7 +547,7 @@ class PostgresBackend:
         self._retried(remove)
 
     def _forget(self, paths: list[str]) -> dict[str, dict[str, str]]:
-        """Drop what these files held (path → plugin id → name): plugins, copies, links.
+        """Drop what these files held (path → plugin id → name): plugins, copies, links, presets.
 
         A plugin whose record came from one of them and that another file of this host also
         holds is stored again from the preferred remaining copy.
@@ -435,8 +564,8 @@ class PostgresBackend:
         for path, record in copies_here:
             copy = _decode(record)
             held[path][copy.id] = copy.name
-        self._conn.execute("DELETE FROM file_plugins WHERE host = %s AND path = ANY(%s)", args)
-        self._conn.execute("DELETE FROM plugins WHERE host = %s AND path = ANY(%s)", args)
+        for table, column in (("file_plugins", "path"), ("plugins", "path"), ("presets", "file")):
+            self._conn.execute(f"DELETE FROM {table} WHERE host = %s AND {column} = ANY(%s)", args)
         ids = sorted({plugin_id for by_id in held.values() for plugin_id in by_id})
         if ids:
             rows = self._conn.execute(
@@ -488,40 +617,33 @@ class PostgresBackend:
                     self._conn.execute(f"DELETE FROM {table} WHERE plugin_id = %s", (old[0],))
 
     def _place(self, plugins: Sequence[Plugin]) -> set[str]:
-        """As `SQLiteBackend._place`: each plugin as its record or, when the preferred copy of the
-        id is in another file of this host, as another copy. Returns the ids now held twice."""
-        unique = {plugin.id: plugin for plugin in plugins}  # a repeated id: the last one wins
-        stored = {
-            plugin.id: plugin
-            for plugin in self._hydrate(
-                self._conn.execute(
-                    f"SELECT {_SELECT} FROM plugins p WHERE p.host = %s AND p.id = ANY(%s)",
-                    (self.host, list(unique)),
-                ).fetchall(),
-                labels=False,
-            )
-        }
-        chosen: list[Plugin] = []
-        copies: list[Plugin] = []
+        """As `SQLiteBackend._place`, for a whole batch at once: each plugin as its record or, when
+        the preferred copy of the id is in another file of this host (stored, or earlier in the
+        batch), as another copy. Returns the ids now held twice."""
+        rows = self._conn.execute(
+            f"SELECT {_SELECT} FROM plugins p WHERE p.host = %s AND p.id = ANY(%s)",
+            (self.host, sorted({plugin.id for plugin in plugins})),
+        ).fetchall()
+        current = {plugin.id: plugin for plugin in self._hydrate(rows, labels=False)}
+        chosen: dict[str, Plugin] = {}
+        copies: dict[tuple[str, str], Plugin] = {}
         duplicated: set[str] = set()
-        for plugin in unique.values():
-            old = stored.get(plugin.id)
-            if old is None or old.path == plugin.path:
-                chosen.append(plugin)
-                continue
-            duplicated.add(plugin.id)
-            if preferred([plugin, old]) is plugin:
-                chosen.append(plugin)
-                copies.append(old)
-            else:
-                copies.append(plugin)
-        self._keep_labels(copies)
+        for plugin in plugins:
+            old = current.get(plugin.id)
+            if old is not None and old.path != plugin.path:
+                duplicated.add(plugin.id)
+                if preferred([plugin, old]) is not plugin:
+                    copies[plugin.id, plugin.path] = plugin
+                    continue
+                copies[old.id, old.path] = old
+            current[plugin.id] = chosen[plugin.id] = plugin
+        self._keep_labels(copies.values())
         self._conn.cursor().executemany(
             "INSERT INTO plugin_copies (host, plugin_id, path, record) VALUES (%s, %s, %s, %s)"
             " ON CONFLICT (host, plugin_id, path) DO UPDATE SET record = excluded.record",
-            [(self.host, copy.id, copy.path, _encode(copy)) for copy in copies],
+            [(self.host, plugin_id, path, _encode(copy)) for (plugin_id, path), copy in sorted(copies.items())],
         )
-        self._insert_plugins(chosen)
+        self._insert_plugins(chosen.values())
         return duplicated
 
     def _installed_twice(self, plugin_id: str) -> str:
@@ -590,7 +712,7 @@ class PostgresBackend:
 
     def plugins(self) -> Iterator[Plugin]:
         return self._stream(
-            f'SELECT {_SELECT} FROM plugins p WHERE p.host = %s ORDER BY p.id COLLATE "C"', (self.host,)
+            f'SELECT {_SELECT} FROM plugins p WHERE p.host = %s ORDER BY p.id COLLATE "C"', (self.host,), self._hydrate
         )
 
     def _keep_labels(self, plugins: Iterable[Plugin]) -> None:
@@ -619,30 +741,37 @@ class PostgresBackend:
         )
 
     def _insert_plugins(self, plugins: Iterable[Plugin]) -> None:
-        """Store plugins as this host's, replacing any stored under the same ids; the caller holds
-        the transaction."""
+        """Store plugins as this host's, replacing any stored under the same ids, each with its
+        product key (the user's grouping, else the rule's); the caller holds the transaction."""
         by_id = {plugin.id: plugin for plugin in plugins}
         if not by_id:
             return
         self._keep_labels(by_id.values())
-        tags, user_categories = self._labels(list(by_id))
+        links: dict[str, str] = dict(
+            self._conn.execute(
+                "SELECT plugin_id, product FROM product_links WHERE plugin_id = ANY(%s)", (list(by_id),)
+            ).fetchall()
+        )
+        products = {plugin_id: links.get(plugin_id, product_of(plugin)) for plugin_id, plugin in by_id.items()}
+        labels = self._labels(products.items())
         self._conn.execute("DELETE FROM plugins WHERE host = %s AND id = ANY(%s)", (self.host, list(by_id)))
         rows = []
+        tagged = []
         for plugin in by_id.values():
             others = tuple(c for c in plugin.categories if c.source is not CategorySource.USER)
-            categories = [c.name for c in _user_first(user_categories[plugin.id], list(others), _name)]
+            user = labels.categories[plugin.id]
+            categories = [c.name for c in _user_first(user, list(others), _name)]
             data = converter.unstructure(attrs.evolve(plugin, parameters=(), tags=(), categories=others))
             for field in (*sqlite_schema.PLUGIN_COLUMNS, "parameters", "tags"):
                 del data[field]
             names = [parameter.name for parameter in plugin.parameters]
-            base = tsvector(
-                [
-                    (plugin.name, "A"),
-                    (plugin.vendor, "B"),
-                    (" ".join([*categories, *plugin.native_categories]), "C"),
-                    (" ".join(names), "D"),
-                ]
-            )
+            fields = [
+                (plugin.name, "A"),
+                (plugin.vendor, "B"),
+                (" ".join([*categories, *plugin.native_categories]), "C"),
+                (" ".join(names), "D"),
+            ]
+            base = tsvector(fields)
             rows.append(
                 (
                     self.host,
@@ -656,64 +785,82 @@ class PostgresBackend:
                     plugin.is_effect,
                     plugin.scanned_at,
                     categories[0] if categories else "",
-                    categories,
-                    sorted({_fold(name) for name in [*categories, *_ancestors(categories)]}),
+                    _array(categories),
+                    _array(sorted({_fold(name) for name in [*categories, *_ancestors(categories)]})),
                     len(plugin.parameters),
-                    names,
-                    sorted({_fold(name) for name in names}),
+                    _array(names),
+                    _array(sorted({_fold(name) for name in names})),
                     base,
-                    base,
-                    tsvector([(" ".join(tags[plugin.id]), "C")]),
+                    base,  # and its tags, below: few plugins have any
                     json.dumps(data, ensure_ascii=False, separators=(",", ":")),
                     sqlite_schema.pack_parameters(plugin.parameters),
+                    products[plugin.id],
+                    host_vector(self._host_code, (text for text, _weight in fields)),
                 )
             )
-        self._conn.cursor().executemany(_INSERT, rows)
+            if tags := labels.tags(plugin.id, products[plugin.id]):
+                tagged.append({"tags": _tags_vector(tags), "host": self.host, "id": plugin.id})
+        self._copy("plugins", _COLUMNS, rows)
+        self._conn.cursor().executemany(_SET_TAGS.format("host = %(host)s AND id = %(id)s"), tagged)
 
-    def _labels(
-        self, ids: Sequence[str], conn: psycopg.Connection | None = None
-    ) -> tuple[defaultdict[str, list[str]], defaultdict[str, list[Category]]]:
-        """User tags (sorted, ignoring case) and user categories (by name) of these plugin ids."""
+    def _labels(self, plugins: Iterable[tuple[str, str]], conn: psycopg.Connection | None = None) -> _Labels:
+        """The user's labels of these (plugin id, product key) pairs, in one round trip."""
         conn = conn or self._conn
-        tags: defaultdict[str, list[str]] = defaultdict(list)
-        categories: defaultdict[str, list[Category]] = defaultdict(list)
-        if not ids:
-            return tags, categories
-        unique = list(set(ids))
-        for plugin_id, tag in conn.execute(
-            f"SELECT plugin_id, tag FROM user_tags WHERE plugin_id = ANY(%s) ORDER BY {_NOCASE('tag')}", (unique,)
-        ):
-            tags[plugin_id].append(tag)
-        for plugin_id, name, confidence in conn.execute(
-            "SELECT plugin_id, name, confidence FROM user_categories WHERE plugin_id = ANY(%s)"
-            ' ORDER BY name COLLATE "C"',
-            (unique,),
-        ):
-            categories[plugin_id].append(Category(name, CategorySource.USER, confidence))
-        return tags, categories
+        labels = _Labels()
+        pairs = list(plugins)
+        if not pairs:
+            return labels
+        ids = list({plugin_id for plugin_id, _product in pairs})
+        products = list({product for _plugin_id, product in pairs})
+        rows = conn.execute(
+            "SELECT 0, plugin_id, tag, 0.0 FROM user_tags WHERE plugin_id = ANY(%(ids)s)"
+            " UNION ALL SELECT 1, product, tag, 0.0 FROM product_tags WHERE product = ANY(%(products)s)"
+            " UNION ALL SELECT 2, plugin_id, name, confidence FROM user_categories WHERE plugin_id = ANY(%(ids)s)",
+            {"ids": ids, "products": products},
+        ).fetchall()
+        for kind, key, name, confidence in sorted(rows, key=lambda row: row[2]):  # categories by name, as "C" sorts
+            if kind == 0:
+                labels.own[key].append(name)
+            elif kind == 1:
+                labels.products[key].append(name)
+            else:
+                labels.categories[key].append(Category(name, CategorySource.USER, confidence))
+        return labels
 
     def _hydrate(
-        self, rows: Sequence[tuple[Any, ...]], conn: psycopg.Connection | None = None, *, labels: bool = True
+        self,
+        rows: Sequence[tuple[Any, ...]],
+        conn: psycopg.Connection | None = None,
+        *,
+        labels: bool | _Labels = True,
+        parameters: bool = True,
     ) -> list[Plugin]:
-        """Plugins from `_SELECT` rows, with their user labels (one query each per batch)."""
-        tags, user_categories = self._labels([row[1] for row in rows] if labels else [], conn)
+        """Plugins from `_SELECT` rows, with their user labels: these, or read in one round trip, or none;
+        without `parameters`, from `_SELECT_LIGHT` rows, with no parameters or outputs."""
+        if isinstance(labels, _Labels):
+            found = labels
+        else:
+            found = self._labels([(row[2], row[1]) for row in rows] if labels else [], conn)
         plugins = []
-        for _pk, *columns, data, packed in rows:
+        for _pk, product, *columns, data, packed in rows:
             plugin_id = columns[0]
             try:
-                parameters = sqlite_schema.unpack_parameters(bytes(packed))
+                unpacked = sqlite_schema.unpack_parameters(bytes(packed)) if parameters else None
             except ValueError as exc:
                 raise CatalogError(
                     f"the catalogue is damaged (the parameters of plugin {plugin_id!r} are unreadable)",
                     where=self.path,
                     fix="rescan that machine: `pluginary scan --full`",
                 ) from exc
-            plugins.append(_plugin(columns, data, parameters, tags[plugin_id], user_categories[plugin_id]))
+            tags = found.tags(plugin_id, product)
+            plugins.append(_plugin(columns, data, unpacked, tags, found.categories[plugin_id]))
         return plugins
 
-    def _stream(self, sql: str, args: Sequence[Any]) -> Iterator[Plugin]:
-        """The plugins `sql` selects, read in batches from one snapshot on a connection of its
-        own, so a slow reader (an export) holds up nothing and sees one moment."""
+    def _stream(
+        self, sql: str, args: Sequence[Any], build: Callable[[Any, psycopg.Connection], list[T]]
+    ) -> Iterator[T]:
+        """What `sql` selects, built a batch of rows at a time from one snapshot on a connection of
+        its own, so a slow reader (an export) holds up nothing and sees one moment."""
         import psycopg
 
         with self._errors_reported():
@@ -723,13 +870,21 @@ class PostgresBackend:
             conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
             conn.read_only = True
             try:
-                with conn.cursor(name="plugins") as cursor:
+                with conn.cursor(name="rows") as cursor:
                     cursor.execute(sql, args)
                     while rows := cursor.fetchmany(_BATCH):
-                        yield from self._hydrate(rows, conn)
+                        yield from build(rows, conn)
             finally:
                 if not conn.closed:
                     conn.rollback()
+
+    def _copy(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        """Rows into `table` with one COPY: a batch's rows in one round trip, no statement each."""
+        rows = list(rows)
+        if rows:
+            with self._conn.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
 
     # -- queries -----------------------------------------------------------------------
 
@@ -745,8 +900,11 @@ class PostgresBackend:
             clauses.append("p.category_keys @> ARRAY[%s]")
             args.append(_fold(query.category))
         if query.tag is not None:
-            clauses.append(f"p.id IN (SELECT plugin_id FROM user_tags WHERE {_NOCASE('tag')} = {_NOCASE('%s')})")
-            args.append(query.tag)
+            clauses.append(
+                f"(p.id IN (SELECT plugin_id FROM user_tags WHERE {_NOCASE('tag')} = {_NOCASE('%s')}) OR p.product IN"
+                f" (SELECT product FROM product_tags WHERE {_NOCASE('tag')} = {_NOCASE('%s')}))"
+            )
+            args += [query.tag, query.tag]
         for clause, value in (
             ('p.format = %s COLLATE "C"', query.format),
             (f"{_NOCASE('p.vendor')} = {_NOCASE('%s')}", query.vendor),
@@ -773,17 +931,20 @@ class PostgresBackend:
         direction = " DESC" if query.reverse else ""
         keys = (*_SORT_COLUMNS[query.sort], 'p.id COLLATE "C"', 'p.host COLLATE "C"')
         order = ", ".join(f"{column}{direction}" for column in keys)
-        sql = f"SELECT {_SELECT} FROM plugins p{filtered} ORDER BY {order} LIMIT %s OFFSET %s"
-        return self._stream(sql, [*args, query.limit, query.offset])
+        select = _SELECT if query.parameters else _SELECT_LIGHT
+        sql = f"SELECT {select} FROM plugins p{filtered} ORDER BY {order} LIMIT %s OFFSET %s"
+        hydrate = functools.partial(self._hydrate, parameters=query.parameters)
+        return self._stream(sql, [*args, query.limit, query.offset], hydrate)
 
     @_guarded
     def count(self, query: Query) -> int:
         filtered, args = self._filtered(query)
         return int(self._conn.execute(f"SELECT count(*) FROM plugins p{filtered}", args).fetchone()[0])  # type: ignore[index]
 
-    @_guarded
     def search(self, text: str, *, limit: int, raw: bool) -> list[Plugin]:
-        """See `CatalogBackend.search`; `raw` text is PostgreSQL's tsquery syntax (`'pro':* & !eq`)."""
+        """See `CatalogBackend.search`; `raw` text is PostgreSQL's tsquery syntax (`'pro':* & !eq`).
+
+        One statement, labels included (one snapshot without a transaction: one round trip)."""
         import psycopg
 
         if raw:
@@ -791,22 +952,26 @@ class PostgresBackend:
         expression = text if raw else tsquery(text)
         if not expression.strip():
             return []
+        # Raw text is found among this machine's rows without the index (its words could be anything).
+        found = "p.host = %s AND p.search @@ q" if raw else _THIS_MACHINE.format("p")
+        args = (self.host,) if raw else (self.host, host_tsquery(self._host_code, text))
         sql = (
-            f"SELECT {_SELECT} FROM plugins p, CAST(%s AS tsquery) q WHERE p.host = %s AND p.search @@ q"
-            f" ORDER BY ts_rank('{_RANK_WEIGHTS}', p.search, q, 0) DESC, p.pk LIMIT %s"
+            f"SELECT {_SELECT}, {_INLINE_LABELS} FROM (SELECT *, ts_rank('{_RANK_WEIGHTS}', p.search, q, 0) AS rank"
+            f" FROM plugins p, CAST(%s AS tsquery) q WHERE {found} ORDER BY rank DESC, p.pk LIMIT %s) p"
+            " ORDER BY p.rank DESC, p.pk"
         )
-        try:
-            with self._conn.transaction():  # a savepoint: a syntax error leaves the snapshot usable
-                rows = self._conn.execute(sql, (expression, self.host, limit)).fetchall()
-        except psycopg.errors.SyntaxError as exc:
-            if not raw:
-                raise
-            raise QueryError(
-                f"not a valid PostgreSQL tsquery: {str(exc).splitlines()[0]}",
-                where=repr(text),
-                fix="leave out --raw to search for the text as typed",
-            ) from None
-        return self._hydrate(rows)
+        with self._errors_reported():
+            try:
+                rows = self._conn.execute(sql, (expression, *args, limit)).fetchall()
+            except psycopg.errors.SyntaxError as exc:
+                if not raw:
+                    raise
+                raise QueryError(
+                    f"not a valid PostgreSQL tsquery: {str(exc).splitlines()[0]}",
+                    where=repr(text),
+                    fix="leave out --raw to search for the text as typed",
+                ) from None
+        return self._hydrate([row[:-4] for row in rows], labels=_Labels.inline(rows))
 
     @_guarded
     def get(self, plugin_id: str) -> Plugin | None:
@@ -830,7 +995,8 @@ class PostgresBackend:
         rows = self._conn.execute(
             "SELECT name FROM plugins WHERE host = %(h)s UNION SELECT vendor FROM plugins WHERE host = %(h)s"
             " UNION SELECT unnest(categories) FROM plugins WHERE host = %(h)s"
-            " UNION SELECT tag FROM user_tags UNION SELECT unnest(param_names) FROM plugins WHERE host = %(h)s",
+            " UNION SELECT tag FROM user_tags UNION SELECT tag FROM product_tags"
+            " UNION SELECT unnest(param_names) FROM plugins WHERE host = %(h)s",
             {"h": self.host},
         )
         return [word for (word,) in rows if word]
@@ -865,6 +1031,8 @@ class PostgresBackend:
             "failures": one("SELECT count(*) FROM failures WHERE host = %(h)s"),
             "instruments": one("SELECT count(*) FROM plugins WHERE host = %(h)s AND is_instrument"),
             "effects": one("SELECT count(*) FROM plugins WHERE host = %(h)s AND is_effect"),
+            "presets": one("SELECT count(*) FROM presets WHERE host = %(h)s"),
+            "orphaned_presets": one(f"SELECT count(*) FROM presets s WHERE s.host = %(h)s AND {_ORPHANED}"),
             "formats": counts("SELECT format, count(*) FROM plugins WHERE host = %(h)s GROUP BY format"),
             "vendors": counts(
                 'SELECT min(vendor), count(*) FROM plugins WHERE host = %(h)s GROUP BY lower(vendor COLLATE "C")'
@@ -881,35 +1049,156 @@ class PostgresBackend:
         }
 
     def tag(self, plugin_id: str, tags: Sequence[str]) -> tuple[str, ...]:
-        def tag() -> tuple[str, ...]:
-            now = _now()
-            self._conn.cursor().executemany(
-                "INSERT INTO user_tags (plugin_id, tag, changed_at) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-                [(plugin_id, t, now) for t in tags],
-            )
-            return self._refresh_tags(plugin_id)
-
-        return self._retried(tag)
+        return self._retried(lambda: self._tag("user_tags", "plugin_id", plugin_id, tags))
 
     def untag(self, plugin_id: str, tags: Sequence[str]) -> tuple[str, ...]:
-        def untag() -> tuple[str, ...]:
-            self._conn.execute(
-                f"DELETE FROM user_tags WHERE plugin_id = %s AND {_NOCASE('tag')} = ANY(SELECT {_NOCASE('t')}"
-                " FROM unnest(%s::text[]) t)",
-                (plugin_id, list(tags)),
-            )
-            return self._refresh_tags(plugin_id)
+        return self._retried(lambda: self._untag("user_tags", "plugin_id", plugin_id, tags))
 
-        return self._retried(untag)
+    def tag_product(self, key: str, tags: Sequence[str]) -> tuple[str, ...]:
+        return self._retried(lambda: self._tag("product_tags", "product", key, tags))
 
-    def _refresh_tags(self, plugin_id: str) -> tuple[str, ...]:
-        """The id's tags, and every machine's row of it searchable by them."""
-        tags = self._labels([plugin_id])[0][plugin_id]
-        self._conn.execute(
-            "UPDATE plugins SET search = base_search || %s::tsvector WHERE id = %s",
-            (tsvector([(" ".join(tags), "C")]), plugin_id),
+    def untag_product(self, key: str, tags: Sequence[str]) -> tuple[str, ...]:
+        return self._retried(lambda: self._untag("product_tags", "product", key, tags))
+
+    def _tag(self, table: str, column: str, key: str, tags: Sequence[str]) -> tuple[str, ...]:
+        """Add tags to a plugin id (`user_tags`) or a product key (`product_tags`)."""
+        now = _now()
+        self._conn.cursor().executemany(
+            f"INSERT INTO {table} ({column}, tag, changed_at) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+            [(key, tag, now) for tag in tags],
         )
-        return tuple(tags)
+        return self._refresh_tags(table, column, key)
+
+    def _untag(self, table: str, column: str, key: str, tags: Sequence[str]) -> tuple[str, ...]:
+        self._conn.execute(
+            f"DELETE FROM {table} WHERE {column} = %s AND {_NOCASE('tag')} = ANY(SELECT {_NOCASE('t')}"
+            " FROM unnest(%s::text[]) t)",
+            (key, list(tags)),
+        )
+        return self._refresh_tags(table, column, key)
+
+    def _refresh_tags(self, table: str, column: str, key: str) -> tuple[str, ...]:
+        """The tags `table` holds for a plugin id or product key, after making every machine's
+        plugin row they label searchable by them."""
+        where = "id = %s" if column == "plugin_id" else "product = %s"
+        self._refresh_search(where, (key,))
+        rows = self._conn.execute(
+            f"SELECT tag FROM {table} WHERE {column} = %s ORDER BY {_NOCASE('tag')}, tag", (key,)
+        ).fetchall()
+        return tuple(tag for (tag,) in rows)
+
+    def _refresh_search(self, where: str, args: Sequence[Any]) -> None:
+        """Every machine's plugin rows that `where` selects searchable by their tags (own and product's)."""
+        rows = self._conn.execute(f"SELECT DISTINCT id, product FROM plugins WHERE {where}", args).fetchall()
+        labels = self._labels(rows)
+        self._conn.cursor().executemany(
+            _SET_TAGS.format("id = %(id)s AND product = %(product)s"),
+            [
+                {"tags": _tags_vector(labels.tags(plugin_id, product)), "id": plugin_id, "product": product}
+                for plugin_id, product in rows
+            ],
+        )
+
+    # -- products ------------------------------------------------------------------------
+
+    @_guarded
+    def product_keys(self, plugin_ids: Sequence[str] | None = None) -> dict[str, str]:
+        sql = "SELECT id, product FROM plugins WHERE host = %s"
+        args: list[Any] = [self.host]
+        if plugin_ids is not None:
+            sql += " AND id = ANY(%s)"
+            args.append(list(plugin_ids))
+        return dict(self._conn.execute(sql, args).fetchall())
+
+    def group(self, plugin_ids: Sequence[str], key: str | None) -> None:
+        """See `CatalogBackend.group`: on every machine's rows of these ids at once."""
+        ids = sorted(set(plugin_ids))
+
+        def group() -> None:
+            if key is None:
+                self._conn.execute("DELETE FROM product_links WHERE plugin_id = ANY(%s)", (ids,))
+                schema.rule_products(self._conn, "id = ANY(%s)", (ids,))
+            else:
+                now = _now()
+                self._conn.cursor().executemany(
+                    "INSERT INTO product_links (plugin_id, product, changed_at) VALUES (%s, %s, %s)"
+                    " ON CONFLICT (plugin_id) DO UPDATE SET product = excluded.product,"
+                    " changed_at = excluded.changed_at",
+                    [(plugin_id, key, now) for plugin_id in ids],
+                )
+                self._conn.execute("UPDATE plugins SET product = %s WHERE id = ANY(%s)", (key, ids))
+            self._refresh_search("id = ANY(%s)", (ids,))
+
+        self._retried(group)
+
+    # -- presets -------------------------------------------------------------------------
+
+    def _preset_rows(self, results: Iterable[FileResult]) -> Iterator[tuple[Any, ...]]:
+        """`_PRESET_COLUMNS` rows of the presets these results carry, each with its file's fingerprint."""
+        seen: set[tuple[str, str, str]] = set()
+        for result in results:
+            for preset in reversed(result.presets):  # a preset given twice: the last one counts
+                if (result.file.path, preset.id, preset.plugin_id) in seen:
+                    continue
+                seen.add((result.file.path, preset.id, preset.plugin_id))
+                data = converter.unstructure(attrs.evolve(preset, fingerprint=result.file.fingerprint))
+                columns = [data.pop(field) for field in _PRESET_FIELDS]
+                searched = (preset.name, preset.bank, preset.author, " ".join(preset.tags))
+                yield (
+                    self.host,
+                    result.file.path,
+                    *columns,
+                    "\n".join(searched).casefold(),
+                    tsvector(zip(searched, "ABCD", strict=True)),
+                    host_vector(self._host_code, searched),
+                    json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+                )
+
+    def _presets_filtered(self, query: PresetQuery) -> tuple[str, list[Any]]:
+        """What follows `FROM presets s` for a preset query's filters: the WHERE clause, its arguments."""
+        clauses: list[str] = []
+        args: list[Any] = []
+        if not query.all_hosts:
+            clauses.append("s.host = %s")
+            args.append(query.host or self.host)
+        for clause, value in (
+            ("s.plugin_id = %s", query.plugin_id),
+            ('s.format = %s COLLATE "C"', query.format),
+            ('s.source = %s COLLATE "C"', query.source),
+            (f"{_NOCASE('s.bank')} = {_NOCASE('%s')}", query.bank),
+            ("strpos(s.folded, %s) > 0", None if query.text is None else query.text.casefold()),
+        ):
+            if value is not None:
+                clauses.append(clause)
+                args.append(value)
+        if query.orphaned is not None:
+            clauses.append(_ORPHANED if query.orphaned else f"NOT {_ORPHANED}")
+        return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
+
+    def presets(self, query: PresetQuery) -> Iterator[Preset]:
+        filtered, args = self._presets_filtered(query)
+        direction = " DESC" if query.reverse else ""
+        keys = dict.fromkeys([*_PRESET_SORT_COLUMNS[query.sort], *_PRESET_TIES])
+        order = ", ".join(f"{column}{direction}" for column in keys)
+        sql = f"SELECT {_PRESET_SELECT} FROM presets s{filtered} ORDER BY {order} LIMIT %s OFFSET %s"
+        return self._stream(sql, [*args, query.limit, query.offset], lambda rows, _conn: [_preset(r) for r in rows])
+
+    @_guarded
+    def count_presets(self, query: PresetQuery) -> int:
+        filtered, args = self._presets_filtered(query)
+        return int(self._conn.execute(f"SELECT count(*) FROM presets s{filtered}", args).fetchone()[0])  # type: ignore[index]
+
+    @_guarded
+    def search_presets(self, text: str, *, limit: int) -> list[Preset]:
+        expression = tsquery(text)
+        if not expression:
+            return []
+        rows = self._conn.execute(
+            f"SELECT {_PRESET_SELECT} FROM presets s, CAST(%s AS tsquery) q WHERE {_THIS_MACHINE.format('s')}"
+            f" ORDER BY ts_rank('{_RANK_WEIGHTS}', s.search, q, 0) DESC, s.pk LIMIT %s",
+            (expression, self.host, host_tsquery(self._host_code, text), limit),
+        ).fetchall()
+        return [_preset(row) for row in rows]
 
     # -- the fleet -------------------------------------------------------------------------
 
@@ -927,6 +1216,11 @@ class PostgresBackend:
             {"host": name, "last_scanned": last, "plugins": plugins, "files": files, "failures": failures}
             for name, last, plugins, files, failures in rows
         ]
+
+    @_guarded
+    def host_names(self) -> list[str]:
+        """Every machine in the catalogue, by name."""
+        return [name for (name,) in self._conn.execute('SELECT name FROM hosts ORDER BY name COLLATE "C"')]
 
     @_guarded
     def inventory(
@@ -956,6 +1250,36 @@ class PostgresBackend:
                    host=Host(name=host))
             for host, plugin_id, fmt, name, vendor, version, path in rows
         ]  # fmt: skip
+
+    @_guarded
+    def product_differences(self, a: str, b: str) -> list[tuple[str, str, dict[str, str], dict[str, str]]]:
+        """The products machines `a` and `b` do not have alike, grouped in SQL by each row's stored
+        product key, in key order: (name and vendor of a plugin of it, on `a` when it has one;
+        format → version on `a`; on `b`). A format held twice on one machine shows the version of
+        the last id."""
+        rows = self._conn.execute(
+            """
+            WITH versions AS (
+                SELECT DISTINCT ON (host, product, format) host, product, format, version FROM plugins
+                WHERE host IN (%(a)s, %(b)s) ORDER BY host, product, format, id COLLATE "C" DESC
+            ), formats AS (
+                SELECT host, product, jsonb_object_agg(format, version) AS formats FROM versions
+                GROUP BY host, product
+            ), differing AS (
+                SELECT product, on_a.formats AS on_a, on_b.formats AS on_b
+                FROM (SELECT product, formats FROM formats WHERE host = %(a)s) on_a
+                FULL JOIN (SELECT product, formats FROM formats WHERE host = %(b)s) on_b USING (product)
+                WHERE on_a.formats IS DISTINCT FROM on_b.formats
+            )
+            SELECT one.name, one.vendor, d.on_a, d.on_b FROM differing d CROSS JOIN LATERAL (
+                SELECT name, vendor FROM plugins p WHERE p.host IN (%(a)s, %(b)s) AND p.product = d.product
+                ORDER BY p.host <> %(a)s, p.id COLLATE "C" LIMIT 1
+            ) one
+            ORDER BY d.product COLLATE "C"
+            """,
+            {"a": a, "b": b},
+        )
+        return [(name, vendor, on_a or {}, on_b or {}) for name, vendor, on_a, on_b in rows]
 
     def settle_category(self, plugin_id: str, name: str, confidence: float) -> None:
         """Set a user category's confidence (what `fleet.merge` decided in a conflict)."""
@@ -992,6 +1316,19 @@ class PostgresBackend:
             "plugins whose search words are out of date": (
                 "SELECT count(*) FROM plugins WHERE NOT tsvector_to_array(base_search) <@ tsvector_to_array(search)"
             ),
+            "plugins whose machine's search words are out of date": (
+                f"SELECT count(*) FROM plugins WHERE host_search <> {schema.HOST_SEARCH.format('search')}"
+            ),
+            "presets whose machine's search words are out of date": (
+                f"SELECT count(*) FROM presets WHERE host_search <> {schema.HOST_SEARCH.format('search')}"
+            ),
+            "presets from no stored file": (
+                "SELECT count(*) FROM presets s WHERE NOT EXISTS"
+                " (SELECT 1 FROM files f WHERE f.host = s.host AND f.path = s.file)"
+            ),
+            "plugins whose product is not their grouping": (
+                "SELECT count(*) FROM plugins p JOIN product_links l ON l.plugin_id = p.id WHERE p.product <> l.product"
+            ),
         }
         problems = []
         with self._errors_reported(), self._reading():
@@ -1004,7 +1341,10 @@ class PostgresBackend:
     def vacuum(self) -> None:
         """Reclaim dead rows and refresh the planner's statistics (the server rebuilds indexes itself)."""
         with self._errors_reported():
-            for table in ("plugins", "plugin_copies", "file_plugins", "files", "failures", "user_tags"):
+            for table in (
+                "plugins", "plugin_copies", "file_plugins", "files", "failures", "user_tags", "presets",
+                "product_links", "product_tags",
+            ):  # fmt: skip
                 self._conn.execute(f"VACUUM (ANALYZE) {table}")
 
     def backup(self, dest: Path) -> None:
@@ -1022,6 +1362,14 @@ class PostgresBackend:
             try:
                 with self._errors_reported(), self._reading():
                     copy.write(self._file_results())
+                    # The studio's groupings and product tags, as they are (not as each plugin's own tags).
+                    grouped: defaultdict[str, list[str]] = defaultdict(list)
+                    for plugin_id, key in self._conn.execute("SELECT plugin_id, product FROM product_links"):
+                        grouped[key].append(plugin_id)
+                    for key, plugin_ids in grouped.items():
+                        copy.group(plugin_ids, key)
+                    for key, tags in self._conn.execute("SELECT product, array_agg(tag) FROM product_tags GROUP BY 1"):
+                        copy.tag_product(key, tags)
                     for (data,) in self._conn.execute(
                         "SELECT data FROM runs WHERE host = %s ORDER BY id", (self.host,)
                     ):
@@ -1033,18 +1381,27 @@ class PostgresBackend:
             partial.unlink(missing_ok=True)
 
     def _file_results(self) -> list[FileResult]:
-        """This host's catalogue as scan results: every stored file with every copy it holds,
-        every quarantined file with its failure (what `write` would store again), labels included."""
+        """This host's catalogue as scan results: every stored file with every copy and preset it holds,
+        every quarantined file with its failure (what `write` would store again), own labels included."""
         by_path: defaultdict[str, list[Plugin]] = defaultdict(list)
-        for plugin in self._hydrate(
-            self._conn.execute(f"SELECT {_SELECT} FROM plugins p WHERE p.host = %s", (self.host,)).fetchall()
-        ):
-            by_path[plugin.path].append(plugin)
+        rows = self._conn.execute(f"SELECT {_SELECT} FROM plugins p WHERE p.host = %s", (self.host,)).fetchall()
+        own = self._labels((row[2], row[1]) for row in rows).own
+        for plugin in self._hydrate(rows):
+            by_path[plugin.path].append(attrs.evolve(plugin, tags=tuple(own[plugin.id])))  # not its product's
         for (record,) in self._conn.execute("SELECT record FROM plugin_copies WHERE host = %s", (self.host,)):
             copy = _decode(record)
             by_path[copy.path].append(copy)
+        presets: defaultdict[str, list[Preset]] = defaultdict(list)
+        for file, *row in self._conn.execute(
+            f"SELECT s.file, {_PRESET_SELECT} FROM presets s WHERE s.host = %s", (self.host,)
+        ):
+            presets[file].append(_preset(row))
         results = [
-            FileResult(file, plugins=tuple(sorted(by_path.get(path, ()), key=lambda p: p.id)))
+            FileResult(
+                file,
+                plugins=tuple(sorted(by_path.get(path, ()), key=lambda p: p.id)),
+                presets=tuple(presets.get(path, ())),
+            )
             for path, file in sorted(self.stored_files().items())
         ]
         results += [
@@ -1052,6 +1409,12 @@ class PostgresBackend:
             for path, f in sorted(self.failures().items())
         ]
         return results
+
+
+def _preset(row: Sequence[Any]) -> Preset:
+    """A preset from its `_PRESET_SELECT` row."""
+    *columns, data = row
+    return converter.structure({**json.loads(data), **dict(zip(_PRESET_FIELDS, columns, strict=True))}, Preset)
 
 
 def _idle() -> Any:

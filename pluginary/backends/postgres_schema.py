@@ -10,24 +10,39 @@ folded and stripped of accents in Python, each field with its weight), so the
 database's locale and text-search configuration change nothing, and prefix queries
 (`'rev':*`) mean what SQLite's FTS5 word prefixes mean.
 
+The GIN index is on `host_search`: the same words, each behind its machine's code
+(`host_code`: `1288b4c1.reverb`), without positions. A search asks it for this machine's
+words only, so `'mix':*` reads one machine's 2,000 entries, not twenty machines' 40,000 (a
+prefix is never skipped through: every entry it matches is read); the weighted, positioned
+`search` then ranks and checks phrases on the few rows found.
+
 Versions (numbered apart from SQLite's):
 
 1. The first: plugins with their search vector and packed parameters in one row
    (`sqlite_schema.pack_parameters`), every installed copy (`file_plugins`,
    `plugin_copies`), hosts, and user labels stamped with when they changed (for
    merging catalogues: the newest change wins).
+2. Presets (`presets`: per host, each owned by the stored file that carried it, with its search
+   vector), each plugin row's product key (`plugins.product`), the user's groupings
+   (`product_links`, by plugin id, shared by every host) and product tags (`product_tags`);
+   the search index moves to `host_search`. Every record of v1 is kept; the migration gives
+   each plugin the rule's product key and its `host_search`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+import hashlib
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from pluginary.core.models import Plugin
+from pluginary.core.products import product_of
 
 if TYPE_CHECKING:
     import psycopg
 
 #: Bump with a new entry in MIGRATIONS.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 APPLICATION = "pluginary"
 
 #: Taken (per transaction) while creating or upgrading, so that eight machines opening a
@@ -36,6 +51,61 @@ CREATE_LOCK = 0x706C676E
 
 #: NOCASE as SQLite means it (ASCII letters only), for sorting and comparing.
 NOCASE = 'lower(({0}) COLLATE "C")'
+
+#: The most (kB) a GIN index holds unmerged; see `_PRESETS_PRODUCTS_V2`.
+GIN_PENDING_KB = 256
+
+#: What version 2 adds (its migration runs the same statements, so a new database and an
+#: upgraded one have one layout).
+_PRESETS_PRODUCTS_V2 = f"""
+-- Each plugin row's product key (`pluginary.core.products`): the user's grouping, else the rule's.
+-- Fleet questions group by it in SQL. (The default only serves the ALTER; every write sets it.)
+ALTER TABLE plugins ADD COLUMN product text NOT NULL DEFAULT '';
+CREATE INDEX plugins_host_product ON plugins (host, product);
+CREATE INDEX plugins_product ON plugins (product);
+
+-- Search finds a machine's rows by its own words (see the module's docstring); `search` ranks.
+ALTER TABLE plugins ADD COLUMN host_search tsvector NOT NULL DEFAULT '';
+DROP INDEX plugins_search;
+CREATE INDEX plugins_host_search ON plugins USING gin (host_search) WITH (gin_pending_list_limit = {GIN_PENDING_KB});
+-- A GIN index keeps new entries in a pending list that every search reads through until it
+-- is merged (4 MB by default: ~430 pages read by each search after a scan). Kept small, it
+-- is merged often, a little at a time.
+ALTER INDEX plugins_category_keys SET (gin_pending_list_limit = {GIN_PENDING_KB});
+ALTER INDEX plugins_param_keys SET (gin_pending_list_limit = {GIN_PENDING_KB});
+
+-- The user's grouping of a plugin id into a product, on every machine; kept by id so it
+-- survives rescans, removal and reinstalling.
+CREATE TABLE product_links (plugin_id text PRIMARY KEY, product text NOT NULL, changed_at text NOT NULL);
+
+-- The user's tags of a product: every plugin of it shows them, one installed later too.
+CREATE TABLE product_tags (product text NOT NULL, tag text NOT NULL, changed_at text NOT NULL);
+CREATE UNIQUE INDEX product_tags_key ON product_tags (product, {NOCASE.format("tag")});
+CREATE INDEX product_tags_tag ON product_tags ({NOCASE.format("tag")}, product);
+
+-- One row per preset and plugin it applies to, per machine, owned by the stored file that
+-- carried it (`file`; a factory program's is its plugin's bundle): writing or removing that
+-- file replaces or drops them. The fields without a column are JSON in `data`.
+CREATE TABLE presets (
+    pk bigserial PRIMARY KEY,
+    host text NOT NULL,
+    file text NOT NULL,
+    id text NOT NULL,
+    plugin_id text NOT NULL,
+    name text NOT NULL,
+    format text NOT NULL,
+    source text NOT NULL,
+    bank text NOT NULL,
+    folded text NOT NULL,              -- name, bank, author and tags case-folded: the `text` filter
+    search tsvector NOT NULL,          -- name, bank, author, tags, weighted in that order
+    host_search tsvector NOT NULL,     -- its words behind its machine's code (`host_code`)
+    data text NOT NULL,
+    UNIQUE (host, file, id, plugin_id)
+);
+CREATE INDEX presets_plugin ON presets (host, plugin_id);
+CREATE INDEX presets_name ON presets (host, {NOCASE.format("name")}, plugin_id, id);
+CREATE INDEX presets_host_search ON presets USING gin (host_search) WITH (gin_pending_list_limit = {GIN_PENDING_KB});
+"""
 
 SCHEMA = f"""
 CREATE TABLE metadata (key text PRIMARY KEY, value text NOT NULL);
@@ -145,10 +215,41 @@ CREATE TABLE failures (
 
 CREATE TABLE runs (id bigserial PRIMARY KEY, host text NOT NULL, started_at text NOT NULL, data text NOT NULL);
 CREATE INDEX runs_host ON runs (host, started_at);
-"""
+{_PRESETS_PRODUCTS_V2}"""
+
+
+def host_code(host: str) -> str:
+    """What prefixes a machine's words in `host_search`: `left(md5(host), 8)` (`HOST_SEARCH`)."""
+    return hashlib.md5(host.encode(), usedforsecurity=False).hexdigest()[:8]
+
+
+#: `host_search` of a row whose positioned vector is `{0}` (and machine `host`); see `host_code`.
+HOST_SEARCH = "array_to_tsvector(ARRAY(SELECT left(md5(host), 8) || '.' || w FROM unnest(tsvector_to_array({0})) w))"
+
+
+def rule_products(conn: psycopg.Connection, where: str, args: Sequence[Any] = ()) -> None:
+    """Give the plugin rows `where` selects the rule's product key (`product_of`)."""
+    rows = conn.execute(f"SELECT pk, id, format, name, path, vendor FROM plugins WHERE {where}", args).fetchall()
+    conn.cursor().executemany(
+        "UPDATE plugins SET product = %s WHERE pk = %s",
+        [
+            (product_of(Plugin(plugin_id, fmt, name, path, vendor)), pk)
+            for pk, plugin_id, fmt, name, path, vendor in rows
+        ],
+    )
+
+
+def _v1_to_v2(conn: psycopg.Connection) -> None:
+    """Add the preset and product tables; give every stored plugin the rule's product key and its
+    `host_search`."""
+    for statement in statements(_PRESETS_PRODUCTS_V2):
+        conn.execute(statement)
+    rule_products(conn, "TRUE")
+    conn.execute(f"UPDATE plugins SET host_search = {HOST_SEARCH.format('search')}")
+
 
 #: version N → the step that upgrades a version-N database to N+1, in the same transaction.
-MIGRATIONS: dict[int, Callable[[psycopg.Connection], None]] = {}
+MIGRATIONS: dict[int, Callable[[psycopg.Connection], None]] = {1: _v1_to_v2}
 
 
 def statements(script: str) -> list[str]:
