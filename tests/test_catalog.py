@@ -819,3 +819,21 @@ def test_a_second_open_sees_tables_still_in_the_write_ahead_log(tmp_path: Path) 
         second.close()
     finally:
         first.close()
+
+
+@pytest.mark.parametrize(
+    ("table", "command"), [("presets", "presets"), ("product_tags", "list"), ("plugin_parameters", "list")]
+)
+def test_a_catalogue_missing_a_table_of_its_schema_is_reported_damaged(
+    tmp_path: Path, table: str, command: str
+) -> None:
+    path = stored(tmp_path / "c.sqlite")
+    conn = sqlite3.connect(path)
+    conn.execute(f"DROP TABLE {table}")
+    conn.commit()
+    conn.close()
+    done = subprocess.run(
+        [sys.executable, "-m", "pluginary", command, "--catalog", str(path)], capture_output=True, text=True
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.startswith(f"error: {path}: the catalogue is damaged (no such table: {table})"), done.stderr

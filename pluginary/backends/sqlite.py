@@ -235,7 +235,9 @@ def _errors_reported(path: Path) -> Iterator[None]:
         yield
     except sqlite3.DatabaseError as exc:
         code = getattr(exc, "sqlite_errorname", "")
-        if code.startswith("SQLITE_CORRUPT") or code == "SQLITE_NOTADB":
+        # A table or column its schema version promises and it lacks: edited by hand, or half copied.
+        missing = str(exc).startswith(("no such table", "no such column"))
+        if code.startswith("SQLITE_CORRUPT") or code == "SQLITE_NOTADB" or missing:
             raise CatalogError(f"the catalogue is damaged ({exc})", where=str(path), fix=schema.RECOVERY) from exc
         if locks.is_busy(exc):
             raise locks.locked_error(path) from exc
