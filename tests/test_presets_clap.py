@@ -4,12 +4,18 @@ The suite's CLAP test plugin (`tests.plugins.clap`, compiled from C) exports a p
 factory when its resource file has a `[presets]` section: one provider with presets inside the
 plugin and, optionally, a FILE location of text preset files it parses itself. Every scan here
 goes through the worker pool (or `pluginary scan`), so the provider's code runs where plugin code
-runs. DPF's CLAP plugins are checked for the factory too.
+runs. DPF's CLAP plugins are checked for the factory too. Rescans are `pluginary scan` into a real
+SQLite catalogue: a preset file added, edited or removed in a FILE location rescans that module
+alone, through the sidecar the worker writes (each test has its own user data folder for it).
 """
 
 from __future__ import annotations
 
+import json
+import os
 import signal
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -17,6 +23,7 @@ import pytest
 from pluginary.catalog import Catalog
 from pluginary.core.models import FailureKind, FileResult, Preset, PresetSource
 from pluginary.formats import clap_presets
+from pluginary.formats.clap import CLAPFormat
 from tests import test_format_clap
 from tests.plugins.clap import (
     PRESET_FACTORY_DRAFT_ID,
@@ -53,10 +60,20 @@ LEAD = ClapPresetSpec(
 PAD = ClapPresetSpec("Pack Pad", key="pad", plugins=(MONO,), soundpack="invalid.pack")
 
 
-def module(presets: ClapPresets) -> ClapModuleSpec:
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The user data folder of each test its own: the workers (forked per pool, and by `pluginary
+    scan`) write the sidecars of FILE locations there, never into the real user's."""
+    folder = tmp_path / "data"
+    monkeypatch.setenv("PLUGINARY_DATA_DIR", str(folder))
+    monkeypatch.setenv("PLUGINARY_CONFIG_DIR", str(tmp_path / "config"))
+    return folder
+
+
+def module(presets: ClapPresets, name: str = "Synth") -> ClapModuleSpec:
     synth = ClapPluginSpec(SYNTH, "Synth", features=("instrument", "synthesizer"))
     mono = ClapPluginSpec(MONO, "Mono Synth", features=("instrument", "mono"))
-    return ClapModuleSpec(name="Synth", plugins=(synth, mono), presets=presets)
+    return ClapModuleSpec(name=name, plugins=(synth, mono), presets=presets)
 
 
 def write_presets(folder: Path, files: dict[str, ClapPresetSpec | str]) -> Path:
@@ -243,3 +260,192 @@ def test_pluginary_scan_catalogues_clap_presets(make_clap: MakeClap, tmp_path: P
         ("Warm Lead", f"clap:{MONO}", "factory"),
         ("Warm Lead", f"clap:{SYNTH}", "factory"),
     ]
+
+
+# ---------------------------------------------------------------- rescans and FILE locations
+
+
+def test_a_rescan_follows_preset_files_added_edited_and_removed_in_a_file_location(
+    make_clap: MakeClap, tmp_path: Path
+) -> None:
+    folder = write_presets(tmp_path / "presets", {"a.txtpreset": ClapPresetSpec("First", plugins=(SYNTH,))})
+    synth = make_clap(module(ClapPresets((INIT,), location=str(folder))))
+    plain = make_clap(ClapPluginSpec("invalid.example.plain", "Plain"))
+    catalog = tmp_path / "catalog.sqlite"
+
+    def rescan() -> tuple[int, int, list[str], dict[str, str]]:
+        """(scanned, unchanged, the file presets' names, each module's scanned_at) after `pluginary scan`."""
+        summary = _cli_scan(tmp_path / "clap", catalog)
+        assert summary["failed"] == 0 and summary["found"] == 2, summary
+        with Catalog.open(catalog, read_only=True) as cat:
+            names = sorted(p.name for p in cat.presets() if p.source == PresetSource.FILE)
+            stamps = {Path(p.path).name: p.scanned_at for p in cat.plugins()}
+        return summary["scanned"], summary["unchanged"], names, stamps
+
+    def touched(before: dict[str, str], after: dict[str, str]) -> list[str]:
+        return sorted(name for name in after if after[name] != before[name])
+
+    scanned, _, names, stamps = rescan()
+    assert (scanned, names) == (2, ["First"])
+    remembered = json.loads(clap_presets.sidecar_path(synth).read_text())
+    assert [location["path"] for location in remembered["locations"]] == [str(folder)]
+    assert not clap_presets.sidecar_path(plain).exists()  # no FILE location: nothing remembered
+    # The sidecar written by that scan does not change the module's fingerprint: nothing is rescanned.
+    assert rescan()[:3] == (0, 2, ["First"])
+
+    def changed(change: str, names: list[str]) -> None:
+        nonlocal stamps
+        scanned, unchanged, found, after = rescan()
+        assert (scanned, unchanged, found) == (1, 1, names), change
+        assert touched(stamps, after) == [synth.name], change  # the module with the location, alone
+        stamps = after
+        assert rescan()[:3] == (0, 2, names), f"{change}: a no-change rescan after it"
+
+    write_presets(folder, {"b.txtpreset": ClapPresetSpec("Second", plugins=(SYNTH,))})
+    changed("a file added", ["First", "Second"])
+    edited = folder / "a.txtpreset"
+    edited.write_text(preset_file_text(ClapPresetSpec("First, Edited", plugins=(SYNTH,))))
+    later = edited.stat().st_mtime_ns + 2_000_000_000  # a clock with coarse mtimes still sees a new one
+    os.utime(edited, ns=(later, later))
+    changed("a file edited", ["First, Edited", "Second"])
+    (folder / "b.txtpreset").unlink()
+    changed("a file removed", ["First, Edited"])
+    edited.unlink()
+    changed("the last file removed", [])
+    write_presets(folder, {"sub/c.txtpreset": ClapPresetSpec("Third", plugins=(SYNTH,))})
+    changed("a file added in a new sub-folder", ["Third"])
+
+
+def test_emptying_a_file_location_right_after_the_scan_that_remembered_it_is_a_change(
+    make_clap: MakeClap, tmp_path: Path
+) -> None:
+    """The stored fingerprint covers the module alone, and so would the module with an empty location:
+    the sidecar's own stat is what tells them apart."""
+    folder = write_presets(tmp_path / "presets", {"a.txtpreset": ClapPresetSpec("Only", plugins=(SYNTH,))})
+    make_clap(module(ClapPresets(location=str(folder))))
+    catalog = tmp_path / "catalog.sqlite"
+    assert _cli_scan(tmp_path / "clap", catalog)["scanned"] == 1
+    (folder / "a.txtpreset").unlink()
+    assert [_cli_scan(tmp_path / "clap", catalog)["scanned"] for _ in range(2)] == [1, 0]
+    with Catalog.open(catalog, read_only=True) as cat:
+        assert list(cat.presets()) == []
+
+
+def _sidecar(bundle: Path, locations: Sequence[Mapping[str, object]], digest: str = "0" * 32) -> bytes:
+    return json.dumps({"version": 1, "bundle": str(bundle), "locations": locations, "digest": digest}).encode()
+
+
+def _plant(bundle: Path, hostile: str, tmp_path: Path) -> Path | None:
+    """Put a hostile sidecar where `bundle`'s belongs; returns a file it names that must not be
+    returned as a signature file, if any."""
+    path = clap_presets.sidecar_path(bundle)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    folder = {"path": str(tmp_path / "presets"), "extensions": ["txtpreset"]}
+    if hostile == "fifo":
+        os.mkfifo(path)
+    elif hostile == "link to /dev/zero":
+        path.symlink_to("/dev/zero")
+    elif hostile == "huge":  # valid JSON, but larger than any sidecar Pluginary writes
+        path.write_bytes(_sidecar(bundle, [folder]).replace(b"{", b"{" + b" " * clap_presets.SIDECAR_LIMIT, 1))
+    elif hostile == "not json":
+        path.write_bytes(b"\x1b[31m{not json\xff")
+    elif hostile == "another bundle":
+        path.write_bytes(_sidecar(bundle.with_name("Other.clap"), [folder]))
+    elif hostile == "relative path":
+        path.write_bytes(_sidecar(bundle, [{"path": "presets", "extensions": None}]))
+    elif hostile == "unknown field":
+        path.write_bytes(_sidecar(bundle, [{**folder, "follow_links": True}]))
+    elif hostile == "devices and fifos":  # valid: its paths are stat'ed, never opened
+        fifo = tmp_path / "presets" / "fifo.txtpreset"
+        os.mkfifo(fifo)
+        (tmp_path / "presets" / "zero.txtpreset").symlink_to("/dev/zero")
+        devices = [{"path": "/dev/zero", "extensions": None}, {"path": str(fifo), "extensions": None}]
+        path.write_bytes(_sidecar(bundle, [*devices, folder]))
+        return fifo
+    return None
+
+
+HOSTILE = [
+    "fifo",
+    "link to /dev/zero",
+    "huge",
+    "not json",
+    "another bundle",
+    "relative path",
+    "unknown field",
+    "devices and fifos",
+]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_a_hostile_sidecar_is_ignored_and_replaced_by_the_next_scan(
+    make_clap: MakeClap, tmp_path: Path, hostile: str
+) -> None:
+    folder = write_presets(tmp_path / "presets", {"a.txtpreset": ClapPresetSpec("From File", plugins=(SYNTH,))})
+    bundle = make_clap(module(ClapPresets(location=str(folder))))
+    named = _plant(bundle, hostile, tmp_path)
+    # In a thread with a deadline: a FIFO or /dev/zero opened or read would block or never end.
+    with ThreadPoolExecutor(1) as pool:
+        signature = pool.submit(CLAPFormat().signature_files, bundle).result(timeout=20)
+    sidecar = clap_presets.sidecar_path(bundle)
+    if named is None:
+        assert signature == [bundle]  # ignored: the module alone
+    else:  # used as paths to stat: the regular file in the folder counts, the FIFO and devices do not
+        assert signature == [bundle, sidecar, folder / "a.txtpreset"] and named not in signature
+    catalog = tmp_path / "catalog.sqlite"
+    first = _cli_scan(tmp_path / "clap", catalog)
+    assert (first["scanned"], first["failed"]) == (1, 0), first
+    with Catalog.open(catalog, read_only=True) as cat:
+        assert [p.name for p in cat.presets()] == ["From File"]
+    # The worker wrote a sidecar of its own in its place: the module's one location, matching.
+    assert sidecar.is_file() and not sidecar.is_symlink()
+    assert json.loads(sidecar.read_text())["locations"] == [{"path": str(folder), "extensions": ["txtpreset"]}]
+    assert CLAPFormat().signature_files(bundle) == [bundle]
+    # A valid sidecar whose locations were not the module's was rewritten: its stat was in the
+    # fingerprint the first scan stored, so the module is rescanned once more (as when an update
+    # changes the locations a module declares). An ignored one leaves nothing to rescan.
+    rescans = [1, 0] if named else [0]
+    assert [_cli_scan(tmp_path / "clap", catalog)["scanned"] for _ in rescans] == rescans
+
+
+def test_a_module_without_file_locations_keeps_no_sidecar(make_clap: MakeClap, tmp_path: Path) -> None:
+    folder = write_presets(tmp_path / "presets", {"a.txtpreset": ClapPresetSpec("From File", plugins=(SYNTH,))})
+    with_location = make_clap(module(ClapPresets(location=str(folder))))
+    scan_one(with_location)
+    assert clap_presets.sidecar_path(with_location).is_file()
+    # The same path, now a module that declares no FILE location (an update dropped it).
+    with_location.unlink()
+    with_location.with_name(with_location.name + ".conf").unlink()
+    without = make_clap(module(ClapPresets((INIT,))))
+    assert without == with_location
+    assert [p.name for p in presets_of(scan_one(without)).values()] == ["Init"]
+    assert not clap_presets.sidecar_path(without).exists()
+    assert CLAPFormat().signature_files(without) == [without]
+
+
+def test_the_walk_counts_folders_as_entries_and_stops_at_its_bounds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The same walk serves the worker and the fingerprint: a bound reached is one warning (in the
+    worker only), and folders count, so a tree of empty folders cannot keep it going."""
+    monkeypatch.setattr(clap_presets, "MAX_ENTRIES", 20)
+    monkeypatch.setattr(clap_presets, "MAX_FILES", 3)
+    bundle = tmp_path / "Synth.clap"
+    many = write_presets(tmp_path / "many", {f"{n}.txtpreset": ClapPresetSpec(f"P{n}") for n in range(5)})
+    empty = tmp_path / "empty"
+    for outer in range(5):
+        for inner in range(5):
+            (empty / f"{outer}" / f"{inner}").mkdir(parents=True)
+
+    def walk(folder: Path, *, quiet: bool = False) -> list[str]:
+        return [p.name for p in clap_presets._location_files(str(folder), {"txtpreset"}, bundle, quiet=quiet)]
+
+    assert walk(many) == ["0.txtpreset", "1.txtpreset", "2.txtpreset"]
+    assert walk(empty) == []
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{bundle}: preset folder {folder} holds more than can be read; the rest is skipped" for folder in (many, empty)
+    ]
+    caplog.clear()
+    assert walk(many, quiet=True) == ["0.txtpreset", "1.txtpreset", "2.txtpreset"] and caplog.records == []
+    monkeypatch.setattr(clap_presets, "MAX_ENTRIES", 30)  # 5 + 25 folders: every one looked at
+    assert walk(empty) == [] and caplog.records == []

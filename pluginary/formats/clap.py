@@ -14,7 +14,9 @@ and may crash or hang, which the pool records.
   `clap.audio-ports` and `clap.note-ports`, and destroyed.
 - Presets (`ScanSettings.presets`, at either depth: providers are not plugin
   instances): the module's preset-discovery factory, through
-  `pluginary.formats.clap_presets`, while the module is still initialised.
+  `pluginary.formats.clap_presets`, while the module is still initialised; the
+  FILE locations walked are remembered so that `signature_files` can see a
+  preset file there change.
 
 Latency stays unknown (None): `clap.latency` may only be asked while the plugin
 is active, and activating (buffers, threads, plugins of DPF 1.6's age crash
@@ -115,10 +117,11 @@ class CLAPFormat:
         return standard_roots(sys.platform, os.environ, Path.home())
 
     def signature_files(self, bundle: Path) -> list[Path]:
-        """The binary (on Linux and Windows the `.clap` file itself) and a macOS bundle's Info.plist."""
-        if sys.platform == "darwin":
-            return [binary_path(bundle), bundle / "Contents" / "Info.plist"]
-        return [bundle]
+        """The binary (on Linux and Windows the `.clap` file itself) and a macOS bundle's Info.plist,
+        then, once they changed since its last scan, the preset files in the FILE locations that
+        scan walked (`clap_presets.location_signature`): such a change rescans the module."""
+        own = [binary_path(bundle), bundle / "Contents" / "Info.plist"] if sys.platform == "darwin" else [bundle]
+        return [*own, *clap_presets.location_signature(bundle)]
 
     def scan(self, bundle: Path, settings: ScanSettings) -> list[Plugin | Preset]:
         """Every plugin the module's factory declares (one record per descriptor), then its presets.

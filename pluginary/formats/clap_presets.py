@@ -11,21 +11,38 @@ answers false or calls `on_error` is a WARNING and the bundle's plugins are stil
 
 What a provider says is hostile: texts are read with a bound, counts and the walk are capped,
 and the walk never follows a link out of the declared folder.
+
+A FILE location lies outside the module, so the module's own stat cannot say when a preset file
+there is added, edited or removed. The worker therefore remembers the FILE locations it walked in
+a sidecar (`sidecar_path`: the user data folder, keyed by a hash of the bundle path) with a digest
+of what they held, and `location_signature` (the parent, through `CLAPFormat.signature_files`)
+adds their preset files to the module's fingerprint once they no longer match that digest. While
+they match it adds nothing, so the fingerprint stored by the scan that wrote the sidecar (which
+covered the module alone) is still the one a no-change rescan computes. The sidecar is the
+worker's word, so it is read as hostile too: only a small regular JSON file of the expected shape
+naming this bundle and absolute paths, whose files are only walked and stat'ed, never opened.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import hashlib
 import logging
 import os
-from collections.abc import Iterator
+import stat
+import tempfile
+from collections.abc import Generator, Iterable, Iterator
 from ctypes import POINTER, byref
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import attrs
+import msgspec
 
+from pluginary.core.errors import PluginaryError
 from pluginary.core.models import Preset, PresetSource
+from pluginary.core.paths import user_data_dir
 from pluginary.formats import clap_abi as abi
 
 log = logging.getLogger(__name__)
@@ -42,6 +59,10 @@ MAX_ERRORS = 20  # on_error messages logged per module; the rest are counted
 MAX_VALUES = 64  # creators, features and plugin ids per preset
 TEXT_LIMIT = 1024
 DESCRIPTION_LIMIT = 8192
+# Real modules declare one to three FILE locations; a sidecar is a few hundred bytes.
+MAX_REMEMBERED = 32  # FILE locations remembered per module
+SIDECAR_LIMIT = 256 * 1024  # bytes
+SIDECAR_FOLDER = "clap-preset-locations"  # under the user data folder
 
 #: clap_preset_discovery_flags as the tags a catalogue can filter on.
 FLAG_TAGS = (
@@ -55,19 +76,19 @@ FLAG_TAGS = (
 def read_presets(entry: abi.ClapPluginEntry, bundle: Path) -> list[Preset]:
     """Every preset the module's providers report; [] when it has no preset-discovery factory.
 
-    Call between `clap_entry.init` and `deinit`.
+    The FILE locations walked are remembered for `location_signature` (none: the sidecar is
+    removed). Call between `clap_entry.init` and `deinit`.
     """
     factory = _factory(entry, bundle)
-    if factory is None:
-        return []
     collector = _Collector(bundle)
-    count = int(factory.contents.count(factory)) if factory.contents.count else 0
+    count = int(factory.contents.count(factory)) if factory is not None and factory.contents.count else 0
     if count > MAX_PROVIDERS:
         log.warning("%s: the preset-discovery factory claims %d providers; reading %d", bundle, count, MAX_PROVIDERS)
     for index in range(min(count, MAX_PROVIDERS)):
         provider_id = _provider_id(factory, index)
         if provider_id:
             _read_provider(factory, provider_id, collector)
+    _remember(bundle, collector.walked)
     if collector.errors > MAX_ERRORS:
         log.warning("%s: %d more preset errors not shown", bundle, collector.errors - MAX_ERRORS)
     if collector.skipped:
@@ -119,7 +140,11 @@ def _read_provider(factory: Any, provider_id: bytes, collector: _Collector) -> N
             if location.kind == abi.PRESET_LOCATION_PLUGIN:
                 collector.read(provider, indexer, location, None)
                 continue
-            for file in _location_files(location.path, indexer.extensions, bundle):
+            walked = _Walked.of(location.path, indexer.extensions)
+            parts = collector.walked.setdefault(walked, set())
+            for file in _location_files(walked.path, walked.extension_set, bundle):
+                # Stat'ed before the provider reads it: an edit during the scan then differs from the digest.
+                parts |= _parts([file])
                 collector.read(provider, indexer, location, file)
     finally:
         # Owed after create, even when init failed; the indexer (its callbacks) outlives it.
@@ -195,24 +220,37 @@ class _Indexer:
         return True
 
 
-def _location_files(path: str, extensions: set[str] | None, bundle: Path) -> Iterator[Path]:
-    """A FILE location's preset files: the file itself, or a folder's files of the declared types."""
+def _location_files(path: str, extensions: set[str] | None, bundle: Path, *, quiet: bool = False) -> Iterator[Path]:
+    """A FILE location's preset files: the file itself, or a folder's files of the declared types.
+
+    `quiet`: log nothing (the parent's fingerprint walk; the worker's walk reports the same).
+    """
     root = Path(path)
     if not root.is_absolute():
-        log.warning("%s: preset location %r is not an absolute path; skipped", bundle, path)
+        if not quiet:
+            log.warning("%s: preset location %r is not an absolute path; skipped", bundle, path)
         return
-    if root.is_file():
+    mode = _mode(root)
+    if stat.S_ISREG(mode):
         yield root
-    elif root.is_dir():
-        yield from _walk(root, extensions, bundle)
-    else:
+    elif stat.S_ISDIR(mode):
+        yield from _walk(root, extensions, bundle, quiet=quiet)
+    elif not quiet:
         log.debug("%s: preset location %s does not exist", bundle, root)
 
 
-def _walk(root: Path, extensions: set[str] | None, bundle: Path) -> Iterator[Path]:
-    """Files under `root` whose extension was declared, in name order, bounded in depth and count.
+def _walk(root: Path, extensions: set[str] | None, bundle: Path, *, quiet: bool) -> Iterator[Path]:
+    """`_walk_bounded`, with a warning when a bound stopped it."""
+    if not (yield from _walk_bounded(root, extensions)) and not quiet:
+        log.warning("%s: preset folder %s holds more than can be read; the rest is skipped", bundle, root)
+
+
+def _walk_bounded(root: Path, extensions: set[str] | None) -> Generator[Path, None, bool]:
+    """Files under `root` whose extension was declared, in name order, bounded in depth and count;
+    returns whether it walked everything.
 
     Linked folders are not entered, and a linked file counts only if it stays under `root`.
+    Only regular files count: a FIFO or a device is never handed on (and never opened).
     """
     real_root = root.resolve()
     seen = files = 0
@@ -220,19 +258,181 @@ def _walk(root: Path, extensions: set[str] | None, bundle: Path) -> Iterator[Pat
         here = Path(folder)
         depth = len(here.relative_to(root).parts)
         dirs[:] = sorted(dirs) if depth < MAX_DEPTH else []
+        seen += len(dirs) + len(names)  # folders count too: a tree of empty folders is no way round the bound
+        if seen > MAX_ENTRIES:
+            return False
         for name in sorted(names):
-            seen += 1
-            if seen > MAX_ENTRIES or files >= MAX_FILES:
-                log.warning("%s: preset folder %s holds more than can be read; the rest is skipped", bundle, root)
-                return
             if extensions is not None and Path(name).suffix.lower().removeprefix(".") not in extensions:
                 continue
             file = here / name
-            # is_file first: a link loop or a dangling link is no file (and resolve() raises on a loop).
-            if not file.is_file() or (file.is_symlink() and not file.resolve().is_relative_to(real_root)):
+            # The stat first: a link loop or a dangling link is no file (and resolve() raises on a loop).
+            if not stat.S_ISREG(_mode(file)) or (file.is_symlink() and not file.resolve().is_relative_to(real_root)):
                 continue
+            if files == MAX_FILES:
+                return False
             files += 1
             yield file
+    return True
+
+
+def _mode(path: Path) -> int:
+    """The type and permission bits of what `path` leads to; 0 when it cannot be reached (missing,
+    unreadable, a loop, a name too long): a location is the provider's word, never a reason to fail."""
+    try:
+        return os.stat(path).st_mode
+    except (OSError, ValueError):
+        return 0
+
+
+# ---------------------------------------------------------------- the FILE locations remembered
+
+
+class _Walked(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One FILE location as walked: its path and the extensions read there (None: every file)."""
+
+    path: Annotated[str, msgspec.Meta(max_length=TEXT_LIMIT)]
+    extensions: (
+        Annotated[
+            tuple[Annotated[str, msgspec.Meta(max_length=TEXT_LIMIT)], ...], msgspec.Meta(max_length=MAX_DECLARATIONS)
+        ]
+        | None
+    )
+
+    @classmethod
+    def of(cls, path: str, extensions: set[str] | None) -> _Walked:
+        # A copy: a provider may declare more file types while it is walked.
+        return cls(path, None if extensions is None else tuple(sorted(extensions)))
+
+    @property
+    def extension_set(self) -> set[str] | None:
+        return None if self.extensions is None else set(self.extensions)
+
+    @property
+    def usable(self) -> bool:
+        return os.path.isabs(self.path) and "\0" not in self.path
+
+
+def _order(walked: _Walked) -> tuple[str, bool, tuple[str, ...]]:
+    return walked.path, walked.extensions is None, walked.extensions or ()
+
+
+class _Sidecar(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """What a scan remembers of one module: the FILE locations walked and a digest of their files then."""
+
+    version: Literal[1]
+    bundle: Annotated[str, msgspec.Meta(max_length=4 * TEXT_LIMIT)]  # os.path.abspath of the bundle
+    locations: Annotated[tuple[_Walked, ...], msgspec.Meta(max_length=MAX_REMEMBERED)]
+    digest: Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{32}$")]
+
+
+def sidecar_path(bundle: Path) -> Path:
+    """Where the FILE locations of `bundle` are remembered (raises PluginaryError for a bad data folder)."""
+    key = hashlib.blake2b(os.fsencode(os.path.abspath(bundle)), digest_size=16).hexdigest()
+    return user_data_dir() / SIDECAR_FOLDER / f"{key}.json"
+
+
+def location_signature(bundle: Path) -> list[Path]:
+    """What the FILE locations remembered for `bundle` add to its signature files.
+
+    Nothing while they hold what they held when remembered; else the sidecar (so that an emptied
+    location still differs from nothing) and every preset file in them, in the worker walk's order
+    and bounds. Nothing either without a usable sidecar.
+    """
+    sidecar = _read_sidecar(bundle)
+    if sidecar is None:
+        return []
+    files = [
+        file
+        for walked in sidecar.locations
+        for file in _location_files(walked.path, walked.extension_set, bundle, quiet=True)
+    ]
+    if _digest(_parts(files)) == sidecar.digest:
+        return []
+    return [sidecar_path(bundle), *files]
+
+
+def _parts(files: Iterable[Path]) -> set[str]:
+    """Path, size and mtime of each file that can be stat'ed: what the digest covers."""
+    parts = set()
+    for file in files:
+        with contextlib.suppress(OSError):
+            info = os.stat(file)
+            parts.add(f"{file}:{info.st_size}:{info.st_mtime_ns}")
+    return parts
+
+
+def _digest(parts: set[str]) -> str:
+    # NUL cannot occur in a path: the joined text names one set of parts only.
+    text = "\0".join(sorted(parts)).encode("utf-8", "surrogateescape")
+    return hashlib.blake2b(text, digest_size=16).hexdigest()
+
+
+def _remember(bundle: Path, walked: dict[_Walked, set[str]]) -> None:
+    """Write the sidecar when the FILE locations differ from the remembered ones (remove it when there
+    are none). The same locations keep their old digest: it still describes the files the stored
+    fingerprint left out, and rewriting the sidecar would change its stat in the fingerprint."""
+    locations = sorted((location for location in walked if location.usable), key=_order)
+    if len(locations) > MAX_REMEMBERED:
+        log.warning(
+            "%s: %d preset locations; changes are noticed in the first %d", bundle, len(locations), MAX_REMEMBERED
+        )
+        del locations[MAX_REMEMBERED:]
+    if not locations:
+        with contextlib.suppress(OSError, PluginaryError):
+            sidecar_path(bundle).unlink(missing_ok=True)
+        return
+    try:
+        old = _read_sidecar(bundle)
+        if old is not None and list(old.locations) == locations:
+            return
+        digest = _digest(set().union(*(walked[location] for location in locations)))
+        data = msgspec.json.encode(_Sidecar(1, os.path.abspath(bundle), tuple(locations), digest))
+        if len(data) > SIDECAR_LIMIT:
+            raise ValueError(f"{len(data)} bytes, more than {SIDECAR_LIMIT}")
+        _write(sidecar_path(bundle), data)
+    except (OSError, ValueError, PluginaryError) as exc:
+        log.warning(
+            "%s: its preset folders cannot be remembered (%s): a preset file changed there is seen only when "
+            "the module changes, or with --full",
+            bundle,
+            exc,
+        )
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Replace `path` by `data` at once: a reader sees the old sidecar or the new, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _read_sidecar(bundle: Path) -> _Sidecar | None:
+    """The sidecar remembered for `bundle`; None when there is none or it is not what `_remember`
+    writes: a regular file of at most SIDECAR_LIMIT bytes, that JSON, naming this bundle and
+    absolute paths."""
+    try:
+        # No link followed, and a FIFO put in its place does not block the open.
+        fd = os.open(sidecar_path(bundle), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except (OSError, ValueError, PluginaryError):
+        return None
+    try:
+        with os.fdopen(fd, "rb") as file:
+            info = os.fstat(file.fileno())
+            if not stat.S_ISREG(info.st_mode) or info.st_size > SIDECAR_LIMIT:
+                return None
+            sidecar = msgspec.json.decode(file.read(SIDECAR_LIMIT + 1), type=_Sidecar)
+    except (OSError, msgspec.DecodeError):
+        return None
+    if sidecar.bundle != os.path.abspath(bundle) or not all(location.usable for location in sidecar.locations):
+        return None
+    return sidecar
 
 
 # ---------------------------------------------------------------- the metadata receiver
@@ -262,6 +462,8 @@ class _Collector:
         self.skipped = 0  # presets without a name or a CLAP plugin id
         self.full = False  # MAX_PRESETS reached: begin_preset answered false
         self.drafts: list[_Draft] = []  # the current call's
+        #: Each FILE location walked: the parts (`_parts`) of its files as they were when read.
+        self.walked: dict[_Walked, set[str]] = {}
         self.struct = abi.ClapPresetDiscoveryMetadataReceiver(
             receiver_data=None,
             on_error=abi.ReceiverOnError(self._on_error),
