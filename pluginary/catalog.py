@@ -328,6 +328,14 @@ class Catalog:
         """Remove user tags; returns the plugin's tags."""
         return self.backend.untag(self.resolve(id_or_name).id, _clean_tags(tags))
 
+    def categorize(self, id_or_name: str, category: str | None) -> str | None:
+        """Set the plugin's user category (None: clear it), shown first and seen by filters, search and
+        exports, kept across rescans. `category` is a taxonomy name (`_taxonomy_name`); returns it as stored."""
+        plugin_id = self.resolve(id_or_name).id
+        name = None if category is None else _taxonomy_name(category)
+        self.backend.categorize(plugin_id, name)
+        return name
+
     # -- products: one entry per plugin across its formats (`pluginary.core.products`) ----------
 
     def products(self, *, limit: int | None = None, offset: int = 0, **filters: Any) -> list[Product]:
@@ -405,6 +413,14 @@ class Catalog:
         """Remove a product's own tags (each plugin's own tags stay); returns the product's own tags."""
         return self.backend.untag_product(self.product(name).key, _clean_tags(tags))
 
+    def categorize_product(self, name: str, category: str | None) -> str | None:
+        """Set the user category of the product `name` names (None: clear it): every format of it
+        without a user category of its own shows it, a format installed later too. Returns it as stored."""
+        key = self.product(name).key
+        category_name = None if category is None else _taxonomy_name(category)
+        self.backend.categorize_product(key, category_name)
+        return category_name
+
     def _ids(self, names: Sequence[str]) -> list[str]:
         """The ids of the plugins `names` name, each a plugin or a product (`target`)."""
         targets = [self.target(name) for name in names]
@@ -449,6 +465,30 @@ class Catalog:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+def _taxonomy_name(text: str) -> str:
+    """The taxonomy's name for the category `text` names: a name ignoring case and extra spaces
+    ("effect / reverb"), or a subcategory's own name ("reverb"). QueryError with the closest names otherwise."""
+    import difflib
+    from collections import Counter
+
+    from pluginary.core import taxonomy
+
+    names = list(taxonomy.names())
+    leaves = Counter(taxonomy.leaf(name).casefold() for name in names if taxonomy.is_specific(name))
+    # A subcategory's own name where no other subcategory has it, and every whole name (which wins).
+    known = {taxonomy.leaf(n).casefold(): n for n in names if leaves[taxonomy.leaf(n).casefold()] == 1}
+    known |= {name.casefold(): name for name in names}
+    wanted = taxonomy.SEPARATOR.join(" ".join(part.split()) for part in text.split(taxonomy.SEPARATOR)).casefold()
+    if wanted in known:
+        return known[wanted]
+    close = dict.fromkeys(known[match] for match in difflib.get_close_matches(wanted, known, n=5, cutoff=0.6))
+    raise QueryError(
+        f"{text!r} is not a category of the taxonomy",
+        where="category",
+        fix=f"did you mean {', '.join(close)}?" if close else f"pass one of {', '.join(names)}",
+    )
 
 
 def _clean_tags(tags: Sequence[str]) -> list[str]:

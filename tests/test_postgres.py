@@ -152,11 +152,12 @@ class TestPostgresBackend(BackendSuite):
         self, catalog: Catalog, tmp_path: Path
     ) -> None:
         """A server's backup is pg_dump's job; `db backup` writes this machine's part as a SQLite catalogue,
-        the studio's groupings and product tags as such."""
+        the studio's groupings and product labels as such."""
         catalog.tag("Diva", "analog")
         diva = catalog.resolve("Diva").id
         catalog.backend.group([diva], "u-he/diva")
         catalog.backend.tag_product("u-he/diva", ["synth"])
+        catalog.backend.categorize_product("u-he/diva", "Instrument/Other")
         catalog.backend.write([failure_at("/plugins/broken.vst3", last_seen="2025-01-01")])
         dest = tmp_path / "backups" / "studio-1.sqlite"
         catalog.backup(dest)
@@ -171,6 +172,9 @@ class TestPostgresBackend(BackendSuite):
             copy = Catalog(SQLiteBackend(dest))
             copy.backend.untag_product("u-he/diva", ["synth"])  # a product tag there too, not Diva's own
             assert copy.get(diva).tags == ("analog",)  # type: ignore[union-attr]
+            assert copy.get(diva).categories[0].name == "Instrument/Other"  # type: ignore[union-attr]
+            copy.backend.categorize_product("u-he/diva", None)  # likewise the product's category
+            assert [c.name for c in copy.get(diva).categories] == ["Instrument/Synth"]  # type: ignore[union-attr]
         finally:
             copy.close()
         with pytest.raises(CatalogError, match="already exists"):
@@ -318,3 +322,28 @@ def test_fleet_diff_groups_each_machines_rows_by_their_stored_product(pg_server:
         ]
         with pytest.raises(PluginaryError, match="no machine named 'c'"):
             fleet.diff(catalog, "a", "c")
+
+
+def test_a_user_category_holds_on_every_machine(pg_server: Server) -> None:
+    """Set on one machine, a plugin's or a product's user category shows on every machine's rows of it:
+    in their listing, the category filter and search there."""
+    url = pg_server.url(pg_server.database("categories"))
+    comp = make_plugin("Comp", "Zam", "vst3", "Effect/Dynamics")
+    comp_lv2 = make_plugin("Comp", "Zam", "lv2", "Effect/Dynamics")  # the same product
+    verb = make_plugin("Verb", "Zam", "vst3", "Effect/Reverb")
+    for host in ("a", "b"):
+        writer = PostgresBackend(url, host=host)
+        writer.write(results_for([comp, comp_lv2, verb]))
+        writer.close()
+    with Catalog(PostgresBackend(url, host="a")) as on_a:
+        on_a.categorize(verb.id, "Effect/Delay")
+        on_a.categorize_product(comp.id, "Effect/Mastering")
+    with Catalog(PostgresBackend(url, host="b")) as on_b:
+        assert [p.id for p in on_b.plugins(category="Effect/Delay")] == [verb.id]
+        assert {p.id for p in on_b.plugins(category="Effect/Mastering")} == {comp.id, comp_lv2.id}
+        assert {p.id for p in on_b.search("mastering")} == {comp.id, comp_lv2.id}
+        assert on_b.count(category="Effect/Mastering", all_hosts=True) == 4
+        assert on_b.get(comp_lv2.id).categories[0].name == "Effect/Mastering"  # type: ignore[union-attr]
+        on_b.categorize_product(comp.id, None)
+        assert on_b.count(category="Effect/Mastering", all_hosts=True) == 0
+        assert on_b.check() == []

@@ -31,7 +31,7 @@ FORMAT = "pluginary-catalog"
 #: The document's own version (written as `schema_version`), independent of the SQLite
 #: schema's: the document holds the models as the converter writes them, so a new table
 #: layout must not make an older Pluginary refuse it. Version 2 added presets, product
-#: groupings and product tags (a version-1 document reads as having none).
+#: groupings, product tags and product categories (a version-1 document reads as having none).
 FORMAT_VERSION = 2
 
 
@@ -62,6 +62,8 @@ class Snapshot:
     product_links: dict[str, str] = attrs.Factory(dict)
     #: Product key → the user's tags of that product.
     product_tags: dict[str, tuple[str, ...]] = attrs.Factory(dict)
+    #: Product key → the user's category of that product.
+    product_categories: dict[str, str] = attrs.Factory(dict)
 
 
 class JSONBackend(SQLiteBackend):
@@ -124,8 +126,16 @@ class JSONBackend(SQLiteBackend):
             "INSERT INTO product_tags (product, tag) VALUES (?, ?)",
             [(key, tag) for key, tags in snapshot.product_tags.items() for tag in tags],
         )
-        # Without the tags they show: `user_labels` holds their own, and their product's are not theirs.
-        self._insert_plugins(attrs.evolve(plugin, tags=()) for plugin in snapshot.plugins)
+        self._conn.executemany(
+            "INSERT INTO product_categories (product, name) VALUES (?, ?)", snapshot.product_categories.items()
+        )
+        # Without the user's labels they show: `user_labels` holds their own, and their product's are not theirs.
+        self._insert_plugins(
+            attrs.evolve(
+                plugin, tags=(), categories=tuple(c for c in plugin.categories if c.source is not CategorySource.USER)
+            )
+            for plugin in snapshot.plugins
+        )
         self._place(snapshot.other_copies)
         for file, presets in snapshot.presets.items():
             self._insert_presets(file, presets)
@@ -174,6 +184,7 @@ class JSONBackend(SQLiteBackend):
             presets={file: tuple(held) for file, held in presets.items()},
             product_links=dict(self._conn.execute("SELECT plugin_id, product FROM product_links ORDER BY plugin_id")),
             product_tags=self.product_tags(),
+            product_categories=self.product_categories(),
         )
 
     def _save(self) -> None:

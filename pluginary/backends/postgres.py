@@ -69,6 +69,7 @@ from pluginary.core.models import (
 )
 from pluginary.core.products import product_of
 from pluginary.core.query import PresetQuery, Query, QueryError
+from pluginary.core.taxonomy import user_category
 
 if TYPE_CHECKING:
     import psycopg
@@ -137,12 +138,13 @@ _PRESET_TIES = (
     's.host COLLATE "C"',
     's.file COLLATE "C"',
 )
-#: The user's labels of plugin row `p` as four arrays, after `_SELECT`'s columns (`_Labels.inline`).
+#: The user's labels of plugin row `p` as five arrays, after `_SELECT`'s columns (`_Labels.inline`).
 _INLINE_LABELS = (
     "ARRAY(SELECT tag FROM user_tags t WHERE t.plugin_id = p.id),"
     " ARRAY(SELECT tag FROM product_tags t WHERE t.product = p.product),"
     ' ARRAY(SELECT name FROM user_categories c WHERE c.plugin_id = p.id ORDER BY name COLLATE "C"),'
-    ' ARRAY(SELECT confidence FROM user_categories c WHERE c.plugin_id = p.id ORDER BY name COLLATE "C")'
+    ' ARRAY(SELECT confidence FROM user_categories c WHERE c.plugin_id = p.id ORDER BY name COLLATE "C"),'
+    " ARRAY(SELECT name FROM product_categories c WHERE c.product = p.product)"
 )
 #: A row of `{0}` that is this machine's and matches the search `q`: found by its words behind the
 #: machine's code (`host_tsquery`, through the GIN index), checked and ranked by `q`.
@@ -256,11 +258,12 @@ def _tags_vector(tags: Sequence[str]) -> str:
 @attrs.define
 class _Labels:
     """What the user said about a batch of plugins: own tags and user categories by plugin id,
-    product tags by product key."""
+    product tags and categories by product key."""
 
     own: defaultdict[str, list[str]] = attrs.Factory(lambda: defaultdict(list))
     products: defaultdict[str, list[str]] = attrs.Factory(lambda: defaultdict(list))
     categories: defaultdict[str, list[Category]] = attrs.Factory(lambda: defaultdict(list))
+    product_categories: defaultdict[str, list[Category]] = attrs.Factory(lambda: defaultdict(list))
 
     @classmethod
     def inline(cls, rows: Iterable[Sequence[Any]]) -> _Labels:
@@ -268,14 +271,19 @@ class _Labels:
         labels = cls()
         for row in rows:
             product, plugin_id = row[1], row[2]
-            own, product_tags, names, confidences = row[-4:]
+            own, product_tags, names, confidences, product_categories = row[-5:]
             labels.own[plugin_id] = own
             labels.products[product] = product_tags
             labels.categories[plugin_id] = [
                 Category(name, CategorySource.USER, confidence)
                 for name, confidence in zip(names, confidences, strict=True)
             ]
+            labels.product_categories[product] = [user_category(name) for name in product_categories]
         return labels
+
+    def user_categories(self, plugin_id: str, product: str) -> list[Category]:
+        """A plugin's user categories: its own, else its product's."""
+        return self.categories[plugin_id] or self.product_categories[product]
 
     def tags(self, plugin_id: str, product: str) -> list[str]:
         """A plugin's tags: its own and its product's together, one of each (NOCASE), sorted."""
@@ -740,12 +748,13 @@ class PostgresBackend:
             [(plugin_id, name, confidence, now) for (plugin_id, name), confidence in categories],
         )
 
-    def _insert_plugins(self, plugins: Iterable[Plugin]) -> None:
-        """Store plugins as this host's, replacing any stored under the same ids, each with its
-        product key (the user's grouping, else the rule's); the caller holds the transaction."""
+    def _insert_plugins(self, plugins: Iterable[Plugin], host: str | None = None) -> None:
+        """Store plugins as this host's (or `host`'s), replacing any stored under the same ids, each
+        with its product key (the user's grouping, else the rule's); the caller holds the transaction."""
         by_id = {plugin.id: plugin for plugin in plugins}
         if not by_id:
             return
+        host = host or self.host
         self._keep_labels(by_id.values())
         links: dict[str, str] = dict(
             self._conn.execute(
@@ -754,12 +763,12 @@ class PostgresBackend:
         )
         products = {plugin_id: links.get(plugin_id, product_of(plugin)) for plugin_id, plugin in by_id.items()}
         labels = self._labels(products.items())
-        self._conn.execute("DELETE FROM plugins WHERE host = %s AND id = ANY(%s)", (self.host, list(by_id)))
+        self._conn.execute("DELETE FROM plugins WHERE host = %s AND id = ANY(%s)", (host, list(by_id)))
         rows = []
         tagged = []
         for plugin in by_id.values():
             others = tuple(c for c in plugin.categories if c.source is not CategorySource.USER)
-            user = labels.categories[plugin.id]
+            user = labels.user_categories(plugin.id, products[plugin.id])
             categories = [c.name for c in _user_first(user, list(others), _name)]
             data = converter.unstructure(attrs.evolve(plugin, parameters=(), tags=(), categories=others))
             for field in (*sqlite_schema.PLUGIN_COLUMNS, "parameters", "tags"):
@@ -774,7 +783,7 @@ class PostgresBackend:
             base = tsvector(fields)
             rows.append(
                 (
-                    self.host,
+                    host,
                     plugin.id,
                     plugin.format,
                     plugin.name,
@@ -795,11 +804,11 @@ class PostgresBackend:
                     json.dumps(data, ensure_ascii=False, separators=(",", ":")),
                     sqlite_schema.pack_parameters(plugin.parameters),
                     products[plugin.id],
-                    host_vector(self._host_code, (text for text, _weight in fields)),
+                    host_vector(schema.host_code(host), (text for text, _weight in fields)),
                 )
             )
             if tags := labels.tags(plugin.id, products[plugin.id]):
-                tagged.append({"tags": _tags_vector(tags), "host": self.host, "id": plugin.id})
+                tagged.append({"tags": _tags_vector(tags), "host": host, "id": plugin.id})
         self._copy("plugins", _COLUMNS, rows)
         self._conn.cursor().executemany(_SET_TAGS.format("host = %(host)s AND id = %(id)s"), tagged)
 
@@ -815,7 +824,8 @@ class PostgresBackend:
         rows = conn.execute(
             "SELECT 0, plugin_id, tag, 0.0 FROM user_tags WHERE plugin_id = ANY(%(ids)s)"
             " UNION ALL SELECT 1, product, tag, 0.0 FROM product_tags WHERE product = ANY(%(products)s)"
-            " UNION ALL SELECT 2, plugin_id, name, confidence FROM user_categories WHERE plugin_id = ANY(%(ids)s)",
+            " UNION ALL SELECT 2, plugin_id, name, confidence FROM user_categories WHERE plugin_id = ANY(%(ids)s)"
+            " UNION ALL SELECT 3, product, name, 1.0 FROM product_categories WHERE product = ANY(%(products)s)",
             {"ids": ids, "products": products},
         ).fetchall()
         for kind, key, name, confidence in sorted(rows, key=lambda row: row[2]):  # categories by name, as "C" sorts
@@ -823,8 +833,10 @@ class PostgresBackend:
                 labels.own[key].append(name)
             elif kind == 1:
                 labels.products[key].append(name)
-            else:
+            elif kind == 2:
                 labels.categories[key].append(Category(name, CategorySource.USER, confidence))
+            else:
+                labels.product_categories[key].append(user_category(name))
         return labels
 
     def _hydrate(
@@ -853,7 +865,7 @@ class PostgresBackend:
                     fix="rescan that machine: `pluginary scan --full`",
                 ) from exc
             tags = found.tags(plugin_id, product)
-            plugins.append(_plugin(columns, data, unpacked, tags, found.categories[plugin_id]))
+            plugins.append(_plugin(columns, data, unpacked, tags, found.user_categories(plugin_id, product)))
         return plugins
 
     def _stream(
@@ -971,7 +983,7 @@ class PostgresBackend:
                     where=repr(text),
                     fix="leave out --raw to search for the text as typed",
                 ) from None
-        return self._hydrate([row[:-4] for row in rows], labels=_Labels.inline(rows))
+        return self._hydrate([row[:-5] for row in rows], labels=_Labels.inline(rows))
 
     @_guarded
     def get(self, plugin_id: str) -> Plugin | None:
@@ -1117,7 +1129,6 @@ class PostgresBackend:
         def group() -> None:
             if key is None:
                 self._conn.execute("DELETE FROM product_links WHERE plugin_id = ANY(%s)", (ids,))
-                schema.rule_products(self._conn, "id = ANY(%s)", (ids,))
             else:
                 now = _now()
                 self._conn.cursor().executemany(
@@ -1126,10 +1137,49 @@ class PostgresBackend:
                     " changed_at = excluded.changed_at",
                     [(plugin_id, key, now) for plugin_id in ids],
                 )
-                self._conn.execute("UPDATE plugins SET product = %s WHERE id = ANY(%s)", (key, ids))
-            self._refresh_search("id = ANY(%s)", (ids,))
+            self._restore("p.id = ANY(%s)", (ids,))  # with their new product's key and labels
 
         self._retried(group)
+
+    @_guarded
+    def product_categories(self) -> dict[str, str]:
+        """Product key → the user's category of that product, for every categorized product."""
+        return dict(self._conn.execute('SELECT product, name FROM product_categories ORDER BY product COLLATE "C"'))
+
+    def categorize(self, plugin_id: str, category: str | None) -> None:
+        """See `CatalogBackend.categorize`: on every machine's rows of this id at once."""
+        self._retried(lambda: self._categorize("user_categories", "plugin_id", plugin_id, category, "p.id = %s"))
+
+    def categorize_product(self, key: str, category: str | None) -> None:
+        """See `CatalogBackend.categorize_product`: on every machine's rows of the product at once."""
+        self._retried(lambda: self._categorize("product_categories", "product", key, category, "p.product = %s"))
+
+    def _categorize(self, table: str, column: str, key: str, category: str | None, where: str) -> None:
+        """Replace the user category of a plugin id (`user_categories`) or a product key
+        (`product_categories`), then store again the plugin rows `where` (given `key`) selects."""
+        self._conn.execute(f"DELETE FROM {table} WHERE {column} = %s", (key,))
+        if category is not None:
+            confidence = ", confidence" if table == "user_categories" else ""  # a product's has none of its own
+            self._conn.execute(
+                f"INSERT INTO {table} ({column}, name, changed_at{confidence})"
+                f" VALUES (%s, %s, %s{', 1.0' if confidence else ''})",
+                (key, category, _now()),
+            )
+        self._restore(where, (key,))
+
+    def _restore(self, where: str, args: Sequence[Any]) -> None:
+        """Store every machine's plugin rows `where` selects (a condition on `plugins p`) again as they
+        were scanned, so what follows from their labels and product (the category columns, the search
+        words) follows a change to those (`SQLiteBackend._restore`). The caller holds the transaction."""
+        rows = self._conn.execute(
+            f'SELECT p.host, {_SELECT} FROM plugins p WHERE {where} ORDER BY p.host COLLATE "C", p.id COLLATE "C"',
+            args,
+        ).fetchall()
+        by_host: defaultdict[str, list[Any]] = defaultdict(list)
+        for host, *row in rows:
+            by_host[host].append(row)
+        for host, held in by_host.items():
+            self._insert_plugins(self._hydrate(held, labels=False), host)
 
     # -- presets -------------------------------------------------------------------------
 
@@ -1343,7 +1393,7 @@ class PostgresBackend:
         with self._errors_reported():
             for table in (
                 "plugins", "plugin_copies", "file_plugins", "files", "failures", "user_tags", "presets",
-                "product_links", "product_tags",
+                "product_links", "product_tags", "product_categories",
             ):  # fmt: skip
                 self._conn.execute(f"VACUUM (ANALYZE) {table}")
 
@@ -1362,7 +1412,7 @@ class PostgresBackend:
             try:
                 with self._errors_reported(), self._reading():
                     copy.write(self._file_results())
-                    # The studio's groupings and product tags, as they are (not as each plugin's own tags).
+                    # The studio's groupings and product labels, as they are (not as each plugin's own).
                     grouped: defaultdict[str, list[str]] = defaultdict(list)
                     for plugin_id, key in self._conn.execute("SELECT plugin_id, product FROM product_links"):
                         grouped[key].append(plugin_id)
@@ -1370,6 +1420,8 @@ class PostgresBackend:
                         copy.group(plugin_ids, key)
                     for key, tags in self._conn.execute("SELECT product, array_agg(tag) FROM product_tags GROUP BY 1"):
                         copy.tag_product(key, tags)
+                    for key, name in self.product_categories().items():
+                        copy.categorize_product(key, name)
                     for (data,) in self._conn.execute(
                         "SELECT data FROM runs WHERE host = %s ORDER BY id", (self.host,)
                     ):
@@ -1385,9 +1437,11 @@ class PostgresBackend:
         every quarantined file with its failure (what `write` would store again), own labels included."""
         by_path: defaultdict[str, list[Plugin]] = defaultdict(list)
         rows = self._conn.execute(f"SELECT {_SELECT} FROM plugins p WHERE p.host = %s", (self.host,)).fetchall()
-        own = self._labels((row[2], row[1]) for row in rows).own
-        for plugin in self._hydrate(rows):
-            by_path[plugin.path].append(attrs.evolve(plugin, tags=tuple(own[plugin.id])))  # not its product's
+        own = self._labels((row[2], row[1]) for row in rows)
+        own.products.clear()  # each plugin with its own labels, not its product's
+        own.product_categories.clear()
+        for plugin in self._hydrate(rows, labels=own):
+            by_path[plugin.path].append(plugin)
         for (record,) in self._conn.execute("SELECT record FROM plugin_copies WHERE host = %s", (self.host,)):
             copy = _decode(record)
             by_path[copy.path].append(copy)

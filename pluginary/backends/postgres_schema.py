@@ -24,9 +24,9 @@ Versions (numbered apart from SQLite's):
    merging catalogues: the newest change wins).
 2. Presets (`presets`: per host, each owned by the stored file that carried it, with its search
    vector), each plugin row's product key (`plugins.product`), the user's groupings
-   (`product_links`, by plugin id, shared by every host) and product tags (`product_tags`);
-   the search index moves to `host_search`. Every record of v1 is kept; the migration gives
-   each plugin the rule's product key and its `host_search`.
+   (`product_links`, by plugin id, shared by every host), product tags (`product_tags`) and
+   product categories (`product_categories`); the search index moves to `host_search`. Every
+   record of v1 is kept; the migration gives each plugin the rule's product key and its `host_search`.
 """
 
 from __future__ import annotations
@@ -82,6 +82,10 @@ CREATE TABLE product_links (plugin_id text PRIMARY KEY, product text NOT NULL, c
 CREATE TABLE product_tags (product text NOT NULL, tag text NOT NULL, changed_at text NOT NULL);
 CREATE UNIQUE INDEX product_tags_key ON product_tags (product, {NOCASE.format("tag")});
 CREATE INDEX product_tags_tag ON product_tags ({NOCASE.format("tag")}, product);
+
+-- The user's category of a product: every plugin of it without a user category of its own shows
+-- it first, one installed later too.
+CREATE TABLE product_categories (product text PRIMARY KEY, name text NOT NULL, changed_at text NOT NULL);
 
 -- One row per preset and plugin it applies to, per machine, owned by the stored file that
 -- carried it (`file`; a factory program's is its plugin's bundle): writing or removing that

@@ -720,24 +720,26 @@ class SQLiteBackend:
     def _labels(
         conn: sqlite3.Connection, products: Mapping[str, str | None]
     ) -> tuple[defaultdict[str, list[str]], defaultdict[str, list[Category]]]:
-        """Tags (the plugin's own and its product's, together, sorted) and user categories (by name)
-        of these plugin ids, each given with its product key (None: none)."""
+        """Tags (the plugin's own and its product's, together, sorted) and user categories (its own by
+        name, else its product's) of these plugin ids, each given with its product key (None: none)."""
         tags: defaultdict[str, list[str]] = defaultdict(list)
         categories: defaultdict[str, list[Category]] = defaultdict(list)
-        for chunk, marks in _chunks(list(products)):
-            pairs = ", ".join("(?, ?)" for _ in chunk)
+        for chunk, _marks in _chunks(list(products)):
+            wanted = f"WITH wanted (plugin_id, product) AS (VALUES {', '.join('(?, ?)' for _ in chunk)})"
+            args = [value for plugin_id in chunk for value in (plugin_id, products[plugin_id])]
             # A tag both own and the product's is one (the union compares as the columns do: ignoring case).
             for plugin_id, tag in conn.execute(
-                f"WITH wanted (plugin_id, product) AS (VALUES {pairs})"
-                " SELECT w.plugin_id, t.tag FROM wanted w JOIN user_tags t USING (plugin_id)"
+                f"{wanted} SELECT w.plugin_id, t.tag FROM wanted w JOIN user_tags t USING (plugin_id)"
                 " UNION SELECT w.plugin_id, t.tag FROM wanted w JOIN product_tags t USING (product) ORDER BY 1, 2",
-                [value for wanted in chunk for value in (wanted, products[wanted])],
+                args,
             ):
                 tags[plugin_id].append(tag)
             for plugin_id, name, confidence in conn.execute(
-                f"SELECT plugin_id, name, confidence FROM user_categories WHERE plugin_id IN ({marks})"
-                " ORDER BY plugin_id, name",
-                chunk,
+                f"{wanted} SELECT w.plugin_id, c.name, c.confidence FROM wanted w"
+                " JOIN user_categories c USING (plugin_id)"
+                " UNION ALL SELECT w.plugin_id, c.name, 1.0 FROM wanted w JOIN product_categories c USING (product)"
+                " WHERE NOT EXISTS (SELECT 1 FROM user_categories o WHERE o.plugin_id = w.plugin_id) ORDER BY 1, 2",
+                args,
             ):
                 categories[plugin_id].append(Category(name, CategorySource.USER, confidence))
         return tags, categories
@@ -935,13 +937,7 @@ class SQLiteBackend:
                     [(plugin_id, key) for plugin_id in plugin_ids],
                 )
             for chunk, marks in _chunks(plugin_ids):
-                rows = self._conn.execute(f"SELECT {_PLUGIN_SELECT} FROM plugins p WHERE p.id IN ({marks})", chunk)
-                stored = self._hydrate(rows.fetchall(), self._conn, labels=False)
-                self._conn.executemany(
-                    "UPDATE plugins SET product = ? WHERE id = ?",
-                    [(key or product_of(plugin), plugin.id) for plugin in stored],
-                )
-                self._refresh_tags(f"id IN ({marks})", *chunk)  # their product's tags changed
+                self._restore(f"p.id IN ({marks})", *chunk)  # with their new product's key and labels
 
     @_guarded
     def product_tags(self) -> dict[str, tuple[str, ...]]:
@@ -965,6 +961,35 @@ class SQLiteBackend:
     def _product_tags(self, key: str) -> tuple[str, ...]:
         rows = self._conn.execute("SELECT tag FROM product_tags WHERE product = ? ORDER BY tag", (key,))
         return tuple(tag for (tag,) in rows)
+
+    @_guarded
+    def product_categories(self) -> dict[str, str]:
+        """Product key → the user's category of that product, for every categorized product."""
+        return dict(self._conn.execute("SELECT product, name FROM product_categories ORDER BY product"))
+
+    def categorize(self, plugin_id: str, category: str | None) -> None:
+        with self._transaction():
+            self._conn.execute("DELETE FROM user_categories WHERE plugin_id = ?", (plugin_id,))
+            if category is not None:
+                self._conn.execute(
+                    "INSERT INTO user_categories (plugin_id, name, confidence) VALUES (?, ?, 1.0)",
+                    (plugin_id, category),
+                )
+            self._restore("p.id = ?", plugin_id)
+
+    def categorize_product(self, key: str, category: str | None) -> None:
+        with self._transaction():
+            self._conn.execute("DELETE FROM product_categories WHERE product = ?", (key,))
+            if category is not None:
+                self._conn.execute("INSERT INTO product_categories (product, name) VALUES (?, ?)", (key, category))
+            self._restore("p.product = ?", key)
+
+    def _restore(self, where: str, *args: Any) -> None:
+        """Store again the plugins `where` selects (a condition on `plugins p`) as they were scanned, so
+        what follows from their labels and product (the category column and rows, the search text)
+        follows a change to those. The caller holds the transaction."""
+        rows = self._conn.execute(f"SELECT {_PLUGIN_SELECT} FROM plugins p WHERE {where}", args).fetchall()
+        self._insert_plugins(self._hydrate(rows, self._conn, labels=False))
 
     def _stream(
         self, sql: str, args: Sequence[Any], build: Callable[[Sequence[tuple[Any, ...]], sqlite3.Connection], list[T]]

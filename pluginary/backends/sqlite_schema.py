@@ -19,8 +19,8 @@ Versions:
    tags and categories over to the new ids (see `SQLiteBackend.write`).
 4. Presets (`presets`, searched through `presets_fts`), each belonging to the stored file that
    carried it; each plugin's product key (`plugins.product`), the user's groupings
-   (`product_links`) and product tags (`product_tags`). Every record of v3 is kept; the
-   migration gives each plugin the rule's product key.
+   (`product_links`), product tags (`product_tags`) and product categories (`product_categories`).
+   Every record of v3 is kept; the migration gives each plugin the rule's product key.
 """
 
 from __future__ import annotations
@@ -122,6 +122,13 @@ CREATE TABLE product_tags (
     PRIMARY KEY (product, tag)
 ) WITHOUT ROWID;
 CREATE INDEX product_tags_tag ON product_tags (tag, product);
+
+-- The user's category of a product: every plugin of it without a user category of its own shows
+-- it first, one installed later too.
+CREATE TABLE product_categories (
+    product TEXT PRIMARY KEY,
+    name TEXT NOT NULL
+) WITHOUT ROWID;
 
 -- One row per preset and plugin it applies to, owned by the stored file that carried it
 -- (`file`; a factory program's is its plugin's bundle): writing or removing that file

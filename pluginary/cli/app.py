@@ -31,6 +31,7 @@ import click
 from pluginary import __version__
 from pluginary.cli.catalog_commands import Group, catalog_option
 from pluginary.cli.catalog_commands import register as register_catalog_commands
+from pluginary.cli.category_commands import register as register_category_commands
 from pluginary.cli.fleet_commands import register as register_fleet_commands
 from pluginary.cli.preset_commands import presets as presets_command
 from pluginary.cli.product_commands import register as register_product_commands
@@ -287,6 +288,7 @@ def config_path() -> None:
 register_catalog_commands(app)
 register_fleet_commands(app)
 register_product_commands(app)
+register_category_commands(app)
 from pluginary.cli.project_command import project as project_command  # noqa: E402  (kept beside its registration)
 
 app.add_command(project_command)

@@ -126,7 +126,7 @@ class CatalogBackend(Backend, Protocol):
 
     Every method returning plugins builds them with their user tags and their
     product's tags (together, sorted; the `tag` filter and search see both) and user
-    categories (first, then the others in stored order).
+    categories (its own, else its product's; first, then the others in stored order).
     """
 
     path: Path
@@ -196,6 +196,18 @@ class CatalogBackend(Backend, Protocol):
 
     def tag(self, plugin_id: str, tags: Sequence[str]) -> tuple[str, ...]:
         """Add user tags to a plugin id; returns its tags afterwards."""
+        ...
+
+    def categorize(self, plugin_id: str, category: str | None) -> None:
+        """Set a plugin id's one user category (None: clear it). It is shown first among the plugin's
+        categories (source USER, confidence 1.0), and the category filter, search, stats and exports
+        see it; kept by id, so it survives rescans, removal and reinstalling. The name is not checked
+        here (`Catalog.categorize` checks it against the taxonomy)."""
+        ...
+
+    def categorize_product(self, key: str, category: str | None) -> None:
+        """Set a product's user category (None: clear it): every plugin of it without a user category
+        of its own shows it as its own (one installed later too)."""
         ...
 
     def untag(self, plugin_id: str, tags: Sequence[str]) -> tuple[str, ...]:

@@ -875,6 +875,91 @@ class BackendSuite:
         assert "mine" in catalog.backend.vocabulary()
         assert catalog.check() == []
 
+    # -- user categories -----------------------------------------------------------------
+
+    def test_a_user_category_is_shown_first_seen_by_filters_and_search_and_cleared(
+        self, catalog: Catalog, plugins: list[Plugin]
+    ) -> None:
+        pro_r = plugins[1]  # Effect/Reverb, as its format says
+        assert catalog.categorize(pro_r.id, " effect/DELAY ") == "Effect/Delay"
+        delay = Category("Effect/Delay", CategorySource.USER, 1.0)
+        assert catalog.get(pro_r.id).categories == (delay, *pro_r.categories)  # type: ignore[union-attr]
+        assert [p.id for p in catalog.plugins(category="Effect/Delay")] == [pro_r.id]
+        assert pro_r.id in {p.id for p in catalog.plugins(category="Effect")}
+        assert catalog.count(category="Effect/Delay") == 1
+        assert [p.id for p in catalog.search("delay")] == [pro_r.id]
+        assert catalog.stats()["categories"]["Effect/Delay"] == 1
+        assert next(catalog.plugins(sort="category")).categories[0] == delay  # "Effect/Delay" sorts first
+        assert catalog.categorize("Pro-R", "reverb") == "Effect/Reverb"  # one category: it replaces Delay
+        assert catalog.get(pro_r.id).categories == (  # type: ignore[union-attr]
+            Category("Effect/Reverb", CategorySource.USER, 1.0),  # the user's, no longer the format's guess
+        )
+        assert catalog.count(category="Effect/Delay") == 0 and catalog.search("delay") == []
+        assert catalog.categorize(pro_r.id, None) is None
+        assert catalog.get(pro_r.id).categories == pro_r.categories  # type: ignore[union-attr]
+        assert "Effect/Delay" not in catalog.stats()["categories"]
+        with pytest.raises(QueryError, match="not a category") as raised:
+            catalog.categorize(pro_r.id, "Effect/Reverbz")
+        assert "Effect/Reverb" in str(raised.value)
+        with pytest.raises(QueryError, match="not a category"):
+            catalog.categorize(pro_r.id, "")
+        assert catalog.check() == []
+
+    def test_user_categories_survive_rescans_removal_reinstalling_and_reopening(
+        self, backend_factory: BackendFactory, catalog: Catalog, plugins: list[Plugin], path: Path
+    ) -> None:
+        pro_r, pro_q = plugins[1], plugins[0]
+        catalog.categorize(pro_r.id, "Effect/Delay")
+        catalog.backend.categorize_product(product_of(pro_q), "Effect/Mastering")
+        catalog.backend.write([FileResult(file_of(pro_r.path, [pro_r], "v2"), plugins=(pro_r,))])  # a rescan
+        catalog.backend.write([failure_at(pro_r.path, last_seen="2025-01-01")])
+        catalog.backend.remove([pro_r.path, pro_q.path])  # uninstalled, then installed again
+        catalog.backend.write(results_for([pro_r, pro_q]))
+        catalog.close()
+        again = Catalog(backend_factory(path))
+        try:
+            shown = {p.id: p.categories[0].name for p in again.plugins(category="Effect/Delay")}
+            assert shown == {pro_r.id: "Effect/Delay"}
+            assert {p.id for p in again.plugins(category="Effect/Mastering")} == {pro_q.id, plugins[13].id}
+            assert again.get(pro_q.id).categories[0] == Category(  # type: ignore[union-attr]
+                "Effect/Mastering", CategorySource.USER, 1.0
+            )
+            again.backend.categorize_product(product_of(pro_q), None)  # the product's, not made each member's own
+            assert again.count(category="Effect/Mastering") == 0
+            assert again.check() == []
+        finally:
+            again.close()
+
+    def test_a_product_category_shows_on_every_member_unless_one_has_its_own(
+        self, catalog: Catalog, plugins: list[Plugin]
+    ) -> None:
+        vst3, au, pro_r = plugins[0], plugins[13], plugins[1]  # Pro-Q 3 as VST3 and as AU; Pro-R
+        key = catalog.backend.product_keys([vst3.id])[vst3.id]
+        mastering = Category("Effect/Mastering", CategorySource.USER, 1.0)
+        assert catalog.categorize_product("Pro-Q 3", "mastering") == "Effect/Mastering"
+        assert [catalog.get(p.id).categories for p in (vst3, au)] == [  # type: ignore[union-attr]
+            (mastering, *vst3.categories),
+            (mastering, *au.categories),
+        ]
+        assert {p.id for p in catalog.plugins(category="Effect/Mastering")} == {vst3.id, au.id}
+        assert {p.id for p in catalog.search("mastering")} == {vst3.id, au.id}
+        clap = attrs.evolve(vst3, id="clap:com.fabfilter.pro-q.3", format="clap", path="/plugins/clap/pro-q-3.clap")
+        catalog.backend.write(results_for([clap]))  # a member installed later shows it too
+        assert catalog.get(clap.id).categories[0] == mastering  # type: ignore[union-attr]
+        catalog.categorize(au.id, "Effect/Filter")  # a plugin's own beats its product's
+        assert [c.name for c in catalog.get(au.id).categories] == ["Effect/Filter", "Effect/EQ"]  # type: ignore[union-attr]
+        assert {p.id for p in catalog.plugins(category="Effect/Mastering")} == {vst3.id, clap.id}
+        catalog.categorize(au.id, None)  # without its own, the product's shows again
+        assert catalog.get(au.id).categories[0] == mastering  # type: ignore[union-attr]
+        catalog.backend.group([pro_r.id], key)  # grouped into the product: it shows the product's
+        assert catalog.get(pro_r.id).categories == (mastering, *pro_r.categories)  # type: ignore[union-attr]
+        catalog.backend.group([pro_r.id], None)
+        assert catalog.get(pro_r.id).categories == pro_r.categories  # type: ignore[union-attr]
+        catalog.backend.categorize_product(key, None)
+        assert catalog.count(category="Effect/Mastering") == 0 and catalog.search("mastering") == []
+        assert catalog.get(vst3.id).categories == vst3.categories  # type: ignore[union-attr]
+        assert catalog.check() == []
+
 
 def sample_presets(plugins: list[Plugin]) -> list[Preset]:
     """Presets of every source: factory programs in Pro-Q 3's bundle, a .vstpreset file of Pro-Q 3 and one
