@@ -106,21 +106,28 @@ def merge(out: Catalog, sources: Sequence[Path | str]) -> MergeReport:
     machine's plugins under its own name (the `host` its scans stamped), files, failures and
     presets included. Idempotent: merging the same file again changes nothing. User tags and
     product tags are united; the user's groupings into products are carried (a plugin grouped
-    differently in two sources takes the last source's, reported); a user category set with
-    different confidence in two sources is settled by the source scanned last, and reported."""
+    differently in two sources takes the last source's, reported), and so are products' own
+    categories; a user category set with different confidence in two sources is settled by the
+    source scanned last, and reported."""
     fleet = _fleet(out)
     stored: dict[str, int] = defaultdict(int)
     conflicts: list[str] = []
     chosen: dict[tuple[str, str], tuple[str, float, str]] = {}  # (id, category) → (when, confidence, source)
     grouped: dict[str, tuple[str, str]] = {}  # plugin id → (the user's product key, source)
     product_tags: defaultdict[str, set[str]] = defaultdict(set)
+    product_categories: dict[str, tuple[str, str]] = {}  # product key → (category, source)
     for source in sources:
         with Catalog.open(source, read_only=True, create=False) as catalog:
             keys = catalog.backend.product_keys()
             # A product's own tags, where the backend can tell them from its plugins' (SQLite and JSON can);
             # they are taken off each plugin's, so untagging the product in the fleet takes them away.
             own: dict[str, tuple[str, ...]] = getattr(catalog.backend, "product_tags", dict)()
-            plugins = [_without(plugin, own.get(keys.get(plugin.id, ""), ())) for plugin in catalog.backend.plugins()]
+            # Likewise a product's own category, which its plugins show as theirs.
+            categorized: dict[str, str] = getattr(catalog.backend, "product_categories", dict)()
+            plugins = [
+                _without(plugin, own.get(keys.get(plugin.id, ""), ()), categorized.get(keys.get(plugin.id, "")))
+                for plugin in catalog.backend.plugins()
+            ]
             presets = list(catalog.backend.presets(PresetQuery()))
             runs = catalog.stats()["runs"]
             when = str(runs[0].get("started_at", "")) if runs else max((p.scanned_at for p in plugins), default="")
@@ -131,6 +138,14 @@ def merge(out: Catalog, sources: Sequence[Path | str]) -> MergeReport:
             failures = catalog.backend.failures()
         for product, tags in own.items():
             product_tags[product].update(tags)
+        for product, name in categorized.items():
+            earlier_name = product_categories.get(product)
+            if earlier_name is not None and earlier_name[0] != name:
+                conflicts.append(
+                    f"product {product!r}: category {earlier_name[0]!r} in {earlier_name[1]} and"
+                    f" {name!r} in {source}; keeping {name!r} from {source} (merged last)"
+                )
+            product_categories[product] = (name, str(source))
         for plugin in plugins:
             product = keys.get(plugin.id, product_of(plugin))
             if product != product_of(plugin):  # the user's grouping, not the rule's
@@ -179,15 +194,21 @@ def merge(out: Catalog, sources: Sequence[Path | str]) -> MergeReport:
         fleet.group(ids, product)
     for product, labels in sorted(product_tags.items()):
         fleet.tag_product(product, sorted(labels))
+    for product, (name, _source) in sorted(product_categories.items()):
+        fleet.categorize_product(product, name)
     return MergeReport(dict(stored), tuple(conflicts))
 
 
-def _without(plugin: Plugin, tags: Sequence[str]) -> Plugin:
-    """`plugin` without these tags (its product's, which it shows but which are not its own)."""
+def _without(plugin: Plugin, tags: Sequence[str], category: str | None = None) -> Plugin:
+    """`plugin` without these tags and this user category (its product's, which it shows but which
+    are not its own)."""
     drop = {tag.casefold() for tag in tags}
-    return (
-        attrs.evolve(plugin, tags=tuple(tag for tag in plugin.tags if tag.casefold() not in drop)) if drop else plugin
-    )
+    if drop:
+        plugin = attrs.evolve(plugin, tags=tuple(tag for tag in plugin.tags if tag.casefold() not in drop))
+    if category is not None:
+        kept = tuple(c for c in plugin.categories if not (c.source.value == "user" and c.name == category))
+        plugin = attrs.evolve(plugin, categories=kept)
+    return plugin
 
 
 def _results(

@@ -209,6 +209,7 @@ def test_merge_carries_presets_groupings_and_product_tags(pg_server: Server, tmp
             catalog.backend.write([*results_for(plugins), *with_presets])
             catalog.backend.group([plugins[1].id, plugins[2].id], "mine/reverbs")  # Pro-R and VintageVerb
             catalog.backend.tag_product("mine/reverbs", ["space"])
+            catalog.backend.categorize_product("mine/reverbs", "Effect/Reverb")
             catalog.tag(plugins[1].id, "bright")
     url = pg_server.url(pg_server.database("merge_products"))
     with Catalog.open(url) as fleet:
@@ -225,3 +226,9 @@ def test_merge_carries_presets_groupings_and_product_tags(pg_server: Server, tmp
         desk.backend.untag_product("mine/reverbs", ["space"])
         assert desk.get(plugins[1].id).tags == ("bright",)  # type: ignore[union-attr]
         assert desk.get(plugins[2].id).tags == ()  # type: ignore[union-attr]
+        # So is the product's category: cleared there, no plugin keeps it as its own.
+        user = [c for c in desk.get(plugins[2].id).categories if c.source.value == "user"]  # type: ignore[union-attr]
+        assert [c.name for c in user] == ["Effect/Reverb"]
+        desk.backend.categorize_product("mine/reverbs", None)
+        for plugin in (plugins[1], plugins[2]):
+            assert all(c.source.value != "user" for c in desk.get(plugin.id).categories)  # type: ignore[union-attr]
