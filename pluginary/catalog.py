@@ -209,7 +209,8 @@ class Catalog:
         """The presets the filters select, sorted and paged, read as they are iterated.
 
         `plugin` is a plugin id or name (resolved as `resolve` does; an unknown one is an
-        UnknownPluginError, unless it is the id of orphaned presets); `text` keeps presets whose
+        UnknownPluginError, unless it is the id of orphaned presets; a name several formats of one
+        product share selects the presets of all of them); `text` keeps presets whose
         name, bank, author or tags contain it; `orphaned=True` keeps presets whose plugin is not
         installed, `False` those whose plugin is.
         """
@@ -249,13 +250,20 @@ class Catalog:
         host: str | None,
         all_hosts: bool,
     ) -> PresetQuery:
-        plugin_id = None
+        plugin_id: str | None = None
+        plugin_ids: tuple[str, ...] = ()
         if plugin is not None:
             # An id presets name is taken as it is: their plugin may not be installed (orphans).
             named_by_presets = self.backend.count_presets(PresetQuery(plugin_id=plugin, host=host, all_hosts=all_hosts))
-            plugin_id = plugin if named_by_presets else self.resolve(plugin).id
+            if named_by_presets:
+                plugin_id = plugin
+            elif len(self.find(plugin)) > 1:  # one product's formats (or an error naming the products)
+                plugin_ids = tuple(member.id for member in self.product(plugin).plugins)
+            else:
+                plugin_id = self.resolve(plugin).id
         return PresetQuery(
             plugin_id=plugin_id,
+            plugin_ids=plugin_ids,
             format=format,
             source=source,
             bank=bank,

@@ -1213,6 +1213,7 @@ class PostgresBackend:
             args.append(query.host or self.host)
         for clause, value in (
             ("s.plugin_id = %s", query.plugin_id),
+            ("s.plugin_id = ANY(%s)", list(query.plugin_ids) if query.plugin_ids else None),
             ('s.format = %s COLLATE "C"', query.format),
             ('s.source = %s COLLATE "C"', query.source),
             (f"{_NOCASE('s.bank')} = {_NOCASE('%s')}", query.bank),

@@ -1208,6 +1208,7 @@ def _preset_filtered(query: PresetQuery) -> tuple[str, list[Any]]:
     args: list[Any] = []
     for clause, value in (
         ("s.plugin_id = ?", query.plugin_id),
+        ("s.plugin_id IN (SELECT value FROM json_each(?))", json.dumps(query.plugin_ids) if query.plugin_ids else None),
         ("s.format = ?", query.format),
         ("s.source = ?", query.source),
         ("s.bank = ? COLLATE NOCASE", query.bank),

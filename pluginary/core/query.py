@@ -7,6 +7,7 @@ a backend translates it into its own SQL (or loop) and nothing else.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 import attrs
 
@@ -67,6 +68,10 @@ def _lower(value: str | None) -> str | None:
 
 def _strip_slashes(value: str | None) -> str | None:
     return None if value is None else value.strip("/")
+
+
+def _strings(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(values)
 
 
 def _param_range(value: str | tuple[int | None, int | None] | ParamRange | None) -> ParamRange | None:
@@ -134,12 +139,14 @@ PRESET_SORT_KEYS = ("name", "plugin", "bank", "format", "source")
 class PresetQuery:
     """Filters, order and page of a preset listing, checked once here for every backend.
 
-    `plugin_id` selects one plugin's presets; `text` keeps presets whose name, bank, author or
+    `plugin_id` selects one plugin's presets, `plugin_ids` those of any of several (a product's
+    formats); `text` keeps presets whose name, bank, author or
     tags contain it (ignoring case, taken literally); `orphaned` True keeps only presets whose
     plugin is not in the catalogue, False only those whose plugin is. Host rules are `Query`'s.
     """
 
     plugin_id: str | None = None
+    plugin_ids: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     format: str | None = attrs.field(default=None, converter=_lower)
     source: str | None = attrs.field(default=None, converter=_lower)
     bank: str | None = None

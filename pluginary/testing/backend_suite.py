@@ -739,6 +739,7 @@ class BackendSuite:
             ({"orphaned": False}, {"Air", "Bright Vocal", "Low Cut", "Vintage Plate", "Big Hall", "Dark Room"}),
             ({"plugin": "Pro-R"}, {"Vintage Plate"}),
             ({"plugin": "lv2:urn:gone"}, {"Lost Plate"}),  # an orphan's plugin id is taken as it is
+            ({"plugin": "Pro-Q 3"}, {"Air", "Bright Vocal", "Low Cut"}),  # a name two formats of one product share
         ],
     )
     def test_preset_filters(
