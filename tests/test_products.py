@@ -169,6 +169,8 @@ def test_info_on_a_name_of_two_formats_shows_the_product(zam_scanned: Path) -> N
     assert (product["name"], product["formats"], product["key"]) == ("ZamComp", ["vst3", "lv2"], "damienzammit/zamcomp")
     assert [p["id"] for p in product["plugins"]] == list(ZAM_COMP)
     assert all(len(p["parameters"]) == 8 for p in product["plugins"])  # each format's whole record
+    lv2 = next(p for p in product["plugins"] if p["format"] == "lv2")  # with its presets (zam ships some)
+    assert lv2["preset_count"] == len(lv2["presets"]) > 0 and {p["plugin_id"] for p in lv2["presets"]} == {lv2["id"]}
     plain = pluginary("info", "zamcomp (VST3)", "--catalog", str(zam_scanned), "-o", "plain").stdout
     assert plain.startswith("product\tZamComp\n") and plain.count("\nplugin\t") == 2
     one = json.loads(pluginary("info", ZAM_COMP[1], "--catalog", str(zam_scanned), "-o", "json").stdout)

@@ -20,6 +20,7 @@ from pluginary.cli.render import Output, safe
 if TYPE_CHECKING:
     from pluginary.catalog import Catalog
     from pluginary.core.fleet import DatabaseURL
+    from pluginary.core.models import Preset
 
 CATALOG_ENV = "PLUGINARY_CATALOG"
 
@@ -237,20 +238,24 @@ def info(plugin: str, preset_limit: int | None, output: str | None, catalog: Pat
     with _open(catalog) as cat:
         found = cat.find(plugin)
         if len(found) == 1:
-            plugin_id = found[0].id
-            shown = list(cat.presets(plugin_id, sort="bank", limit=preset_limit))
-            count = cat.count_presets(plugin_id)
+            shown, count = _presets_of(cat, found[0].id, preset_limit)
             out.write_plugin(found[0], chosen, sys.stdout, presets=shown, preset_count=count)
             return
         # A product's other spelling ("zamcomp (vst3)"), else UnknownPluginError with the closest names.
         found = found or list(cat.product(plugin).plugins)
         one_product = cat.collapse(found)
         if len(one_product) == 1:
-            out.write_product(one_product[0], chosen, sys.stdout)
+            each = {member.id: _presets_of(cat, member.id, preset_limit) for member in one_product[0].plugins}
+            out.write_product(one_product[0], chosen, sys.stdout, presets=each)
             return
     click.echo(f"{len(found)} plugins are named {plugin!r}; `pluginary info ID` shows one", err=True)
     out.write_plugins(found, chosen, sys.stdout)
     raise click.exceptions.Exit(1)
+
+
+def _presets_of(cat: Catalog, plugin_id: str, limit: int | None) -> tuple[list[Preset], int]:
+    """A plugin's first `limit` presets (by bank) and how many it has, for `info`."""
+    return list(cat.presets(plugin_id, sort="bank", limit=limit)), cat.count_presets(plugin_id)
 
 
 @click.command("stats", cls=Command)

@@ -28,7 +28,7 @@ import json
 import re
 import signal
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TextIO, TypeVar
 
 from pluginary.core.errors import PluginaryError
@@ -371,14 +371,27 @@ def _product_plain(product: Product) -> tuple[object, ...]:
     return tuple(",".join(c) if isinstance(c, list) else c for c in _product_cells(product))
 
 
-def write_product(product: Product, output: Output, stream: TextIO) -> None:
-    """One product: its key, name, vendor, formats and tags, then each format's whole record."""
+def write_product(
+    product: Product,
+    output: Output,
+    stream: TextIO,
+    presets: Mapping[str, tuple[Sequence[Preset], int]] | None = None,
+) -> None:
+    """One product: its key, name, vendor, formats and tags, then each format's whole record, with
+    `presets[plugin id]`: (the first of its presets, how many it has), as `write_plugin` shows them."""
     require(output, (Output.TABLE, Output.PLAIN, Output.JSON, Output.YAML), "a product's record")
-    if output is Output.JSON:
-        stream.write(json.dumps(product_record(product), ensure_ascii=False, indent=2, allow_nan=False) + "\n")
-        return
-    if output is Output.YAML:
-        _yaml().dump(product_record(product), stream)
+    presets = presets or {}
+    if output in (Output.JSON, Output.YAML):
+        from pluginary.exporters.common import preset_data
+
+        data = product_record(product)
+        for plugin, plugin_data in zip(product.plugins, data["plugins"], strict=True):
+            shown, count = presets.get(plugin.id, ((), 0))
+            plugin_data.update(preset_count=count, presets=[preset_data(p) for p in shown])
+        if output is Output.JSON:
+            stream.write(json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n")
+        else:
+            _yaml().dump(data, stream)
         return
     fields = [
         ("product", product.name),
@@ -402,7 +415,8 @@ def write_product(product: Product, output: Output, stream: TextIO) -> None:
             _plain(stream, "plugin", plugin.format, plugin.id)
         else:
             _console(stream).rule(safe(f"{plugin.format}: {plugin.name}"), style="dim")
-        write_plugin(plugin, output, stream)
+        shown, count = presets.get(plugin.id, ((), 0))
+        write_plugin(plugin, output, stream, presets=shown, preset_count=count)
 
 
 def _product_cells(product: Product) -> tuple[object, ...]:
