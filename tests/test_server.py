@@ -28,9 +28,20 @@ import pytest
 
 from pluginary.backends.sqlite import SQLiteBackend
 from pluginary.catalog import Catalog, QueryError
-from pluginary.core.models import FailureKind
-from pluginary.testing.backend_suite import failure_at, make_plugin, results_for, sample_plugins
+from pluginary.core.models import FailureKind, Host, Preset, PresetSource
+from pluginary.testing.backend_suite import (
+    failure_at,
+    make_plugin,
+    preset_results,
+    results_for,
+    sample_plugins,
+    sample_presets,
+)
+from tests import pg
+from tests.pg import pg_server
 from tests.plugins import Misbehaviour, PluginSpec
+
+__all__ = ["pg_server"]  # the fixture, imported to be found
 
 # Slow (real servers on the loopback interface, real scans): left out by `pytest -m "not slow"`, run by CI.
 pytestmark = pytest.mark.slow
@@ -42,6 +53,7 @@ HOSTILE_TAG = "<svg/onload=alert(3)>"
 HOSTILE_PARAM = "<iframe src=javascript:alert(4)>"
 HOSTILE_ID = "vst3:hostile/../<x>"
 HOSTILE_FAILURE = "/plugins/<script>alert(5)</script>.vst3"
+HOSTILE_PRESET = '<img src=x onerror=alert(6)>"Pad\u202e\x07'
 
 
 @attrs.frozen
@@ -65,11 +77,18 @@ def hostile_plugin() -> Any:
     )
 
 
+def hostile_preset() -> Preset:
+    path = "/presets/vst3/<script>alert(7)</script>.vstpreset"
+    return Preset(path, HOSTILE_PRESET, HOSTILE_ID, "vst3", PresetSource.FILE, path=path, bank="<b>bank</b>")
+
+
 def build_catalog(path: Path) -> Path:
-    """The backend suite's sample plugins, one hostile plugin, one quarantined file and one run."""
+    """The backend suite's sample plugins and presets, one hostile plugin with one hostile preset, one
+    quarantined file and one run."""
     backend = SQLiteBackend(path)
     try:
         backend.write(results_for([*sample_plugins(), hostile_plugin()]))
+        backend.write(preset_results([*sample_presets(sample_plugins()), hostile_preset()]))
         backend.write([failure_at(HOSTILE_FAILURE, last_seen="2025-05-01T00:00:00+00:00", message="<b>bad</b>")])
         backend.record_run({"pipeline": "full", "started_at": "2025-05-01T00:00:00+00:00", "scanned": 15})
     finally:
@@ -305,6 +324,160 @@ def test_the_openapi_document_lists_exactly_querys_fields(server: Server) -> Non
     assert listed == [field.name for field in attrs.fields(__import__("pluginary").catalog.Query)]
     sort = next(p for p in document["paths"]["/api/v1/plugins"]["get"]["parameters"] if p["name"] == "sort")
     assert sort["schema"]["enum"] == ["name", "vendor", "format", "category", "params", "scanned"]
+
+
+# -- presets: one definition of a preset listing ------------------------------------------------------------
+
+PRESET_LISTINGS = [
+    {},
+    {"format": "lv2"},
+    {"source": "factory", "sort": "bank"},
+    {"bank": "Reverbs", "reverse": True},
+    {"text": "plate"},
+    {"orphaned": True},
+    {"orphaned": False, "sort": "plugin", "limit": 2, "offset": 1},
+]
+
+
+def preset_ids(reply: Reply) -> list[tuple[str, str]]:
+    assert reply.status == 200, reply.body
+    return [(preset["plugin_id"], preset["id"]) for preset in reply.json()["presets"]]
+
+
+@pytest.mark.parametrize("filters", PRESET_LISTINGS, ids=[json.dumps(f) for f in PRESET_LISTINGS])
+def test_a_preset_listing_is_exactly_what_catalog_presets_gives(
+    server: Server, catalog_path: Path, filters: dict
+) -> None:
+    query = urllib.parse.urlencode({k: str(v).lower() if isinstance(v, bool) else v for k, v in filters.items()})
+    reply = get(server, f"/api/v1/presets?{query}")
+    with Catalog.open(catalog_path, read_only=True) as catalog:
+        expected = [(p.plugin_id, p.id) for p in catalog.presets(**{"limit": 50, **filters})]
+        total = catalog.count_presets(**filters)
+    assert preset_ids(reply) == expected and expected
+    assert reply.json()["total"] == total
+
+
+def test_a_plugins_presets_are_under_its_url(server: Server, catalog_path: Path) -> None:
+    with Catalog.open(catalog_path, read_only=True) as catalog:
+        pro_q = [(p.plugin_id, p.id) for p in catalog.presets("vst3:fabfilter.pro-q-3", sort="bank")]
+    reply = get(server, "/api/v1/plugins/vst3:fabfilter.pro-q-3/presets?sort=bank")
+    assert preset_ids(reply) == pro_q and len(pro_q) == 3 and reply.json()["total"] == 3
+    # A preset whose plugin is not installed is still found by its plugin id.
+    orphans = get(server, "/api/v1/plugins/lv2:urn:gone/presets").json()["presets"]
+    assert [preset["name"] for preset in orphans] == ["Lost Plate"]
+    missing = get(server, "/api/v1/plugins/vst3:nothing/presets")
+    assert missing.status == 404 and "vst3:nothing" in missing.json()["error"]["what"]
+    twice = get(server, "/api/v1/plugins/vst3:fabfilter.pro-q-3/presets?plugin_id=lv2:urn:gone")
+    assert twice.status == 400 and twice.json()["error"]["where"] == "plugin_id"  # the path names the plugin
+
+
+@pytest.mark.parametrize(
+    ("query", "where"),
+    [("sort=vendor", "sort"), ("source=cloud", "source"), ("orphaned=maybe", "orphaned"), ("limit=5000", "limit")],
+)
+def test_a_bad_preset_listing_is_presetquerys_own_error(server: Server, query: str, where: str) -> None:
+    reply = get(server, f"/api/v1/presets?{query}")
+    assert reply.status == 400 and reply.json()["error"]["where"] == where and reply.json()["error"]["fix"]
+
+
+def test_search_finds_presets_and_stats_count_them(server: Server, catalog_path: Path) -> None:
+    found = get(server, "/api/v1/search?q=plate").json()
+    assert {p["name"] for p in found["presets"]} == {"Vintage Plate", "Lost Plate"}
+    hostile = get(server, "/api/v1/search?q=pad").json()["presets"]
+    assert [(p["name"], p["bank"], p["plugin_id"]) for p in hostile] == [(HOSTILE_PRESET, "<b>bank</b>", HOSTILE_ID)]
+    with Catalog.open(catalog_path, read_only=True) as catalog:
+        stats = catalog.stats()
+    served = get(server, "/api/v1/stats").json()
+    assert (served["presets"], served["orphaned_presets"]) == (stats["presets"], stats["orphaned_presets"]) == (8, 1)
+
+
+def test_the_openapi_document_lists_exactly_presetquerys_fields(server: Server) -> None:
+    from pluginary.core.query import PresetQuery
+
+    paths = get(server, "/api/v1/openapi.json").json()["paths"]
+    fields = [field.name for field in attrs.fields(PresetQuery) if not str(field.type).startswith("tuple")]
+    assert [p["name"] for p in paths["/api/v1/presets"]["get"]["parameters"]] == fields
+    under_plugin = [p["name"] for p in paths["/api/v1/plugins/{id}/presets"]["get"]["parameters"]]
+    assert under_plugin == ["id", *(name for name in fields if name != "plugin_id")]
+
+
+@pytest.mark.parametrize("filters", [{}, {"vendor": "fabfilter", "limit": 1, "offset": 1}, {"format": "au"}])
+def test_products_are_what_catalog_products_groups(server: Server, catalog_path: Path, filters: dict) -> None:
+    query = urllib.parse.urlencode(filters)
+    reply = get(server, f"/api/v1/products?{query}")
+    assert reply.status == 200, reply.body
+    with Catalog.open(catalog_path, read_only=True) as catalog:
+        page = {key: filters[key] for key in ("limit", "offset") if key in filters}
+        expected = catalog.products(**{"limit": 50, **filters})
+        total = len(catalog.products(**{k: v for k, v in filters.items() if k not in page}))
+    served = reply.json()
+    assert [(p["key"], p["formats"], [plugin["id"] for plugin in p["plugins"]]) for p in served["products"]] == [
+        (p.key, list(p.formats), [plugin.id for plugin in p.plugins]) for p in expected
+    ]
+    assert served["total"] == total and expected
+    if not filters:  # Pro-Q 3 as VST3 and AU is one product
+        pro_q = next(p for p in served["products"] if p["name"] == "Pro-Q 3")
+        assert sorted(pro_q["formats"]) == ["au", "vst3"]
+
+
+# -- a fleet catalogue: every machine's plugins, each row naming its machine ---------------------------------
+
+
+def test_a_fleet_catalogue_lists_every_machine_and_names_each_rows(pg_server: pg.Server, tmp_path: Path) -> None:
+    url = pg_server.url(pg_server.database("serve"))
+    plugins = sample_plugins()
+    for host, held in (("desk0", plugins[:4]), ("desk1", plugins[2:5])):
+        with Catalog.open(url, host=host) as catalog:  # as each machine's scan stamps its plugins
+            catalog.backend.write(results_for([attrs.evolve(p, host=Host(name=host, os="linux")) for p in held]))
+    with running(url, env=server_env(tmp_path)) as server:  # type: ignore[arg-type]
+        assert get(server, "/api/v1/session").json()["fleet"] is True
+        machines = get(server, "/api/v1/hosts").json()["hosts"]
+        assert [(row["host"], row["plugins"]) for row in machines] == [("desk0", 4), ("desk1", 3)]
+        listed = get(server, "/api/v1/plugins?all_hosts=true&sort=vendor").json()
+        with Catalog.open(url) as catalog:
+            expected = [(p.id, p.host.name) for p in catalog.plugins(all_hosts=True, sort="vendor", limit=50)]
+        assert [(row["id"], row["host"]) for row in listed["plugins"]] == expected and listed["total"] == 7
+        assert {row["host"] for row in get(server, "/api/v1/plugins?host=desk1").json()["plugins"]} == {"desk1"}
+        assert pg.PASSWORD not in "".join(server.log)
+
+
+def test_a_one_machine_catalogue_has_no_hosts_list(server: Server) -> None:
+    assert get(server, "/api/v1/session").json()["fleet"] is False
+    reply = get(server, "/api/v1/hosts")
+    assert reply.status == 404 and reply.json()["error"]["what"] == "this catalogue holds one machine"
+
+
+# -- the response cache: answers kept only while the catalogue is unchanged ---------------------------------
+
+
+def test_a_write_by_another_process_is_seen_by_the_next_read(
+    server: Server, catalog_path: Path, tmp_path: Path
+) -> None:
+    """Answers are kept until the catalogue changes, whoever changes it: here `pluginary tag` in a terminal."""
+    path = "/api/v1/plugins?tag=from-terminal"
+    assert ids(get(server, path)) == [] and ids(get(server, path)) == []  # kept
+    first = get(server, "/api/v1/search?q=diva")
+    assert get(server, "/api/v1/search?q=diva", **{"If-None-Match": first.headers["etag"]}).status == 304
+    tagged = cli("tag", "vst3:u-he.diva", "from-terminal", "--catalog", str(catalog_path), env=server_env(tmp_path))
+    assert tagged.returncode == 0, tagged.stderr
+    assert ids(get(server, path)) == ["vst3:u-he.diva"]
+    changed = get(server, "/api/v1/search?q=diva", **{"If-None-Match": first.headers["etag"]})
+    assert changed.status == 200 and b"from-terminal" in changed.body
+
+
+def test_concurrent_requests_for_one_uncached_answer_all_get_it(server: Server) -> None:
+    """Identical misses wait for the first one's answer: each still gets the whole, same answer."""
+    replies: list[Reply] = []
+    threads = [
+        threading.Thread(target=lambda: replies.append(get(server, "/api/v1/plugins?sort=vendor&limit=7")))
+        for _ in range(12)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(replies) == 12 and {r.status for r in replies} == {200}
+    assert len({r.body for r in replies}) == 1 and len(replies[0].json()["plugins"]) == 7
 
 
 # -- exports -----------------------------------------------------------------------------------------------
@@ -544,8 +717,12 @@ def test_a_retry_scans_only_the_quarantined_file_it_names(
     with running(catalog_path, env=scan_env(tmp_path, plugin_folder)) as server:
         refused = call(f"{server.url}/api/v1/scans", "POST", {"paths": [str(plugin_folder)]})
         assert refused.status == 400 and refused.json()["error"]["where"] == "paths"  # never an arbitrary path
+        assert get(server, "/api/v1/stats").status == 200  # as the page does on opening: before any scan
         assert events(server, call(f"{server.url}/api/v1/scans", "POST", {}).json()["id"])[-1]["failed"] == 1
         crash = str(plugin_folder / "Served Crash.vst3")
+        # Read (and kept) before the retry: each scan's process deletes the WAL's files when it closes,
+        # and the answer must still move with the retry's write.
+        assert {f["path"]: f["attempts"] for f in get(server, "/api/v1/failures").json()["failures"]}[crash] == 1
         retried = call(f"{server.url}/api/v1/scans", "POST", {"paths": [crash]})
         assert retried.status == 202
         streamed = events(server, retried.json()["id"])

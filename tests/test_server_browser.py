@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from tests.test_server import (
     HOSTILE_ID,
     HOSTILE_NAME,
     HOSTILE_PARAM,
+    HOSTILE_PRESET,
     HOSTILE_TAG,
     HOSTILE_VENDOR,
     Server,
@@ -174,6 +176,31 @@ def test_a_plugin_page_shows_ranges_choices_and_other_formats(page: Any, server:
     page.get_by_role("link", name="AU Pro-Q 3 FabFilter").click()
     page.wait_for_url("**/#/plugin/au%3Afabfilter.pro-q-3")
     page.wait_for_selector("dd >> text=au:fabfilter.pro-q-3")
+
+
+def test_a_plugin_page_lists_its_presets_and_search_finds_them(page: Any, server: Server, tmp_path: Path) -> None:
+    page.goto(server.url + "/#/plugin/" + urllib.parse.quote("vst3:fabfilter.pro-q-3", safe=""))
+    page.wait_for_selector("#presets td.name")
+    assert page.locator("#presets h2").inner_text() == "Presets (3)"
+    assert [cell.inner_text() for cell in page.locator("#presets td.name").all()] == ["Air", "Bright Vocal", "Low Cut"]
+    assert [chip.inner_text() for chip in page.locator("#presets tr", has_text="Air").locator(".chip").all()] == [
+        "mixing",
+        "vocals",
+    ]
+    # A hostile preset name and bank stay text.
+    page.goto(server.url + "/#/plugin/" + urllib.parse.quote(HOSTILE_ID, safe=""))
+    expect(page.locator("#presets h2")).to_have_text("Presets (1)")  # the hostile plugin's page, not Pro-Q's
+    assert page.locator("#presets td.name").inner_text() == HOSTILE_PRESET.replace("\x07", "\ufffd")
+    assert page.locator("#presets td").nth(1).inner_text() == "<b>bank</b>"
+    assert page.locator("#main img, #main b, #main [onerror]").count() == 0
+    # Searching finds presets too, each a link to its plugin.
+    page.goto(server.url + "/#/")
+    page.fill("#search", "plate")
+    page.wait_for_selector("#preset-matches:not([hidden])")
+    page.locator("#preset-matches").get_by_role("link", name="Vintage Plate").click()
+    page.wait_for_selector("#plugin-name >> text=Pro-R")
+    assert page.locator("#presets td.name").inner_text() == "Vintage Plate"
+    shoot(page, tmp_path, "presets", full_page=True)
 
 
 def test_read_only_shows_no_way_to_write(browser: Any, catalog_path: Path, tmp_path: Path) -> None:

@@ -67,8 +67,19 @@ def _bind(host: str, port: int) -> socket.socket:
     import socket
 
     try:
-        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
-        return socket.create_server((host, port), family=family, reuse_port=False)
+        family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        # Made with IPPROTO_TCP named (socket.create_server leaves it 0): asyncio switches Nagle's
+        # algorithm off only on connections whose protocol says TCP, and with it on, a response's
+        # body (a second small write after its headers) waited 40 ms for the client's delayed ACK.
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # restart at once on the same port
+            sock.bind(address)
+            sock.listen()
+        except OSError:
+            sock.close()
+            raise
+        return sock
     except OSError as exc:
         raise PluginaryError(
             f"cannot listen on {host}:{port}: {exc.strerror or exc}",

@@ -5,10 +5,12 @@ FastAPI would have us restate its fields as typed endpoint parameters (a second 
 language that drifts); here the query string goes straight into `Query(**…)`, which does
 every check, and the OpenAPI schema (`openapi.py`) is built from the same attrs fields.
 
-Each worker thread keeps its own read-only `Catalog` (sqlite3 connections belong to the
-thread that opened them); every read runs in one read transaction of the backend, so a
-scan writing the file at the same time is seen batch by batch, never half-written. A write
-(tags) opens the catalogue for writing just for that request.
+A read opens a read-only `Catalog` for the request (SQLite; see `Catalogs` for why not one per
+thread) or uses its worker thread's own (PostgreSQL); every read runs in one read transaction
+of the backend, so a scan writing the file at the same time is seen batch by batch, never
+half-written. A write
+(tags) opens the catalogue for writing just for that request. Answers to reads are kept until
+the catalogue changes (`cache.py`), so most reads never reach a thread or the catalogue.
 
 Safety, for a page that shows text any plugin author wrote and a port any local program
 or web page can reach:
@@ -29,7 +31,7 @@ import logging
 import tempfile
 import threading
 import zipfile
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, MutableMapping
+from collections.abc import AsyncIterator, Iterator, MutableMapping
 from contextlib import asynccontextmanager, contextmanager
 from importlib import resources
 from pathlib import Path
@@ -46,10 +48,11 @@ from starlette.routing import Route
 from pluginary import __version__
 from pluginary.catalog import Catalog, UnknownPluginError
 from pluginary.core.errors import CatalogError, PluginaryError
-from pluginary.core.models import Plugin, converter
-from pluginary.core.query import QueryError
+from pluginary.core.models import Plugin, Preset, converter
+from pluginary.core.query import PresetQuery, Query, QueryError
 from pluginary.exporters.common import plugin_data
 from pluginary.server import openapi
+from pluginary.server.cache import ASGIApp, ResponseCache, SQLiteVersion
 from pluginary.server.query import DEFAULT_LIMIT, MAX_LIMIT, MultiDict, bounded_int, parse_query, query_filters
 from pluginary.server.scans import ScanBusyError, Scans
 
@@ -71,10 +74,6 @@ SECURITY_HEADERS = [
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]", "::1")
-
-ASGIApp = Callable[
-    [MutableMapping[str, Any], Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]
-]
 
 
 class ApiError(PluginaryError):
@@ -109,18 +108,31 @@ class Settings:
 
 
 class Catalogs:
-    """One read-only `Catalog` per worker thread, and a writable one per write."""
+    """A read-only `Catalog` per request (SQLite) or per worker thread (others), and a writable one per write.
+
+    A SQLite catalogue is opened afresh for each request the cache does not answer (about a
+    millisecond): a connection kept across requests can be left reading WAL files that a scan
+    deleted when it closed, and would then never see a change again (see `cache.wal_identity`).
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._local = threading.local()
+        self._fresh = is_sqlite(settings)
 
-    def reader(self) -> Catalog:
-        catalog: Catalog | None = getattr(self._local, "catalog", None)
-        if catalog is None:
-            catalog = Catalog.open(self.settings.catalog, backend=self.settings.backend, read_only=True, create=False)
-            self._local.catalog = catalog
-        return catalog
+    @contextmanager
+    def reader(self) -> Iterator[Catalog]:
+        if self._fresh:
+            with self._open() as fresh:
+                yield fresh
+            return
+        kept: Catalog | None = getattr(self._local, "catalog", None)
+        if kept is None:
+            kept = self._local.catalog = self._open()
+        yield kept
+
+    def _open(self) -> Catalog:
+        return Catalog.open(self.settings.catalog, backend=self.settings.backend, read_only=True, create=False)
 
     @contextmanager
     def writer(self) -> Iterator[Catalog]:
@@ -181,7 +193,13 @@ def plugin_summary(plugin: Plugin) -> dict[str, Any]:
         "is_instrument": plugin.is_instrument,
         "is_effect": plugin.is_effect,
         "parameters": len(plugin.parameters),
+        "host": plugin.host.name,
     }
+
+
+def preset_data(preset: Preset) -> dict[str, Any]:
+    """A preset as JSON data: every field, as the catalogue holds it."""
+    return dict(converter.unstructure(preset))
 
 
 async def json_body(request: Request) -> dict[str, Any]:
@@ -231,47 +249,88 @@ def catalogs(request: Request) -> Catalogs:
 
 
 def list_plugins(request: Request) -> Response:
-    query, _ = parse_query(request.query_params)
+    query, _ = parse_query(request.query_params, Query)
     filters = query_filters(query)
-    catalog = catalogs(request).reader()
-    plugins = [plugin_summary(plugin) for plugin in catalog.plugins(**filters)]
-    total = catalog.count(**filters)
+    with catalogs(request).reader() as catalog:
+        plugins = [plugin_summary(plugin) for plugin in catalog.plugins(**filters)]
+        total = catalog.count(**filters)
     return json_response(request, {"total": total, "offset": query.offset, "limit": query.limit, "plugins": plugins})
 
 
 def search(request: Request) -> Response:
-    """Search, and when nothing matches the closest names, the best one searched instead (as the CLI)."""
+    """Search plugins and presets, and when no plugin matches the closest names, the best one
+    searched instead (as the CLI)."""
     params = request.query_params
     for name in params:
         if name not in ("q", "limit"):
             raise QueryError(f"unknown parameter {name!r}", where=name, fix="use q and limit")
     text = params.get("q", "")
     limit = bounded_int(params, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
-    catalog = catalogs(request).reader()
-    found = catalog.search(text, limit=limit) if text.strip() else []
-    suggestions: list[str] = []
-    searched = text
-    if not found and text.strip():
-        suggestions = catalog.suggest(text)
-        if suggestions:
-            searched = suggestions[0]
-            found = catalog.search(searched, limit=limit)
-    data = {
-        "query": text,
-        "searched": searched,
-        "suggestions": suggestions,
-        "plugins": list(map(plugin_summary, found)),
-    }
+    with catalogs(request).reader() as catalog:
+        found = catalog.search(text, limit=limit) if text.strip() else []
+        suggestions: list[str] = []
+        searched = text
+        if not found and text.strip():
+            suggestions = catalog.suggest(text)
+            if suggestions:
+                searched = suggestions[0]
+                found = catalog.search(searched, limit=limit)
+        data = {
+            "query": text,
+            "searched": searched,
+            "suggestions": suggestions,
+            "plugins": list(map(plugin_summary, found)),
+            "presets": list(map(preset_data, catalog.search_presets(text, limit=limit))) if text.strip() else [],
+        }
     return json_response(request, data)
+
+
+def list_products(request: Request) -> Response:
+    """A page of products (one plugin across its formats) with a plugin the Query selects, as
+    `Catalog.products` groups them, each with a summary of every format."""
+    query, _ = parse_query(request.query_params, Query)
+    filters = query_filters(query)
+    # Products come without their parameters (Catalog.products reads none): no count is shown.
+    limit, offset, _ = filters.pop("limit"), filters.pop("offset"), filters.pop("parameters")
+    with catalogs(request).reader() as catalog:
+        everything = catalog.products(**filters)  # grouped whole, so counted whole
+    page = everything[offset : None if limit is None else offset + limit]
+    products = [
+        {
+            "key": product.key,
+            "name": product.name,
+            "vendor": product.vendor,
+            "formats": list(product.formats),
+            "tags": list(product.tags),
+            "plugins": [
+                {key: value for key, value in plugin_summary(plugin).items() if key != "parameters"}
+                for plugin in product.plugins
+            ],
+        }
+        for product in page
+    ]
+    return json_response(request, {"total": len(everything), "offset": offset, "limit": limit, "products": products})
+
+
+def list_presets(request: Request) -> Response:
+    """A page of presets: `PresetQuery`'s filters, sort and page; under a plugin's URL, its presets."""
+    plugin_id = request.path_params.get("plugin_id")
+    given = {} if plugin_id is None else {"plugin_id": plugin_id}
+    query, _ = parse_query(request.query_params, PresetQuery, given=given)
+    filters = query_filters(query)
+    with catalogs(request).reader() as catalog:
+        presets = [preset_data(preset) for preset in catalog.presets(**filters)]
+        total = catalog.count_presets(**filters)
+    return json_response(request, {"total": total, "offset": query.offset, "limit": query.limit, "presets": presets})
 
 
 def get_plugin(request: Request) -> Response:
     plugin_id = request.path_params["plugin_id"]
-    catalog = catalogs(request).reader()
-    plugin = catalog.get(plugin_id)
-    if plugin is None:
-        raise NotFound(f"no plugin has the id {plugin_id!r}", where=plugin_id, fix="see /api/v1/plugins")
-    others = [plugin_summary(other) for other in catalog.find(plugin.name) if other.id != plugin.id]
+    with catalogs(request).reader() as catalog:
+        plugin = catalog.get(plugin_id)
+        if plugin is None:
+            raise NotFound(f"no plugin has the id {plugin_id!r}", where=plugin_id, fix="see /api/v1/plugins")
+        others = [plugin_summary(other) for other in catalog.find(plugin.name) if other.id != plugin.id]
     return json_response(request, {"plugin": plugin_data(plugin, timestamps=True), "other_formats": others})
 
 
@@ -298,18 +357,21 @@ async def edit_tags(request: Request) -> Response:
 
 
 def stats(request: Request) -> Response:
-    data = catalogs(request).reader().stats()
+    with catalogs(request).reader() as catalog:
+        data = catalog.stats()
     data["path"] = str(data.get("path", ""))
     return json_response(request, data)
 
 
 def failures(request: Request) -> Response:
-    found = [converter.unstructure(failure) for failure in catalogs(request).reader().failures()]
+    with catalogs(request).reader() as catalog:
+        found = [converter.unstructure(failure) for failure in catalog.failures()]
     return json_response(request, {"failures": found})
 
 
 def runs(request: Request) -> Response:
-    return json_response(request, {"runs": catalogs(request).reader().stats().get("runs", [])})
+    with catalogs(request).reader() as catalog:
+        return json_response(request, {"runs": catalog.stats().get("runs", [])})
 
 
 def exporters(request: Request) -> Response:
@@ -335,9 +397,9 @@ def export(request: Request) -> Response:
             raise QueryError(f"cannot read option {item!r}", where="option", fix="write it as key=value")
         options[key.strip()] = parse_scalar(raw)
     filtered = [(key, value) for key, value in params.multi_items() if key != "option"]
-    query, _ = parse_query(MultiDict(filtered), paged=False)
-    plugins = catalogs(request).reader().plugins(**query_filters(query))
-    with tempfile.TemporaryDirectory(prefix="pluginary-export-") as folder:
+    query, _ = parse_query(MultiDict(filtered), Query, paged=False)
+    with catalogs(request).reader() as catalog, tempfile.TemporaryDirectory(prefix="pluginary-export-") as folder:
+        plugins = catalog.plugins(**query_filters(query))
         # A fresh, empty place: an exporter that merges into the user's files finds none to read.
         files = components.instantiate("exporter", name).render(plugins, Path(folder) / f"pluginary-{name}", options)
         root = Path(folder)
@@ -355,8 +417,33 @@ def export(request: Request) -> Response:
 
 def session(request: Request) -> Response:
     settings: Settings = request.app.state.settings
-    data = {"version": __version__, "read_only": settings.read_only, "token_required": settings.token is not None}
+    data = {
+        "version": __version__,
+        "read_only": settings.read_only,
+        "token_required": settings.token is not None,
+    }
+    with catalogs(request).reader() as catalog:
+        data["fleet"] = is_fleet(catalog)
     return json_response(request, data)
+
+
+def is_fleet(catalog: Catalog) -> bool:
+    """Whether the catalogue holds several machines: its backend answers `pluginary.fleet`'s questions."""
+    return hasattr(catalog.backend, "hosts")
+
+
+def hosts(request: Request) -> Response:
+    """A fleet catalogue's machines with their counts (`pluginary hosts`)."""
+    from pluginary import fleet
+
+    with catalogs(request).reader() as catalog:
+        if not is_fleet(catalog):
+            raise NotFound(
+                "this catalogue holds one machine",
+                where="/api/v1/hosts",
+                fix="serve a fleet catalogue (postgresql://…)",
+            )
+        return json_response(request, {"hosts": fleet.hosts(catalog)})
 
 
 def openapi_document(request: Request) -> Response:
@@ -379,7 +466,11 @@ async def start_scan(request: Request) -> Response:
     if paths:
         # Only quarantined files may be named: the page retries a failure, it never points the
         # scanner (which loads and runs plugin code) at an arbitrary path.
-        known = {failure.path for failure in await run_in_threadpool(lambda: catalogs(request).reader().failures())}
+        def quarantined() -> set[str]:
+            with catalogs(request).reader() as catalog:
+                return {failure.path for failure in catalog.failures()}
+
+        known = await run_in_threadpool(quarantined)
         unknown = [path for path in paths if path not in known]
         if unknown:
             raise ApiError(
@@ -443,7 +534,8 @@ def load_assets() -> dict[str, tuple[bytes, str, str]]:
     return assets
 
 
-def asset(request: Request) -> Response:
+async def asset(request: Request) -> Response:
+    """One of the page's files, from memory: async, so it never waits for a thread of the pool."""
     name = request.path_params.get("name", "index.html")
     found = request.app.state.assets.get(name)
     if found is None:
@@ -527,9 +619,13 @@ def create_app(settings: Settings) -> ASGIApp:
         Route(f"{API}/openapi.json", openapi_document),
         Route(f"{API}/plugins", list_plugins),
         Route(f"{API}/plugins/{{plugin_id:path}}/tags", edit_tags, methods=["POST"]),
+        Route(f"{API}/plugins/{{plugin_id:path}}/presets", list_presets),
         Route(f"{API}/plugins/{{plugin_id:path}}", get_plugin),
+        Route(f"{API}/presets", list_presets),
+        Route(f"{API}/products", list_products),
         Route(f"{API}/search", search),
         Route(f"{API}/stats", stats),
+        Route(f"{API}/hosts", hosts),
         Route(f"{API}/failures", failures),
         Route(f"{API}/runs", runs),
         Route(f"{API}/exporters", exporters),
@@ -556,4 +652,33 @@ def create_app(settings: Settings) -> ASGIApp:
     app.state.catalogs = Catalogs(settings)
     app.state.scans = scan_runner
     app.state.assets = load_assets()
-    return Guard(app, settings.allowed_hosts)
+    return Guard(_cached(app, settings), settings.allowed_hosts)
+
+
+#: The reads that depend only on the catalogue (and installed exporters): kept until it changes.
+CACHED_READS = tuple(
+    f"{API}/{name}"
+    for name in [
+        "plugins",
+        "products",
+        "presets",
+        "search",
+        "stats",
+        "hosts",
+        "failures",
+        "runs",
+        "exporters",
+        "openapi.json",
+    ]
+)
+
+
+def is_sqlite(settings: Settings) -> bool:
+    from pluginary.core.options import backend_name
+
+    return backend_name(settings.catalog, settings.backend) == "sqlite"
+
+
+def _cached(app: ASGIApp, settings: Settings) -> ASGIApp:
+    """The application behind a response cache, when the catalogue says when it changes (SQLite)."""
+    return ResponseCache(app, SQLiteVersion(Path(settings.catalog)), CACHED_READS) if is_sqlite(settings) else app

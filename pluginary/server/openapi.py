@@ -1,16 +1,18 @@
 """The OpenAPI 3.1 document the server publishes at `/api/v1/openapi.json`.
 
-A listing's parameters are read from `Query`'s own attrs fields, so the document cannot
-describe filters the API does not take (or miss one it does).
+A listing's parameters are read from `Query`'s (and `PresetQuery`'s) own attrs fields, so the
+document cannot describe filters the API does not take (or miss one it does).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import attrs
+
 from pluginary import __version__
-from pluginary.core.query import SORT_KEYS
-from pluginary.server.query import DEFAULT_LIMIT, MAX_LIMIT, QUERY_FIELDS, field_kind
+from pluginary.core.query import PRESET_SORT_KEYS, SORT_KEYS, PresetQuery, Query
+from pluginary.server.query import DEFAULT_LIMIT, MAX_LIMIT, field_kind, listing_fields
 
 #: One line per Query field, as `pluginary list --help` says it.
 FIELD_HELP = {
@@ -22,6 +24,13 @@ FIELD_HELP = {
     "effect": "true: only effects; false: no effects",
     "params": "parameter count: 10..50, >20, <10 or an exact number",
     "has_param": "has a parameter with this name (any case)",
+    "host": "a fleet catalogue's machine (default: this one)",
+    "all_hosts": "true: every machine's (each row names its host)",
+    "plugin_id": "the presets of this plugin id (also of a plugin no longer installed)",
+    "source": "factory, bundle or file",
+    "bank": "bank, program list or category, as the format names it",
+    "text": "name, bank, author or tags contain this (any case, taken literally)",
+    "orphaned": "true: only presets whose plugin is not installed; false: only those whose plugin is",
     "sort": "the order",
     "reverse": "reverse the order",
     "limit": f"at most this many (default {DEFAULT_LIMIT}, at most {MAX_LIMIT})",
@@ -31,14 +40,15 @@ FIELD_HELP = {
 _ERROR = {"$ref": "#/components/responses/Error"}
 
 
-def _query_parameters(*, paged: bool) -> list[dict[str, Any]]:
+def _query_parameters(
+    cls: type[attrs.AttrsInstance], *, paged: bool, without: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
     parameters = []
-    for name in QUERY_FIELDS:
-        if not paged and name in ("limit", "offset"):
-            continue
-        schema: dict[str, Any] = {"type": field_kind(name)}
+    sort_keys = PRESET_SORT_KEYS if cls is PresetQuery else SORT_KEYS
+    for name in listing_fields(cls, paged=paged, without=without):
+        schema: dict[str, Any] = {"type": field_kind(cls, name)}
         if name == "sort":
-            schema["enum"] = list(SORT_KEYS)
+            schema["enum"] = list(sort_keys)
         parameters.append({"name": name, "in": "query", "description": FIELD_HELP.get(name, ""), "schema": schema})
     return parameters
 
@@ -69,7 +79,7 @@ def schema() -> dict[str, Any]:
             "/api/v1/plugins": {
                 "get": {
                     "summary": "A page of plugins: the filters, sort and paging of `pluginary list`",
-                    "parameters": _query_parameters(paged=True),
+                    "parameters": _query_parameters(Query, paged=True),
                     "responses": _ok("total, offset, limit and the page's plugins"),
                 }
             },
@@ -78,6 +88,30 @@ def schema() -> dict[str, Any]:
                     "summary": "One plugin's whole record (parameters included) and its other formats",
                     "parameters": [_path_id("id")],
                     "responses": _ok("plugin and other_formats"),
+                }
+            },
+            "/api/v1/plugins/{id}/presets": {
+                "get": {
+                    "summary": "A page of one plugin's presets: the filters, sort and paging of /api/v1/presets",
+                    "parameters": [_path_id("id"), *_query_parameters(PresetQuery, paged=True, without=("plugin_id",))],
+                    "responses": _ok("total, offset, limit and the page's presets"),
+                }
+            },
+            "/api/v1/products": {
+                "get": {
+                    "summary": "A page of products (one plugin across its formats) with a plugin the filters "
+                    "select, each with every format: `pluginary list --products`",
+                    "parameters": _query_parameters(Query, paged=True),
+                    "responses": _ok(
+                        "total, offset, limit and the page's products (key, name, vendor, formats, tags, plugins)"
+                    ),
+                }
+            },
+            "/api/v1/presets": {
+                "get": {
+                    "summary": "A page of presets: `PresetQuery`'s filters, sort and paging",
+                    "parameters": _query_parameters(PresetQuery, paged=True),
+                    "responses": _ok("total, offset, limit and the page's presets"),
                 }
             },
             "/api/v1/plugins/{id}/tags": {
@@ -92,19 +126,27 @@ def schema() -> dict[str, Any]:
             },
             "/api/v1/search": {
                 "get": {
-                    "summary": "Search names, vendors, categories, tags and parameter names; "
-                    "when nothing matches, the closest names are suggested and the best one searched",
+                    "summary": "Search plugins (names, vendors, categories, tags, parameter names) and presets "
+                    "(names, banks, authors, tags); when no plugin matches, the closest names are suggested "
+                    "and the best one searched",
                     "parameters": [
                         {"name": "q", "in": "query", "required": True, "schema": {"type": "string"}},
                         {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": MAX_LIMIT}},
                     ],
-                    "responses": _ok("query, searched, suggestions, plugins"),
+                    "responses": _ok("query, searched, suggestions, plugins, presets"),
                 }
             },
             "/api/v1/stats": {
                 "get": {
-                    "summary": "Counts by format, vendor, category; parameters",
+                    "summary": "Counts by format, vendor, category; presets (and orphaned ones); parameters",
                     "responses": _ok("what `pluginary stats` shows"),
+                }
+            },
+            "/api/v1/hosts": {
+                "get": {
+                    "summary": "A fleet catalogue's machines: host, last_scanned, plugins, files, failures "
+                    "(404 for a one-machine catalogue)",
+                    "responses": _ok("hosts"),
                 }
             },
             "/api/v1/failures": {"get": {"summary": "Quarantined files and why", "responses": _ok("failures")}},
@@ -116,7 +158,7 @@ def schema() -> dict[str, Any]:
                     "(several files come as a zip)",
                     "parameters": [
                         _path_id("name"),
-                        *_query_parameters(paged=False),
+                        *_query_parameters(Query, paged=False),
                         {
                             "name": "option",
                             "in": "query",
@@ -166,7 +208,9 @@ def schema() -> dict[str, Any]:
                     **_write("", {"type": "object"}),
                 }
             },
-            "/api/v1/session": {"get": {"summary": "read_only, token_required, version", "responses": _ok("")}},
+            "/api/v1/session": {
+                "get": {"summary": "read_only, token_required, fleet (several machines), version", "responses": _ok("")}
+            },
         },
         "components": {
             "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},

@@ -1,49 +1,73 @@
-"""A listing's query string, read into `pluginary.core.query.Query` with exactly its names.
+"""A listing's query string, read into `pluginary.core.query.Query` (or `PresetQuery`) with exactly its names.
 
 The API takes the fields of `Query` and nothing else, each once; `Query` does every check,
-so `pluginary list`, `Catalog.plugins` and `GET /api/v1/plugins` cannot disagree. The
-OpenAPI document lists the same fields.
+so `pluginary list`, `Catalog.plugins` and `GET /api/v1/plugins` cannot disagree (likewise
+`PresetQuery` for `/api/v1/presets`). The OpenAPI document lists the same fields.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
-from pluginary.core.query import Query, QueryError
+from pluginary.core.query import PresetQuery, Query, QueryError
 
 #: A listing's page when none is asked for, and the largest one served (a client wanting
 #: everything pages, or downloads an export).
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
 
-QUERY_FIELDS = {field.name: field for field in attrs.fields(Query)}
+L = TypeVar("L", Query, PresetQuery)
+
+#: The listings the API serves, each defined by its attrs class: a plugin listing (`Query`) and a
+#: preset listing (`PresetQuery`). Their fields are the query string's names.
+Listing = Query | PresetQuery
+PAGE_FIELDS = ("limit", "offset")
 
 
-def field_kind(name: str) -> str:
-    """ "boolean", "integer" or "string": how a query-string value of this Query field is read."""
-    annotation = str(QUERY_FIELDS[name].type)
+def listing_fields(cls: type[attrs.AttrsInstance], *, paged: bool = True, without: tuple[str, ...] = ()) -> list[str]:
+    """The query-string names of a listing: its class's fields that hold one value (a tuple, such
+    as `PresetQuery.plugin_ids`, is for Python callers), less the page when not `paged`."""
+    left_out = (*without, *(() if paged else PAGE_FIELDS))
+    return [
+        field.name
+        for field in attrs.fields(cls)
+        if field.name not in left_out and not str(field.type).startswith("tuple")
+    ]
+
+
+def field_kind(cls: type[attrs.AttrsInstance], name: str) -> str:
+    """ "boolean", "integer" or "string": how a query-string value of this field is read."""
+    annotation = str(attrs.fields_dict(cls)[name].type)
     return "boolean" if "bool" in annotation else "integer" if annotation.startswith("int") else "string"
 
 
-def parse_query(params: Any, *, extra: tuple[str, ...] = (), paged: bool = True) -> tuple[Query, dict[str, str]]:
-    """A `Query` from a query string, with exactly `Query`'s names and checks (the
-    `extra` names are returned apart). Each value once; booleans are true/false."""
-    allowed = [*QUERY_FIELDS, *extra] if paged else [*(n for n in QUERY_FIELDS if n not in ("limit", "offset")), *extra]
-    values: dict[str, Any] = {}
+def parse_query(
+    params: Any,
+    cls: type[L],
+    *,
+    extra: tuple[str, ...] = (),
+    paged: bool = True,
+    given: dict[str, Any] | None = None,
+) -> tuple[L, dict[str, str]]:
+    """A listing (`cls`: Query or PresetQuery) from a query string, with exactly its names and
+    checks (the `extra` names are returned apart; `given` fields are set by the URL's path and
+    so refused in the query string). Each value once; booleans are true/false."""
+    values: dict[str, Any] = dict(given or {})
+    allowed = [*listing_fields(cls, paged=paged, without=tuple(values)), *extra]
     rest: dict[str, str] = {}
     for name in params:
         if name not in allowed:
             raise QueryError(f"unknown parameter {name!r}", where=name, fix=f"use {', '.join(allowed)}")
-        given = params.getlist(name)
-        if len(given) > 1:
-            raise QueryError(f"{name} is given {len(given)} times", where=name, fix="give it once")
+        found = params.getlist(name)
+        if len(found) > 1:
+            raise QueryError(f"{name} is given {len(found)} times", where=name, fix="give it once")
         if name in extra:
-            rest[name] = given[0]
+            rest[name] = found[0]
         else:
-            values[name] = _value(name, given[0])
+            values[name] = _value(cls, name, found[0])
     if paged:
         values.setdefault("limit", DEFAULT_LIMIT)
         if values["limit"] is not None and values["limit"] > MAX_LIMIT:
@@ -51,13 +75,13 @@ def parse_query(params: Any, *, extra: tuple[str, ...] = (), paged: bool = True)
                 f"limit must be at most {MAX_LIMIT}, not {values['limit']}", where="limit", fix="page with offset"
             )
     try:
-        return Query(**values), rest
+        return cls(**values), rest
     except (TypeError, ValueError) as exc:
         raise QueryError(str(exc), fix="see /api/v1/openapi.json") from exc
 
 
-def _value(name: str, raw: str) -> Any:
-    kind = field_kind(name)
+def _value(cls: type[attrs.AttrsInstance], name: str, raw: str) -> Any:
+    kind = field_kind(cls, name)
     if kind == "boolean":
         if raw.lower() not in ("true", "false", "1", "0"):
             raise QueryError(f"{name} must be true or false, not {raw!r}", where=name, fix=f"pass {name}=true")
@@ -70,9 +94,13 @@ def _value(name: str, raw: str) -> Any:
     return raw
 
 
-def query_filters(query: Query) -> dict[str, Any]:
-    """The Query as `Catalog.plugins` keyword arguments (it rebuilds and rechecks the same Query)."""
-    return attrs.asdict(query, recurse=False)
+def query_filters(query: Listing) -> dict[str, Any]:
+    """The listing as `Catalog.plugins` (or `Catalog.presets`) keyword arguments; Catalog rebuilds
+    and rechecks the same Query. `Catalog.presets` names its plugin `plugin` (an id or a name)."""
+    filters = {name: getattr(query, name) for name in listing_fields(type(query))}
+    if isinstance(query, PresetQuery):
+        filters["plugin"] = filters.pop("plugin_id")
+    return filters
 
 
 def bounded_int(params: Any, name: str, default: int, low: int, high: int) -> int:

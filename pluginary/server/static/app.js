@@ -107,11 +107,14 @@ const COLUMNS = [
   { key: "params", label: "Params", sort: "params", narrow: false, num: true },
   { key: "tags", label: "Tags", narrow: false },
 ];
+// Listing every machine of a fleet catalogue, each row names its machine.
+const HOST_COLUMN = { key: "host", label: "Machine" };
+const columns = () => (state.filters.all_hosts ? [...COLUMNS, HOST_COLUMN] : COLUMNS);
 
 function renderHead() {
   const row = $("table-head");
   row.replaceChildren();
-  for (const column of COLUMNS) {
+  for (const column of columns()) {
     const sorted = !state.text && state.sort === column.sort;
     const th = el("th", {
       scope: "col",
@@ -153,7 +156,8 @@ function pluginRow(plugin) {
   el("td", {}, el("span", { class: "badge" }, text(plugin.format))),
   el("td", { class: "hide-narrow" }, text(plugin.categories.join(", "))),
   el("td", { class: "num hide-narrow" }, plugin.parameters),
-  el("td", { class: "hide-narrow" }, plugin.tags.map((tag) => el("span", { class: "chip" }, text(tag)))));
+  el("td", { class: "hide-narrow" }, plugin.tags.map((tag) => el("span", { class: "chip" }, text(tag)))),
+  state.filters.all_hosts ? el("td", { class: "host" }, text(plugin.host)) : null);
 }
 
 function moveFocus(event, step) {
@@ -191,7 +195,9 @@ async function refreshList(focusRow = null) {
       if (!hint.hidden) hint.append("No match for ", text(data.query), "; showing ", text(data.searched),
         " (did you mean ", text(data.suggestions.join(", ")), "?)");
       $("list-summary").textContent = `${plugins.length} match${plugins.length === 1 ? "" : "es"}, best first`;
+      renderPresetMatches(data.presets);
     } else {
+      renderPresetMatches([]);
       const params = queryString({ sort: state.sort, reverse: state.reverse || undefined, limit: PAGE, offset: state.offset });
       const data = await api(`/plugins?${params}`, { signal: listRequest.signal });
       plugins = data.plugins;
@@ -203,7 +209,7 @@ async function refreshList(focusRow = null) {
     }
     $("rows").replaceChildren(...plugins.map(pluginRow));
     if (!plugins.length) {
-      $("rows").append(el("tr", {}, el("td", { colspan: COLUMNS.length, class: "muted" }, "No plugins here.")));
+      $("rows").append(el("tr", {}, el("td", { colspan: columns().length, class: "muted" }, "No plugins here.")));
     }
     renderPager();
     updateExportLink();
@@ -212,6 +218,18 @@ async function refreshList(focusRow = null) {
   } catch (error) {
     report(error);
   }
+}
+
+// Presets whose name, bank, author or tags match the search, each linking to its plugin.
+function renderPresetMatches(presets) {
+  const box = $("preset-matches");
+  box.hidden = !presets.length;
+  box.replaceChildren();
+  if (!presets.length) return;
+  box.append(el("h2", {}, `Presets (${presets.length})`), el("ul", { class: "presets" }, presets.map((preset) =>
+    el("li", {},
+      el("a", { href: `#/plugin/${encodeURIComponent(preset.plugin_id)}` }, text(preset.name)), " ",
+      el("span", { class: "muted" }, text([preset.bank, preset.plugin_id].filter(Boolean).join(" · ")))))));
 }
 
 function renderPager() {
@@ -263,7 +281,14 @@ async function refreshFacets() {
       categories[name] = stats.categories[name];
     }
     const tree = Object.fromEntries(Object.entries(categories).sort(([a], [b]) => a.localeCompare(b)));
+    const machines = {};
+    if (state.session.fleet) {
+      const { hosts } = await api("/hosts");
+      machines["All machines"] = hosts.reduce((sum, host) => sum + host.plugins, 0);
+      for (const host of hosts) machines[host.host] = host.plugins;
+    }
     const groups = [
+      facetGroup("Machine", "machine", machines),
       facetGroup("Format", "format", stats.formats),
       facetGroup("Kind", "kind", kinds),
       facetGroup("Category", "category", tree, (name) => name, (name) => name.includes("/")),
@@ -271,13 +296,22 @@ async function refreshFacets() {
     ];
     $("facet-groups").replaceChildren(...groups.filter(Boolean));
     $("failures-count").textContent = stats.failures ? String(stats.failures) : "";
+    const orphaned = stats.orphaned_presets ? `, ${stats.orphaned_presets.toLocaleString()} of plugins not installed` : "";
+    $("preset-count").textContent = stats.presets ? `${stats.presets.toLocaleString()} presets${orphaned}` : "";
   } catch (error) {
     report(error);
   }
 }
 
 function setFilter(key, value) {
-  if (key === "kind") {
+  if (key === "machine") {
+    // The page's own facet: the API takes host (one machine) or all_hosts (every machine).
+    delete state.filters.host;
+    delete state.filters.all_hosts;
+    if (value === "All machines") state.filters.all_hosts = true;
+    else if (value !== undefined) state.filters.host = value;
+    state.filters.machine = value;
+  } else if (key === "kind") {
     delete state.filters.instrument;
     delete state.filters.effect;
     if (value === "Instruments") state.filters.instrument = true;
@@ -289,6 +323,7 @@ function setFilter(key, value) {
     state.filters[key] = value;
   }
   if (state.filters.kind === undefined) delete state.filters.kind;
+  if (state.filters.machine === undefined) delete state.filters.machine;
   state.offset = 0;
   state.text = "";
   $("search").value = "";
@@ -297,8 +332,9 @@ function setFilter(key, value) {
   refreshList();
 }
 
-// The kind facet is the page's own: the API takes instrument/effect.
-const apiFilters = () => Object.fromEntries(Object.entries(state.filters).filter(([key]) => key !== "kind"));
+// The kind and machine facets are the page's own: the API takes instrument/effect and host/all_hosts.
+const apiFilters = () => Object.fromEntries(Object.entries(state.filters)
+  .filter(([key]) => key !== "kind" && key !== "machine"));
 
 // -- exports ---------------------------------------------------------------------
 
@@ -355,10 +391,34 @@ function ioText(io) {
   return parts.join(", ");
 }
 
+// The plugin page shows this many of its presets, and says how many there are.
+const PRESETS_SHOWN = 200;
+
+function presetSection(listing) {
+  const { presets, total } = listing;
+  const shown = total > presets.length ? ` (the first ${presets.length} of ${total.toLocaleString()})` : "";
+  const head = el("thead", {}, el("tr", {}, ["Name", "Bank", "Source", "Author", "Tags"]
+    .map((label, i) => el("th", { scope: "col", class: i >= 3 ? "hide-narrow" : undefined }, label))));
+  const rows = presets.map((p) => el("tr", {},
+    el("td", { class: "name" }, text(p.name)),
+    el("td", {}, text(p.bank)),
+    el("td", {}, text(p.source)),
+    el("td", { class: "hide-narrow" }, text(p.author)),
+    el("td", { class: "hide-narrow" }, p.tags.map((tag) => el("span", { class: "chip" }, text(tag))))));
+  const table = el("div", { class: "tablewrap" },
+    el("table", {}, el("caption", { class: "sr-only" }, "Presets"), head, el("tbody", {}, rows)));
+  return el("section", { class: "card", id: "presets" },
+    el("h2", {}, `Presets (${total.toLocaleString()})${shown}`),
+    presets.length ? table : el("p", { class: "muted" }, "None found."));
+}
+
 async function showPlugin(id) {
   const view = $("plugin-view");
   try {
-    const { plugin, other_formats: others } = await api(`/plugins/${encodeURIComponent(id)}`);
+    const [{ plugin, other_formats: others }, presets] = await Promise.all([
+      api(`/plugins/${encodeURIComponent(id)}`),
+      api(`/plugins/${encodeURIComponent(id)}/presets?limit=${PRESETS_SHOWN}`),
+    ]);
     const facts = [
       ["Vendor", plugin.vendor], ["Format", plugin.format], ["Version", plugin.version],
       ["Kind", [plugin.is_instrument && "instrument", plugin.is_effect && "effect"].filter(Boolean).join(", ")],
@@ -407,6 +467,7 @@ async function showPlugin(id) {
         plugin.parameters.length ? parameterTable(plugin.parameters, "Parameters") : el("p", { class: "muted" }, "None reported.")),
       plugin.outputs.length ? el("section", { class: "card" }, el("h2", {}, `Outputs (${plugin.outputs.length})`),
         parameterTable(plugin.outputs, "Outputs")) : null,
+      presetSection(presets),
     ].filter(Boolean));
     document.title = `${clean(plugin.name)} — Pluginary`;
     $("plugin-name").focus();
@@ -607,13 +668,17 @@ async function start() {
   }
   if (matchMedia("(max-width: 760px)").matches) $("facets-box").open = false;
   wire();
+  // The list needs nothing from the session: asked for at once, beside it (a plugin page and the
+  // failures show write controls by the session, so they wait for it).
+  const listFirst = !/^#\/(plugin\/|failures)/.test(location.hash);
+  if (listFirst) route();
   try {
     state.session = await api("/session");
   } catch (error) {
     report(error);
   }
   if (state.session.read_only) $("scan-button").disabled = true;
-  route();
+  if (!listFirst) route();
   refreshFacets();
   loadExporters();
   try {
