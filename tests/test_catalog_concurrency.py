@@ -258,3 +258,36 @@ def test_db_check_flags_a_stored_file_whose_plugin_is_missing(tmp_path: Path) ->
     assert done.returncode == 1
     assert "1 plugins of stored files that are missing (`pluginary scan --full` finds them again)" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+WRITE_MORE = textwrap.dedent(
+    """
+    import sys
+    from pluginary.backends.sqlite import SQLiteBackend
+    from tests.catalog_data import batches, iter_plugins, iter_results
+    backend = SQLiteBackend(sys.argv[1])
+    for batch in batches(iter_results(iter_plugins(int(sys.argv[2]), 2, seed=int(sys.argv[3])))):
+        backend.write(batch)
+    backend.close()
+    """
+)
+
+
+def test_a_reader_open_all_along_sees_what_another_process_wrote(tmp_path: Path) -> None:
+    """A long-lived reader (a server) keeps seeing new scans after the same process opened the file
+    again: opening a catalogue must not drop the process's SQLite locks (a plain open() and close() of
+    the file does), or the writer's last close deletes the WAL under the reader, which then reads a
+    stale snapshot for ever."""
+    path = tmp_path / "c.sqlite"
+    stored(path)
+    reader = Catalog(SQLiteBackend(path, read_only=True))
+    try:
+        before = reader.count()
+        Catalog(SQLiteBackend(path, read_only=True)).close()  # another open and close in this process
+        for scan in (1, 2, 3):  # the second scan was the first one not seen, before the fix
+            subprocess.run(
+                [sys.executable, "-c", WRITE_MORE, str(path), "40", str(scan)], env=ENV, cwd=ROOT, check=True
+            )
+            assert reader.count() == before + 40 * scan
+    finally:
+        reader.close()

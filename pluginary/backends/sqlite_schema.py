@@ -26,11 +26,13 @@ Versions:
 from __future__ import annotations
 
 import contextlib
+import errno
 import itertools
 import json
 import operator
 import os
 import sqlite3
+import stat
 import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -370,8 +372,6 @@ def _v3_to_v4(conn: sqlite3.Connection) -> None:
 #: transaction as the version bump.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 
-_SQLITE_MAGIC = b"SQLite format 3\x00"
-
 
 @attrs.frozen
 class Probe:
@@ -390,21 +390,28 @@ def probe(path: Path) -> Probe:
     """
     if not path.exists():
         return Probe(exists=False)
+    # Never a plain open() of the file: closing any descriptor of it drops every POSIX lock this
+    # process holds on it, SQLite's included, and a connection already open here (a server's) would
+    # then let a scan's last close delete the WAL under it, and read stale data from then on.
     try:
-        with path.open("rb") as stream:
-            header = stream.read(len(_SQLITE_MAGIC))
+        info = path.stat()
+        if not os.access(path, os.R_OK):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
     except OSError as exc:
         raise CatalogError(f"cannot read the catalogue: {exc.strerror}", where=str(path), fix=RECOVERY) from exc
-    if not header:
+    if not stat.S_ISREG(info.st_mode):
+        raise CatalogError("not a regular file", where=str(path), fix="name a catalogue file")
+    if info.st_size == 0:
         return Probe(exists=True)
-    if header != _SQLITE_MAGIC:
-        raise CatalogError("not a SQLite catalogue (corrupt, or another program's file)", where=str(path), fix=RECOVERY)
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?{_probe_mode(path)}", uri=True, timeout=locks.BUSY_TIMEOUT)
     try:
         version = stored_version(conn, path)
     except sqlite3.DatabaseError as exc:
         if locks.is_busy(exc):
             raise locks.locked_error(path) from exc
+        if getattr(exc, "sqlite_errorname", "") == "SQLITE_NOTADB":
+            message = "not a SQLite catalogue (corrupt, or another program's file)"
+            raise CatalogError(message, where=str(path), fix=RECOVERY) from exc
         raise CatalogError(f"the catalogue is damaged ({exc})", where=str(path), fix=RECOVERY) from exc
     finally:
         conn.close()
