@@ -291,7 +291,7 @@ def list_products(request: Request) -> Response:
     query, _ = parse_query(request.query_params, Query)
     filters = query_filters(query)
     # Products come without their parameters (Catalog.products reads none): no count is shown.
-    limit, offset, _ = filters.pop("limit"), filters.pop("offset"), filters.pop("parameters")
+    limit, offset = filters.pop("limit"), filters.pop("offset")
     with catalogs(request).reader() as catalog:
         everything = catalog.products(**filters)  # grouped whole, so counted whole
     page = everything[offset : None if limit is None else offset + limit]

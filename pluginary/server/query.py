@@ -25,12 +25,15 @@ L = TypeVar("L", Query, PresetQuery)
 #: preset listing (`PresetQuery`). Their fields are the query string's names.
 Listing = Query | PresetQuery
 PAGE_FIELDS = ("limit", "offset")
+#: Fields for Python callers only: how much of each record to read is the API's business, not the client's
+#: (a list page's records come whole, so parameter counts stay true).
+PYTHON_ONLY_FIELDS = ("parameters",)
 
 
 def listing_fields(cls: type[attrs.AttrsInstance], *, paged: bool = True, without: tuple[str, ...] = ()) -> list[str]:
     """The query-string names of a listing: its class's fields that hold one value (a tuple, such
     as `PresetQuery.plugin_ids`, is for Python callers), less the page when not `paged`."""
-    left_out = (*without, *(() if paged else PAGE_FIELDS))
+    left_out = (*without, *PYTHON_ONLY_FIELDS, *(() if paged else PAGE_FIELDS))
     return [
         field.name
         for field in attrs.fields(cls)
