@@ -7,6 +7,7 @@ Nothing is loaded: diff decides what the scan stage will load.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tempfile
@@ -83,6 +84,28 @@ def test_new_changed_unchanged_and_removed(catalogue: Catalogue, tmp_path: Path)
     second, _ = catalogue.diff(root)
     assert (names(second.added), names(second.changed), names(second.removed)) == (["New"], ["Edit"], ["Drop"])
     assert second.unchanged == 1 and names(second.to_scan) == ["Edit", "New"]
+
+
+def test_preset_files_in_any_case_are_found_and_each_edit_is_a_change(catalogue: Catalogue, tmp_path: Path) -> None:
+    root = tmp_path / "vst3"
+    make_bundle(root / "Synth.vst3")
+    make_bundle(root / "Loud.VST3")
+    folder = root / "presets" / "Vendor" / "Synth"
+    folder.mkdir(parents=True)
+    for name in ("Pad.vstpreset", "Bass.VSTPreset", "Lead.vstpreset", "notes.txt"):
+        (folder / name).write_bytes(b"VST3 preset")
+    (root / "Synth.vst3" / "Contents" / "Inside.vstpreset").write_bytes(b"part of its bundle, not a preset file")
+    first, _ = catalogue.diff(root)
+    assert names(first.added) == ["Bass", "Lead", "Loud", "Pad", "Synth"]
+    assert {file.format for file in first.added} == {"vst3"}
+    catalogue.store(first)
+
+    (folder / "Pad.vstpreset").write_bytes(b"VST3 preset, saved again")  # another size
+    lead = (folder / "Lead.vstpreset").stat()
+    os.utime(folder / "Lead.vstpreset", ns=(lead.st_atime_ns, lead.st_mtime_ns + 10**9))  # only a later mtime
+    (folder / "Bass.VSTPreset").unlink()
+    second, _ = catalogue.diff(root)
+    assert (names(second.changed), names(second.removed), second.unchanged) == (["Lead", "Pad"], ["Bass"], 2)
 
 
 def test_full_rescans_everything_found(catalogue: Catalogue, tmp_path: Path) -> None:

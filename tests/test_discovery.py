@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pluginary.scanning.discovery import find_bundles, plugin_file
+from pluginary.scanning.discovery import find_bundles, plugin_file, preset_file
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -118,3 +118,15 @@ def test_a_signature_file_moved_inside_its_bundle_is_a_change(tmp_path: Path) ->
     after = plugin_file(bundle, "lv2", [moved])
     assert (after.size, after.mtime_ns) == (before.size, before.mtime_ns)
     assert after.fingerprint != before.fingerprint
+
+
+def test_a_preset_file_is_recorded_as_a_bundle_that_is_its_own_signature(tmp_path: Path) -> None:
+    """preset_file is plugin_file's shortcut: the same record, so catalogues keep their fingerprints."""
+    preset = tmp_path / "Pad.vstpreset"
+    preset.write_bytes(b"VST3 preset")
+    path = str(preset)
+    found = preset_file(path, "vst3")
+    assert found == plugin_file(path, "vst3", [path])
+    assert (found.path, found.size, found.mtime_ns) == (path, 11, preset.stat().st_mtime_ns)
+    preset.unlink()  # gone between the walk and the stat
+    assert preset_file(path, "vst3") == plugin_file(path, "vst3", [path])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Iterator, Sequence
+from operator import attrgetter
 from pathlib import Path
 
 from pluginary.core.models import PluginFile
@@ -19,7 +20,12 @@ Skip = Callable[[Path, str], None]
 
 
 def find_bundles(roots: Sequence[Path], suffixes: Sequence[str], skip: Skip) -> Iterator[Path]:
-    """Every file or folder under `roots` whose name ends with one of `suffixes`.
+    """`find_bundle_paths` as Path objects, for callers that handle a few bundles rather than every preset file."""
+    return map(Path, find_bundle_paths(roots, suffixes, skip))
+
+
+def find_bundle_paths(roots: Sequence[Path], suffixes: Sequence[str], skip: Skip) -> Iterator[str]:
+    """Every file or folder under `roots` whose name ends with one of `suffixes`, as a path string.
 
     A root that is itself a bundle is yielded as is. Each real folder is
     entered once, so symlink loops and roots that overlap end by themselves.
@@ -27,45 +33,47 @@ def find_bundles(roots: Sequence[Path], suffixes: Sequence[str], skip: Skip) -> 
     folder or bundle, a link to a folder or bundle that is not there (an
     unplugged drive), a link loop, a bundle whose path is not valid UTF-8
     (bytes from another encoding, on Linux: neither the catalogue nor a DAW's
-    plugin list can name it).
+    plugin list can name it). Strings, not Paths: a preset folder holds
+    thousands of files, and a Path for each was most of a no-change rescan.
     """
     lowered = tuple(suffix.lower() for suffix in suffixes)
     seen: set[tuple[int, int]] = set()
     for root in roots:
         if root.name.lower().endswith(lowered) and root.exists():
-            yield root
+            yield os.fspath(root)
             continue
-        stack = [root]
+        top = os.fspath(root)
+        stack = [top]
         while stack:
             folder = stack.pop()
             try:
-                info = folder.stat()
+                info = os.stat(folder)
             except OSError as exc:
-                if folder is not root:
-                    skip(folder, f"{_shown(folder)}: cannot read ({exc.strerror}); skipped")
+                if folder is not top:
+                    skip(Path(folder), f"{_shown(folder)}: cannot read ({exc.strerror}); skipped")
                 continue
             key = (info.st_dev, info.st_ino)
             if key in seen:
-                if folder.is_symlink():
-                    skip(folder, f"{_shown(folder)}: symlink loop or folder seen already; skipped")
+                if os.path.islink(folder):
+                    skip(Path(folder), f"{_shown(folder)}: symlink loop or folder seen already; skipped")
                 continue
             seen.add(key)
             try:
-                entries = sorted(os.scandir(folder), key=lambda e: e.name)
+                entries = sorted(os.scandir(folder), key=attrgetter("name"))
             except OSError as exc:
-                skip(folder, f"{_shown(folder)}: cannot list ({exc.strerror}); skipped")
+                skip(Path(folder), f"{_shown(folder)}: cannot list ({exc.strerror}); skipped")
                 continue
             for entry in entries:
-                path = Path(entry.path)
+                path = entry.path
                 if problem := _unreachable(entry):
-                    skip(path, f"{_shown(path)}: {problem}; skipped (the catalogue keeps what it holds there)")
+                    skip(Path(path), f"{_shown(path)}: {problem}; skipped (the catalogue keeps what it holds there)")
                 elif not entry.name.lower().endswith(lowered):
                     if _is_dir(entry):
                         stack.append(path)
-                elif _is_utf8(entry.path):
+                elif _is_utf8(path):
                     yield path
                 else:
-                    skip(path, f"{_shown(path)}: the name is not valid UTF-8; skipped (rename it to scan it)")
+                    skip(Path(path), f"{_shown(path)}: the name is not valid UTF-8; skipped (rename it to scan it)")
 
 
 def _unreachable(entry: os.DirEntry[str]) -> str | None:
@@ -77,7 +85,7 @@ def _unreachable(entry: os.DirEntry[str]) -> str | None:
             return "cannot read (Permission denied)"
     except OSError as exc:
         if entry.is_symlink():
-            return f"a link to {_shown(Path(os.readlink(entry.path)))}, which cannot be reached ({exc.strerror})"
+            return f"a link to {_shown(os.readlink(entry.path))}, which cannot be reached ({exc.strerror})"
         return f"cannot read ({exc.strerror})"
     return None
 
@@ -90,7 +98,7 @@ def _is_utf8(path: str) -> bool:
     return True
 
 
-def _shown(path: Path) -> str:
+def _shown(path: str | Path) -> str:
     """The path as printable text, undecodable bytes as \\xNN escapes."""
     return os.fsencode(path).decode("utf-8", "backslashreplace")
 
@@ -102,7 +110,7 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
         return False
 
 
-def plugin_file(bundle: Path, format_name: str, signature: Sequence[str | Path]) -> PluginFile:
+def plugin_file(bundle: str | Path, format_name: str, signature: Sequence[str | Path]) -> PluginFile:
     """The bundle as diff sees it: total size, newest mtime and a fingerprint of its signature files.
 
     Missing signature files are skipped; a bundle with none at all is still
@@ -123,8 +131,7 @@ def plugin_file(bundle: Path, format_name: str, signature: Sequence[str | Path])
         size += info.st_size
         newest = max(newest, info.st_mtime_ns)
         # The path inside the bundle, not the name alone: a file moved between its sub-folders is a change.
-        inside = name[len(prefix) :] if name.startswith(prefix) else name
-        parts.append(f"{inside}:{info.st_size}:{info.st_mtime_ns}")
+        parts.append(_part(name[len(prefix) :] if name.startswith(prefix) else name, info))
     if not parts:  # an empty or broken bundle: its own stat still says when it changes
         try:
             info = os.stat(folder)
@@ -132,5 +139,22 @@ def plugin_file(bundle: Path, format_name: str, signature: Sequence[str | Path])
             parts.append(f"{os.path.basename(folder)}:{info.st_mtime_ns}")
         except OSError:
             pass
-    fingerprint = hashlib.blake2b("|".join(parts).encode(), digest_size=12).hexdigest()
-    return PluginFile(folder, format_name, size, newest, fingerprint)
+    return PluginFile(folder, format_name, size, newest, _fingerprint(parts))
+
+
+def preset_file(path: str, format_name: str) -> PluginFile:
+    """`plugin_file(path, format_name, [path])` for a file that is its own signature (a preset file):
+    the same record without the loop, since a rescan meets 100,000 of them."""
+    try:
+        info = os.stat(path)
+    except OSError:  # gone since the walk: recorded as plugin_file records any bundle it cannot stat
+        return plugin_file(path, format_name, [path])
+    return PluginFile(path, format_name, info.st_size, info.st_mtime_ns, _fingerprint([_part(path, info)]))
+
+
+def _part(inside: str, info: os.stat_result) -> str:
+    return f"{inside}:{info.st_size}:{info.st_mtime_ns}"
+
+
+def _fingerprint(parts: list[str]) -> str:
+    return hashlib.blake2b("|".join(parts).encode(), digest_size=12).hexdigest()
