@@ -163,6 +163,7 @@ def read_only_disk(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("name", ["catalog.sqlite", "catalog.json"])
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_a_catalogue_on_a_read_only_disk_is_still_searchable(read_only_disk: Path, name: str) -> None:
     path = read_only_disk / name
     stored(path, JSONBackend if name.endswith(".json") else SQLiteBackend)
@@ -824,6 +825,7 @@ def test_a_second_open_sees_tables_still_in_the_write_ahead_log(tmp_path: Path) 
 @pytest.mark.parametrize(
     ("table", "command"), [("presets", "presets"), ("product_tags", "list"), ("plugin_parameters", "list")]
 )
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_a_catalogue_missing_a_table_of_its_schema_is_reported_damaged(
     tmp_path: Path, table: str, command: str
 ) -> None:

@@ -492,6 +492,7 @@ def test_a_real_effect_keeps_its_kind_of_effect(fields: dict[str, Any], expected
     assert names(NativeCategorizer().categorize(real))[0] == expected
 
 
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_debian_zam_effects_are_placed_beyond_plain_effect(debian_vst3_dir: Path) -> None:
     """The real plugins, read by the real VST3 reader in this process: each is an effect with its kind."""
     from pluginary.core.interfaces import ScanSettings
@@ -724,6 +725,7 @@ def test_a_top_level_named_only_by_the_vendor_must_reach_the_minimum_too(monkeyp
     assert KeywordCategorizer().categorize(vendor_only) == []
 
 
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_debian_zam_vst3_exact_places(debian_vst3_dir: Path) -> None:
     """The real moduleinfo words ("Fx", "Dynamics", "Stereo"), read by the real reader: one stated place each."""
     from pluginary.core.interfaces import ScanSettings

@@ -82,6 +82,7 @@ def test_a_pipeline_error_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_a_failing_stage_exits_3(tmp_path: Path) -> None:
     from pluginary.backends.sqlite import SQLiteBackend
 
@@ -97,6 +98,7 @@ def test_a_failing_stage_exits_3(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_a_catalogue_that_cannot_be_opened_exits_2(tmp_path: Path) -> None:
     folder = tmp_path / "catalog.sqlite"
     folder.mkdir()
@@ -211,6 +213,7 @@ def test_a_catalogue_in_a_folder_the_user_cannot_enter(tmp_path: Path, catalog: 
             one_line(done, 1, str(locked / "catalog.sqlite"), "Permission denied", "permissions")
 
 
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_standard_output_on_a_full_disk(catalog: Path) -> None:
     for args in (["list", "--catalog", str(catalog)], ["--help"], ["list", "-o", "json", "--catalog", str(catalog)]):
         with open("/dev/full", "w") as full:

@@ -302,6 +302,7 @@ def pluginary(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "pluginary", *args], capture_output=True, text=True, timeout=60)
 
 
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_the_real_command(catalog_path: Path) -> None:
     search = pluginary("search", "cutoff", "--catalog", str(catalog_path))
     assert search.returncode == 0, search.stderr

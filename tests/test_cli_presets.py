@@ -192,12 +192,14 @@ def test_usage_mistakes_are_query_errors_before_anything_is_printed(catalog_path
         (["Nothing Like It"], ["no plugin has the id or name 'Nothing Like It'"]),
     ],
 )
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_usage_errors_are_one_line_exit_2_from_the_real_command(
     catalog_path: Path, args: list[str], words: list[str]
 ) -> None:
     one_line_error(pluginary("presets", *args, "--catalog", str(catalog_path)), 2, *words)
 
 
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_the_real_command_lists_what_the_in_process_one_does(catalog_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "pluginary", "presets", "--catalog", str(catalog_path), "-o", "json"],

@@ -195,6 +195,7 @@ print(diff.removed, diff.unchanged, [str(p) for p in context.unsearched])
 """
 
 
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_an_unreadable_folder_keeps_its_plugins() -> None:
     """Run unprivileged (root reads any folder): as root, the child drops to `nobody` itself."""
     with tempfile.TemporaryDirectory(dir="/tmp") as scratch:

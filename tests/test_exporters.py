@@ -272,6 +272,7 @@ def test_yaml_holds_the_same_presets_as_json_even_hostile_ones(tmp_path: Path) -
     assert yaml_load(yaml_export) == expected == pyyaml_load(yaml_export)
 
 
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_the_export_stage_hands_the_catalogues_presets_to_an_exporter_that_takes_them(tmp_path: Path) -> None:
     plugins = catalogue()
     catalog = stored_catalogue(tmp_path, plugins)
@@ -1310,6 +1311,7 @@ def one_line_error(done: subprocess.CompletedProcess[str], code: int, *words: st
     assert all(word in done.stderr for word in words), done.stderr
 
 
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_export_refuses_a_device_without_reading_it(tmp_path: Path) -> None:
     """`export json /dev/full` read the device until it was killed at 22 GB, and would replace it as root."""
     catalog = stored_catalogue(tmp_path, catalogue())
@@ -1321,6 +1323,7 @@ def test_export_refuses_a_device_without_reading_it(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("exporter", ["json", "ardour", "reaper"])
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_export_onto_a_fifo_is_refused_and_does_not_hang(exporter: str, tmp_path: Path) -> None:
     """A FIFO as the target (json) or as the file merged into (ardour's plugin_tags, reaper's fxtags)."""
     catalog = stored_catalogue(tmp_path, catalogue())
@@ -1337,6 +1340,7 @@ def test_export_onto_a_fifo_is_refused_and_does_not_hang(exporter: str, tmp_path
     assert sorted(p.name for p in folder.iterdir()) == [fifo.name]  # nothing else written, no temporary file
 
 
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_export_refuses_a_folder_as_a_file_target(tmp_path: Path) -> None:
     catalog = stored_catalogue(tmp_path, catalogue())
     (tmp_path / "catalog.json").mkdir()
@@ -1344,6 +1348,7 @@ def test_export_refuses_a_folder_as_a_file_target(tmp_path: Path) -> None:
     one_line_error(done, 2, "a folder", "not a regular file")
 
 
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_a_huge_file_to_merge_into_is_refused_unread(tmp_path: Path) -> None:
     catalog = stored_catalogue(tmp_path, catalogue())
     folder = tmp_path / "reaper"
@@ -1384,6 +1389,7 @@ def test_a_big_json_target_is_replaced_without_being_read_whole(tmp_path: Path) 
     assert change.status == "changed" and target_path.read_bytes() == b"{}\n"
 
 
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_an_indent_of_a_billion_is_refused_with_the_allowed_range(tmp_path: Path) -> None:
     """`-o indent=999999999` wrote 2 GB and then an empty message."""
     catalog = stored_catalogue(tmp_path, catalogue())
@@ -1418,6 +1424,7 @@ def small_disk(folder: Path, size: str) -> Iterator[Path]:
 
 
 @pytest.mark.parametrize("old_size", [100, 60 * 1024])
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_a_full_disk_during_the_export_leaves_the_old_file_and_no_litter(old_size: int, tmp_path: Path) -> None:
     """A 64 kB tmpfs: the new JSON does not fit (its temporary file fails); with a 60 kB old file even its
     backup does not fit. One line, exit 3, the old file as it was, no temporary file, no partial backup."""
@@ -1435,6 +1442,7 @@ def test_a_full_disk_during_the_export_leaves_the_old_file_and_no_litter(old_siz
 # --- CSV: no formula reaches a spreadsheet ----------------------------------------------------------
 
 
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_csv_text_cells_that_a_spreadsheet_would_run_are_escaped_and_numbers_stay_numbers(tmp_path: Path) -> None:
     formulas = [
         '=HYPERLINK("http://x","y")',

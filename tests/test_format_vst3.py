@@ -163,6 +163,7 @@ def test_moduleinfo_is_read_as_json5(tmp_path: Path) -> None:
     assert info.find("Hand Made") == cls and info.find("Other") is None
 
 
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_malformed_moduleinfo_is_an_error_the_scan_survives(make_vst3: MakeVst3) -> None:
     bundle = make_vst3(BundleSpec.of(PluginSpec(name="Garbled"), moduleinfo=True))
     (resources_path(bundle) / "moduleinfo.json").write_text('{"Classes": [{"CID": "nope", ')
@@ -187,6 +188,7 @@ def test_metadata_only_reads_moduleinfo_without_loading_the_binary(make_vst3: Ma
     assert failure and failure.kind is FailureKind.CRASH and failure.signal == signal.SIGSEGV
 
 
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_metadata_only_stops_at_the_factory(make_vst3: MakeVst3) -> None:
     """No moduleinfo.json: the factory's class info, and nothing is instantiated (this one dies if it is)."""
     spec = PluginSpec(
@@ -244,6 +246,7 @@ def test_identity_and_parameter_kinds(make_vst3: MakeVst3) -> None:
     assert hidden.automatable is False and all(p.automatable for p in (bypass, mode, voices, gain, fine))
 
 
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_deep_mode_agrees_on_numeric_parameters(make_vst3: MakeVst3) -> None:
     bundle = make_vst3(KINDS)
     (cheap,) = scan_one(bundle).plugins
@@ -251,12 +254,14 @@ def test_deep_mode_agrees_on_numeric_parameters(make_vst3: MakeVst3) -> None:
     assert deep.parameters == cheap.parameters
 
 
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_instruments_are_told_apart(make_vst3: MakeVst3) -> None:
     (plugin,) = scan_one(make_vst3(PluginSpec(name="Keys", instrument=True))).plugins
     assert plugin.is_instrument and not plugin.is_effect
     assert "Instrument" in plugin.native_categories
 
 
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_a_shell_yields_one_plugin_per_class(make_vst3: MakeVst3) -> None:
     members = (
         PluginSpec(name="Shell Comp", params=(ParamSpec("Ratio"),)),
@@ -290,6 +295,7 @@ def test_plugins_pedalboard_refuses_are_read_natively(make_vst3: MakeVst3) -> No
 REFUSES_US = "Pluginary"  # the name our host context gives; pedalboard's (JUCE's) is another
 
 
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_pedalboard_reads_what_the_native_reader_cannot(make_vst3: MakeVst3) -> None:
     """A component that refuses our host falls back to pedalboard, keeping the class id the factory gave."""
     spec = PluginSpec(name="Picky", refuse_host=REFUSES_US, params=(ParamSpec("Gain", units="dB"),))
@@ -298,12 +304,14 @@ def test_pedalboard_reads_what_the_native_reader_cannot(make_vst3: MakeVst3) -> 
     assert [p.name for p in plugin.parameters] == ["Gain"]
 
 
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_a_shell_member_pedalboard_cannot_load_is_left_out(make_vst3: MakeVst3) -> None:
     members = (PluginSpec(name="Works", refuse_host=REFUSES_US), PluginSpec(name="Mute", audio_out=0))
     (plugin,) = scan_one(make_vst3(BundleSpec(name="Mixed", plugins=members))).plugins
     assert (plugin.name, plugin.reader) == ("Works", "pedalboard")
 
 
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_a_plugin_no_reader_can_read_is_an_error_not_a_crash(make_vst3: MakeVst3) -> None:
     """The native reader's reason is reported: it names the file and what refused."""
     bundle = make_vst3(PluginSpec(name="Mute", audio_out=0, refuse_host=REFUSES_US))
@@ -312,6 +320,7 @@ def test_a_plugin_no_reader_can_read_is_an_error_not_a_crash(make_vst3: MakeVst3
     assert failure.message == f"Unsupported: {binary_path(bundle)}: 'Mute': the component refuses to initialize"
 
 
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_a_bundle_without_a_binary_says_which_one_is_missing(tmp_path: Path) -> None:
     bundle = tmp_path / "Hollow.vst3"
     (bundle / "Contents" / "Resources").mkdir(parents=True)
@@ -398,6 +407,7 @@ def test_zam_plugins_match_plain_pedalboard(
             assert len(param.choices) == (plain["steps"] if discrete and plain["steps"] <= 128 else 0)
 
 
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_zam_stdout_noise_does_not_break_the_channel(debian_vst3_dir: Path, tmp_path: Path) -> None:
     noisy = debian_vst3_dir / "ZamHeadX2.vst3"
     if not noisy.exists():

@@ -213,6 +213,7 @@ def test_a_corrupt_frame_is_rejected() -> None:
         FrameReader().feed(HEADER.pack(len(broken)) + broken)
 
 
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_text_that_is_not_unicode_is_reported_and_the_worker_goes_on(tmp_path: Path) -> None:
     error, named, fine = (tmp_path / name for name in ("error.crafted", "named.crafted", "fine.crafted"))
     for bundle in (error, named, fine):
@@ -261,6 +262,7 @@ def test_a_journal_is_reopened_in_its_folder_and_ignores_what_it_does_not_know(t
 # ---------------------------------------------------------------- real workers, real plugins
 
 
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_good_plugins_stream_back_as_the_worker_found_them(make_vst3: MakeVst3) -> None:
     names = [f"Good {i}" for i in range(6)]
     bundles = [make_vst3(PluginSpec(name=name, vendor="Pool Tests")) for name in names]
@@ -276,6 +278,7 @@ def test_good_plugins_stream_back_as_the_worker_found_them(make_vst3: MakeVst3) 
         assert (plugin.scanner_version, plugin.scanned_at, plugin.host) == ("", "", Host())
 
 
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_crashes_are_recorded_with_signal_or_exit_status(make_vst3: MakeVst3) -> None:
     bundles = [
         make_vst3(PluginSpec(name="Segv", misbehaviour=Misbehaviour(crash="segv", crash_stage="factory"))),
@@ -294,6 +297,7 @@ def test_crashes_are_recorded_with_signal_or_exit_status(make_vst3: MakeVst3) ->
     assert results["Fine"].plugins[0].name == "Fine"
 
 
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_no_retries_means_one_attempt(make_vst3: MakeVst3) -> None:
     bundle = make_vst3(PluginSpec(name="Segv", misbehaviour=Misbehaviour(crash="segv")))
     with WorkerPool(1, retries=0) as pool:
@@ -367,6 +371,7 @@ def test_jobs_queued_behind_a_dying_plugin_are_handed_out_again(make_vst3: MakeV
     assert results["Hang"].failure.kind is FailureKind.TIMEOUT  # type: ignore[union-attr]
 
 
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_errors_are_reported_at_once_not_retried(make_vst3: MakeVst3, tmp_path: Path) -> None:
     # A component that refuses our host (and pedalboard's, the fallback): an error, not a crash.
     mute = make_vst3(PluginSpec(name="Mute", audio_out=0, refuse_host="Pluginary"))
@@ -383,6 +388,7 @@ def test_errors_are_reported_at_once_not_retried(make_vst3: MakeVst3, tmp_path: 
     assert "unknown format 'no-such-format'" in failures["Broken", "no-such-format"].message  # type: ignore[union-attr]
 
 
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_plugin_output_never_reaches_the_channel(make_vst3: MakeVst3, tmp_path: Path) -> None:
     noisy = [
         make_vst3(PluginSpec(name=f"Noisy {i}", misbehaviour=Misbehaviour(stdout_bytes=300_000, stderr_bytes=300_000)))
@@ -406,6 +412,7 @@ def test_workers_are_recycled_after_a_number_of_plugins(tmp_path: Path) -> None:
     assert len(set(pids)) == 3 and pids[0] == pids[1] and pids[2] == pids[3] and pids[4] == pids[5]
 
 
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_workers_are_recycled_above_the_memory_bound(make_vst3: MakeVst3) -> None:
     leaky = [make_vst3(PluginSpec(name=f"Leak {i}", misbehaviour=Misbehaviour(alloc_mb=128))) for i in range(2)]
     lean = [make_vst3(PluginSpec(name=f"Lean {i}")) for i in range(3)]
@@ -416,6 +423,7 @@ def test_workers_are_recycled_above_the_memory_bound(make_vst3: MakeVst3) -> Non
     assert all(r.plugins for r in results)
 
 
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_stopping_early_kills_the_workers(make_vst3: MakeVst3, tmp_path: Path) -> None:
     hangs = [make_vst3(PluginSpec(name=f"Hang {i}", misbehaviour=Misbehaviour(hang_stage="load"))) for i in range(2)]
     quick = make_vst3(PluginSpec(name="Quick"))
@@ -431,6 +439,7 @@ def test_stopping_early_kills_the_workers(make_vst3: MakeVst3, tmp_path: Path) -
     assert journal.in_flight() == []  # abandoned loads are cancelled, not suspects
 
 
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_the_parent_never_imports_pedalboard(make_vst3: MakeVst3) -> None:
     bundle = make_vst3(PluginSpec(name="Solo"))
     script = (
@@ -524,6 +533,7 @@ def test_after_kill_9_the_next_run_knows_the_plugin_in_flight(make_vst3: MakeVst
     assert Journal(journal).in_flight() == [str(hang)]  # still unresolved until scanned or cleared
 
 
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_warnings_logged_inside_a_worker_come_back_with_their_file(tmp_path: Path) -> None:
     bundles = []
     for name in ("good.crafted", "error.crafted", "many.crafted"):

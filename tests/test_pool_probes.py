@@ -122,6 +122,7 @@ def test_cpu_seconds_are_this_process_own_figure() -> None:
 
 
 @needs_proc
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_a_busy_process_uses_cpu_and_runs_a_sleeping_one_does_neither(
     busy: subprocess.Popen[bytes], sleepy: subprocess.Popen[bytes]
 ) -> None:

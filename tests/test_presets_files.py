@@ -151,6 +151,7 @@ def test_without_metainfo_the_file_and_folders_name_it(tmp_path: Path, relative:
     assert (preset.name, preset.bank, preset.tags, preset.plugin_id) == ("Air", bank, (), f"vst3:{CLASS_ID}")
 
 
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_the_preset_names_the_plugin_as_the_vst3_reader_does(make_vst3: MakeVst3, tmp_path: Path) -> None:
     bundle = make_vst3(SYNTH)
     preset = write_vstpreset(tmp_path / "presets/Acme/Preset Synth/A.vstpreset", SYNTH.class_id, info={"Name": "A"})
@@ -261,6 +262,7 @@ def test_only_the_header_list_and_info_are_read(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- factory programs
 
 
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_factory_programs_come_with_the_plugin(make_vst3: MakeVst3) -> None:
     bundle = make_vst3(SYNTH)
     (result,) = pool_scan([bundle])
@@ -278,6 +280,7 @@ def test_an_unnamed_program_is_named_by_its_place(make_vst3: MakeVst3) -> None:
     assert [p.name for p in result.presets] == ["Program 1", "Named"]
 
 
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_metadata_only_and_programless_plugins_have_no_factory_presets(make_vst3: MakeVst3) -> None:
     plain, synth = make_vst3(PluginSpec(name="Plain")), make_vst3(SYNTH)
     (result,) = pool_scan([plain])

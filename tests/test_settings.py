@@ -194,6 +194,7 @@ def test_a_billion_laughs_file_is_refused_in_under_a_second_in_bounded_memory(tm
     assert int(max_rss_kb) < 300_000
 
 
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_a_bomb_through_the_cli_is_one_line(tmp_path: Path) -> None:
     bomb = tmp_path / "bomb.yaml"
     bomb.write_text(billion_laughs(), encoding="utf-8")
@@ -222,6 +223,7 @@ def test_a_few_aliases_are_still_fine(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("where", ["pipeline", "config"])
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_a_file_that_is_not_utf8_is_one_line_with_the_byte(tmp_path: Path, where: str) -> None:
     latin1 = "stages:\n  - discover  # café\n".encode("latin-1")
     if where == "pipeline":
@@ -297,6 +299,7 @@ def test_the_user_config_reaches_every_builtin_pipeline(tmp_path: Path, name: st
             assert loaded.origins[stage][option].startswith(f"{config}:"), f"{name}: {stage}.{option}"
 
 
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_config_show_says_the_config_file_sets_the_readme_example(tmp_path: Path) -> None:
     (tmp_path / "config").mkdir()
     (tmp_path / "config" / "config.yaml").write_text("scan: {timeout: 60}\n", encoding="utf-8")
@@ -390,6 +393,7 @@ def test_exporter_options_are_checked_at_load_with_their_position(
         assert error.startswith(f"{tmp_path / 'p.yaml'}:6:9: "), error
 
 
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_good_exporter_options_load_and_a_bad_one_stops_run_before_scanning(tmp_path: Path) -> None:
     good = load_text(tmp_path, EXPORT_PIPELINE.format(fmt="json", options="{indent: 4}"))
     assert good.stages["export"][0].options == {"indent": 4}
