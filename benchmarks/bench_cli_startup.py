@@ -83,6 +83,12 @@ def main() -> int:
     parser.add_argument("--before", type=Path, help="another checkout to time in the same rounds")
     args = parser.parse_args()
 
+    # As an installed Pluginary starts: from bytecode (pip compiles it at install). With
+    # PYTHONDONTWRITEBYTECODE set (some shells and CI images set it), every command would compile
+    # its modules from source each time, ~80 ms that no user pays.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    for checkout in (REPO, *([args.before] if args.before else [])):
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(checkout / "pluginary")], check=True)
     folder = args.dir or Path(tempfile.mkdtemp(prefix="pluginary-cli-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     config = folder / "config"  # empty: no user config file changes what is measured
