@@ -26,7 +26,7 @@ import pytest
 from pluginary.core.interfaces import ScanSettings
 from pluginary.core.models import FailureKind, FileResult, Host, Parameter, Plugin, PluginFile
 from pluginary.scanning.journal import Journal
-from pluginary.scanning.pool import ScanJob, WorkerPool
+from pluginary.scanning.pool import MAX_QUEUE, PIPELINE_BELOW, ScanJob, WorkerPool
 from pluginary.scanning.protocol import (
     HEADER,
     Failed,
@@ -565,3 +565,18 @@ def test_on_a_loaded_machine_a_busy_load_keeps_its_slot_and_an_idle_hang_moves_b
             assert pool.stats.moved_beside == 1
     assert loaded.failure is None and loaded.plugins[0].name == "Slow"
     assert hung.failure is not None and hung.failure.kind is FailureKind.TIMEOUT
+
+
+@pytest.mark.slow  # a real process or plugin load: left out of the quick tier
+def test_quick_loads_are_queued_ahead_and_slow_ones_are_not(make_vst3: MakeVst3) -> None:
+    """A worker whose loads take milliseconds is sent jobs ahead of its answers (so it never waits for
+    the scanner), at most MAX_QUEUE; one whose loads take PIPELINE_BELOW or more holds one at a time."""
+    quick = [make_vst3(PluginSpec(name=f"Quick {i}")) for i in range(40)]
+    with WorkerPool(1, recycle_after=1000) as pool:
+        assert len(list(pool.run(job(bundle) for bundle in quick))) == 40
+        assert 1 < pool.stats.most_held <= MAX_QUEUE
+    slow_ms = int(PIPELINE_BELOW * 1000) + 50
+    slow = [make_vst3(PluginSpec(name=f"Slow {i}", misbehaviour=Misbehaviour(sleep_ms=slow_ms))) for i in range(4)]
+    with WorkerPool(1, recycle_after=1000) as pool:
+        assert len(list(pool.run(job(bundle) for bundle in slow))) == 4
+        assert pool.stats.most_held == 1

@@ -142,6 +142,8 @@ class PoolStats:
     retries_beside: int = 0
     #: Workers moved beside the pool because their load was waiting without using the CPU.
     moved_beside: int = 0
+    #: The most jobs one worker held at once (the one it loads and those queued behind it).
+    most_held: int = 0
 
 
 @attrs.define(eq=False)
@@ -373,6 +375,7 @@ class WorkerPool:
         attempt.id = self._next_id
         worker.queue.append(attempt)
         worker.assigned += 1
+        self.stats.most_held = max(self.stats.most_held, len(worker.queue))
         if len(worker.queue) == 1:
             self._start_clock(worker, time.monotonic())
         job = attempt.job
