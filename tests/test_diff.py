@@ -184,6 +184,8 @@ UNPRIVILEGED_DIFF = """
 import os, sys
 from pathlib import Path
 import pluginary.formats.vst3  # imported while root: nobody cannot read root's Python
+from pluginary.core import components
+components.available("format")  # the entry points too (read once per process), from root's site-packages
 from pluginary.backends.sqlite import SQLiteBackend
 from tests.test_diff import Catalogue
 if os.geteuid() == 0:
