@@ -12,6 +12,7 @@ import hashlib
 import random
 from collections.abc import Iterator
 from itertools import islice
+from typing import TYPE_CHECKING
 
 from attrs import evolve
 
@@ -24,7 +25,13 @@ from pluginary.core.models import (
     ParameterKind,
     Plugin,
     PluginFile,
+    Preset,
+    PresetSource,
 )
+from pluginary.core.products import product_of
+
+if TYPE_CHECKING:
+    from pluginary.catalog import Catalog
 
 VENDORS = (
     "FabFilter", "Valhalla DSP", "u-he", "Xfer Records", "Native Instruments", "Arturia", "Soundtoys",
@@ -143,3 +150,27 @@ def iter_results(
 def batches(results: Iterator[FileResult], size: int = 100) -> Iterator[list[FileResult]]:
     while batch := list(islice(results, size)):
         yield batch
+
+
+def check_products_and_presets_work(catalog: Catalog, plugins: dict[str, Plugin]) -> None:
+    """What every catalogue upgraded from before products and presets must do (the SQLite and the
+    PostgreSQL migration tests ask it of a file written by the old code): every plugin got the rule's
+    product key; product tags and groupings work; a preset is stored with its file and found; removing
+    a copy of a plugin installed twice still promotes the other."""
+    keys = catalog.backend.product_keys()
+    assert keys == {plugin_id: product_of(plugin) for plugin_id, plugin in plugins.items()}
+    pro_q = {p.id for p in plugins.values() if p.name == "Pro-Q 3"}
+    assert len({keys[plugin_id] for plugin_id in pro_q}) == 1
+    assert catalog.backend.tag_product(keys[min(pro_q)], ["bright"]) == ("bright",)
+    assert {p.id for p in catalog.plugins(tag="bright")} == pro_q
+    zam = [p.id for p in plugins.values() if p.vendor == "Damien Zammit"]
+    catalog.backend.group(zam, "zam/suite")
+    assert set(catalog.backend.product_keys(zam).values()) == {"zam/suite"}
+    compressor = plugins["lv2:urn:x42:dpl"]
+    preset = Preset("urn:x42:preset:gentle", "Gentle", compressor.id, "lv2", PresetSource.BUNDLE, path="/p.lv2")
+    catalog.backend.write([FileResult(PluginFile("/p.lv2", "lv2", 1, 1, "fp"), presets=(preset,))])
+    assert [p.name for p in catalog.search_presets("gentle")] == ["Gentle"]
+    assert [p.fingerprint for p in catalog.presets(compressor.id)] == ["fp"]
+    catalog.backend.remove([compressor.path])
+    assert catalog.get(compressor.id).path != compressor.path  # type: ignore[union-attr]
+    assert catalog.check() == []

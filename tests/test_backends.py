@@ -17,8 +17,6 @@ from pluginary.backends.jsonfile import JSONBackend
 from pluginary.backends.sqlite import SQLiteBackend
 from pluginary.catalog import Catalog
 from pluginary.core.errors import CatalogError
-from pluginary.core.models import FileResult, PluginFile, Preset, PresetSource
-from pluginary.core.products import product_of
 from pluginary.testing.backend_suite import (
     BackendFactory,
     BackendSuite,
@@ -28,6 +26,7 @@ from pluginary.testing.backend_suite import (
     sample_plugins,
     sample_presets,
 )
+from tests.catalog_data import check_products_and_presets_work
 
 
 class TestSQLiteBackend(BackendSuite):
@@ -104,26 +103,7 @@ def test_a_v3_catalogue_keeps_every_record_and_gains_presets_and_products(tmp_pa
         assert set(catalog.backend.failures()) == {"/usr/lib/vst3/Crashes.vst3", "/usr/lib/vst3/Hangs.vst3"}
         assert [run["pipeline"] for run in catalog.stats()["runs"]] == ["scan", "full"]
 
-        # Products: every plugin got the rule's key; groupings and product tags work.
-        keys = catalog.backend.product_keys()
-        assert keys == {plugin_id: product_of(plugin) for plugin_id, plugin in plugins.items()}
-        pro_q = [p.id for p in plugins.values() if p.name == "Pro-Q 3"]
-        assert keys[pro_q[0]] == keys[pro_q[1]]
-        assert catalog.backend.tag_product(keys[pro_q[0]], ["bright"]) == ("bright",)
-        assert {p.id for p in catalog.plugins(tag="bright")} == set(pro_q)
-        zam = [p.id for p in plugins.values() if p.vendor == "Damien Zammit"]
-        catalog.backend.group(zam, "zam/suite")
-        assert set(catalog.backend.product_keys(zam).values()) == {"zam/suite"}
-
-        # Presets: stored with their file, found, and the other copy of the compressor still promoted.
-        compressor = plugins["lv2:urn:x42:dpl"]
-        preset = Preset("urn:x42:preset:gentle", "Gentle", compressor.id, "lv2", PresetSource.BUNDLE, path="/p.lv2")
-        catalog.backend.write([FileResult(PluginFile("/p.lv2", "lv2", 1, 1, "fp"), presets=(preset,))])
-        assert [p.name for p in catalog.search_presets("gentle")] == ["Gentle"]
-        assert [p.fingerprint for p in catalog.presets(compressor.id)] == ["fp"]
-        catalog.backend.remove([compressor.path])
-        assert catalog.get(compressor.id).path != compressor.path  # type: ignore[union-attr]
-        assert catalog.check() == []
+        check_products_and_presets_work(catalog, plugins)
 
 
 def test_an_upgraded_v3_catalogue_has_exactly_the_tables_of_a_new_one(tmp_path: Path) -> None:

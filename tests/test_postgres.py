@@ -14,8 +14,7 @@ from pluginary.backends.sqlite import SQLiteBackend
 from pluginary.catalog import Catalog, CatalogBackend
 from pluginary.core.errors import CatalogError, PluginaryError
 from pluginary.core.fleet import redact
-from pluginary.core.models import FileResult, Plugin, PluginFile, Preset, PresetSource
-from pluginary.core.products import product_of
+from pluginary.core.models import FileResult, Plugin, Preset, PresetSource
 from pluginary.testing.backend_suite import (
     BackendFactory,
     BackendSuite,
@@ -24,6 +23,7 @@ from pluginary.testing.backend_suite import (
     make_plugin,
     results_for,
 )
+from tests.catalog_data import check_products_and_presets_work
 from tests.pg import PASSWORD, Server, pg_server
 
 # Slow (a real PostgreSQL cluster): left out by `pytest -m "not slow"`, run by CI.
@@ -252,28 +252,10 @@ def test_a_v1_catalogue_keeps_every_record_and_gains_presets_and_products(pg_ser
         assert {p.host.name for p in catalog.plugins(all_hosts=True)} == {"studio"}  # as the scans stamped them
         assert catalog.count(host="studio-2") == 2
 
-        # Products: every plugin row got the rule's key; groupings and product tags work on every machine.
-        keys = catalog.backend.product_keys()
-        assert keys == {plugin_id: product_of(plugin) for plugin_id, plugin in plugins.items()}
-        pro_q = sorted(p.id for p in plugins.values() if p.name == "Pro-Q 3")
-        assert keys[pro_q[0]] == keys[pro_q[1]]
-        assert catalog.backend.tag_product(keys[pro_q[0]], ["bright"]) == ("bright",)
-        assert sorted(p.id for p in catalog.plugins(tag="bright")) == pro_q
+        check_products_and_presets_work(catalog, plugins)
+        # On every machine: the product's tag on the other machine's copy, and in search.
         assert [p.tags for p in catalog.plugins(tag="bright", host="studio-2")] == [("bright", "eq", "mixing")]
         assert [p.name for p in catalog.search("bright")] == ["Pro-Q 3", "Pro-Q 3"]
-        zam = [p.id for p in plugins.values() if p.vendor == "Damien Zammit"]
-        catalog.backend.group(zam, "zam/suite")
-        assert set(catalog.backend.product_keys(zam).values()) == {"zam/suite"}
-
-        # Presets: stored with their file and found; the compressor's other copy is still promoted.
-        compressor = plugins["lv2:urn:x42:dpl"]
-        preset = Preset("urn:x42:preset:gentle", "Gentle", compressor.id, "lv2", PresetSource.BUNDLE, path="/p.lv2")
-        catalog.backend.write([FileResult(PluginFile("/p.lv2", "lv2", 1, 1, "fp"), presets=(preset,))])
-        assert [p.name for p in catalog.search_presets("gentle")] == ["Gentle"]
-        assert [p.fingerprint for p in catalog.presets(compressor.id)] == ["fp"]
-        catalog.backend.remove([compressor.path])
-        assert catalog.get(compressor.id).path != compressor.path  # type: ignore[union-attr]
-        assert catalog.check() == []
 
 
 def _by_table(described: dict[str, list[Any]]) -> dict[str, list[Any]]:
