@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence, Set
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self, cast
+from typing import TYPE_CHECKING, Any, Self, cast
 
 import attrs
 
@@ -25,6 +25,11 @@ from pluginary.core.models import Plugin, Preset, ScanFailure
 from pluginary.core.paths import writable
 from pluginary.core.products import Product, group, product_key, product_of
 from pluginary.core.query import PRESET_SORT_KEYS, SORT_KEYS, ParamRange, PresetQuery, Query, QueryError
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from pluginary.core.query import Filters
 
 # Re-exported: the query vocabulary lives in `pluginary.core.query` (the contract a backend sees).
 __all__ = [
@@ -184,11 +189,18 @@ class Catalog:
         )
         return self.backend.count(query)
 
-    def search(self, text: str, *, limit: int = 50, raw: bool = False) -> list[Plugin]:
+    def search(
+        self, text: str, *, limit: int = 50, raw: bool = False, parameters: bool = True, **filters: Unpack[Filters]
+    ) -> list[Plugin]:
         """Plugins matching `text` in their name, vendor, categories, tags or parameter
         names, best first. Every word must match the start of a word; the text is
-        never query syntax unless `raw` (then it is SQLite FTS5's)."""
-        return self.backend.search(text, limit=limit, raw=raw)
+        never query syntax unless `raw` (then it is the backend's: SQLite FTS5's, PostgreSQL's
+        tsquery). The filters are `plugins`' and narrow what is searched; `parameters=False`
+        finds the plugins without their parameters and outputs (for a list that shows none)."""
+        query = Query(**filters, parameters=parameters)
+        # Passed only when it narrows something, so a third-party backend without the argument still searches.
+        extra = {} if query == Query() else {"query": query}
+        return self.backend.search(text, limit=limit, raw=raw, **extra)
 
     def presets(
         self,

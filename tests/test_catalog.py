@@ -536,6 +536,7 @@ any_plugins = every_field(
     reader=text,
     url=text,
     description=text,
+    unread_parameters=st.just(0),  # a record as scanned carries every parameter it has
 )
 
 
@@ -823,7 +824,9 @@ def test_a_second_open_sees_tables_still_in_the_write_ahead_log(tmp_path: Path) 
 
 
 @pytest.mark.parametrize(
-    ("table", "command"), [("presets", "presets"), ("product_tags", "list"), ("plugin_parameters", "list")]
+    ("table", "command"),
+    # A table listing plugins reads no parameters (only their count): their records do.
+    [("presets", "presets"), ("product_tags", "list"), ("plugin_parameters", "list -o json")],
 )
 @pytest.mark.slow  # a real process or plugin load: left out of the quick tier
 def test_a_catalogue_missing_a_table_of_its_schema_is_reported_damaged(
@@ -835,7 +838,14 @@ def test_a_catalogue_missing_a_table_of_its_schema_is_reported_damaged(
     conn.commit()
     conn.close()
     done = subprocess.run(
-        [sys.executable, "-m", "pluginary", command, "--catalog", str(path)], capture_output=True, text=True
+        [sys.executable, "-m", "pluginary", *command.split(), "--catalog", str(path)], capture_output=True, text=True
     )
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
     assert done.stderr.startswith(f"error: {path}: the catalogue is damaged (no such table: {table})"), done.stderr
+
+
+def test_the_search_filters_are_the_fields_of_a_query_that_select() -> None:
+    from pluginary.core.query import Filters, Query
+
+    unranked = {"sort", "reverse", "limit", "offset", "parameters"}  # order, page and how much is read
+    assert set(Filters.__annotations__) == {field.name for field in attrs.fields(Query)} - unranked

@@ -147,6 +147,22 @@ def test_search(catalog_path: Path) -> None:
     assert ok(catalog_path, "search", "name:diva", "--raw").stdout.split("\t")[1] == "Diva"
 
 
+def test_search_takes_the_filters_list_takes(catalog_path: Path) -> None:
+    """Plain lines show how many parameters each plugin has (read without them); JSON the whole
+    records; the filters keep what they select, best first, and check their values as `list` does."""
+    lines = [line.split("\t") for line in ok(catalog_path, "search", "reverb", "--format", "lv2").stdout.splitlines()]
+    counts = {plugin.id: str(len(plugin.parameters)) for plugin in PLUGINS}
+    assert [(cells[3], cells[5]) for cells in lines] == [("lv2", counts[cells[0]]) for cells in lines]
+    assert {cells[5] for cells in lines} == {"1", "3"}
+    everything = [line.split("\t")[0] for line in ok(catalog_path, "search", "reverb").stdout.splitlines()]
+    assert [cells[0] for cells in lines] == [i for i in everything if i.startswith("lv2:")] != everything
+    records = json.loads(ok(catalog_path, "search", "cutoff", "--instrument", "-o", "json").stdout)["plugins"]
+    assert [(record["name"], len(record["parameters"])) for record in records] == [("Diva", 31)]
+    assert run(catalog_path, "search", "cutoff", "--effect").exit_code == 1  # Diva is no effect
+    assert isinstance(run(catalog_path, "search", "reverb", "--params", "lots").exception, QueryError)
+    assert "unknown format 'vst2'" in str(run(catalog_path, "search", "reverb", "--format", "vst2").exception)
+
+
 def test_search_falls_back_to_the_closest_name(catalog_path: Path) -> None:
     result = ok(catalog_path, "search", "valhala")
     assert "did you mean Valhalla DSP" in result.stderr

@@ -14,7 +14,7 @@ from pluginary.backends.sqlite import SQLiteBackend
 from pluginary.catalog import Catalog, CatalogBackend
 from pluginary.core.errors import CatalogError, PluginaryError
 from pluginary.core.fleet import redact
-from pluginary.core.models import FileResult, Plugin, Preset, PresetSource
+from pluginary.core.models import FileResult, Host, Plugin, Preset, PresetSource
 from pluginary.testing.backend_suite import (
     BackendFactory,
     BackendSuite,
@@ -329,3 +329,24 @@ def test_a_user_category_holds_on_every_machine(pg_server: Server) -> None:
         on_b.categorize_product(comp.id, None)
         assert on_b.count(category="Effect/Mastering", all_hosts=True) == 0
         assert on_b.check() == []
+
+
+def test_search_asks_one_machine_or_every_machine(pg_server: Server) -> None:
+    """A search finds this machine's plugins, or the asked machine's, or every machine's (a plugin
+    once per machine), within the filters, and raw text the same way."""
+    url = pg_server.url(pg_server.database("fleet_search"))
+    verb = make_plugin("Verb", "Zam", "vst3", "Effect/Reverb")
+    plate = make_plugin("Plate Verb", "Zam", "lv2", "Effect/Reverb")
+    for host, plugins in (("a", [verb]), ("b", [verb, plate])):
+        writer = PostgresBackend(url, host=host)
+        writer.write(results_for([attrs.evolve(plugin, host=Host(name=host)) for plugin in plugins]))
+        writer.close()
+    with Catalog(PostgresBackend(url, host="a")) as catalog:
+        assert [(p.id, p.host.name) for p in catalog.search("verb")] == [(verb.id, "a")]
+        assert {(p.id, p.host.name) for p in catalog.search("verb", host="b")} == {(verb.id, "b"), (plate.id, "b")}
+        assert [p.host.name for p in catalog.search("verb", host="b", format="lv2")] == ["b"]
+        assert catalog.search("plate", host="c") == []
+        every = catalog.search("verb", all_hosts=True)
+        assert sorted((p.id, p.host.name) for p in every) == sorted([(verb.id, "a"), (verb.id, "b"), (plate.id, "b")])
+        assert [p.host.name for p in catalog.search("plate:*", raw=True, all_hosts=True)] == ["b"]
+        assert catalog.search("plate:*", raw=True) == []  # not on this machine

@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import zipfile
 from collections.abc import Iterator
@@ -250,6 +251,26 @@ def test_search_suggests_and_searches_the_closest_name(server: Server) -> None:
     assert corrected["suggestions"][0] == "VintageVerb" and corrected["searched"] == "VintageVerb"
     assert [p["name"] for p in corrected["plugins"]] == ["VintageVerb"]
     assert get(server, "/api/v1/search?q=x&limit=0").status == 400
+
+
+def test_search_keeps_to_the_selected_facets(server: Server, catalog_path: Path) -> None:
+    """The facets the page has selected narrow a search as they narrow the list: the same
+    plugins `Catalog.search` finds with the same filters, in its order; a listing's order is refused."""
+    cases = [
+        {"format": "lv2"},
+        {"vendor": "fabfilter"},
+        {"category": "Effect/Reverb", "format": "vst3", "instrument": "false"},
+    ]
+    with Catalog.open(catalog_path, read_only=True) as catalog:
+        for filters in cases:
+            answer = get(server, "/api/v1/search?" + urllib.parse.urlencode({"q": "reverb", **filters})).json()
+            typed = {key: value == "true" if value in ("true", "false") else value for key, value in filters.items()}
+            expected = [p.id for p in catalog.search("reverb", **typed)]
+            assert [p["id"] for p in answer["plugins"]] == expected
+            assert {p["id"] for p in answer["plugins"]} < {p.id for p in catalog.search("reverb")}
+    refused = get(server, "/api/v1/search?q=reverb&sort=name").json()["error"]
+    assert refused["where"] == "sort"
+    assert get(server, "/api/v1/search?q=reverb&format=vst3&format=lv2").status == 400
 
 
 def test_one_plugin_has_its_parameters_and_other_formats(server: Server) -> None:
@@ -534,6 +555,33 @@ def test_a_tag_added_over_http_is_in_pluginary_list(server: Server, catalog_path
     assert blank.status == 400 and blank.json()["error"]["where"] == "tags"
     unknown = call(f"{server.url}/api/v1/plugins/vst3:nope/tags", "POST", {"add": ["x"]})
     assert unknown.status == 404
+
+
+@pytest.mark.slow  # a real server process: left out of the quick tier
+def test_an_id_that_ends_in_presets_or_tags_is_still_a_plugin(tmp_path: Path) -> None:
+    """LV2 ids are URIs, and a URI may end in "/presets": sent as a client encodes a path segment
+    (`/` as %2F, as the page does), it names the plugin; a bare "/presets" after it asks for presets."""
+    plain = make_plugin("Plain", "Acme", "lv2", "Effect/EQ", ("Gain",), id="lv2:http://acme.example/eq")
+    odd = make_plugin("Odd", "Acme", "lv2", "Effect/EQ", ("Mix",), id="lv2:http://acme.example/eq/presets")
+    tagged = make_plugin("Tagged", "Acme", "lv2", "Effect/EQ", ("Mix",), id="lv2:http://acme.example/x/tags")
+    path = tmp_path / "catalog.sqlite"
+    backend = SQLiteBackend(path)
+    backend.write(results_for([plain, odd, tagged]))
+    bright = Preset("urn:p1", "Bright", plain.id, "lv2", PresetSource.BUNDLE, path="/presets/bright.preset.lv2")
+    backend.write(preset_results([bright]))
+    backend.close()
+    quoted = {plugin.id: urllib.parse.quote(plugin.id, safe="") for plugin in (plain, odd, tagged)}
+    with running(path, env=server_env(tmp_path)) as server:
+        assert get(server, f"/api/v1/plugins/{quoted[odd.id]}").json()["plugin"]["name"] == "Odd"
+        presets = get(server, f"/api/v1/plugins/{quoted[plain.id]}/presets").json()["presets"]
+        assert [preset["name"] for preset in presets] == ["Bright"]
+        # The same URL with bare slashes asks for Plain's presets, as it always did (cached apart).
+        assert get(server, f"/api/v1/plugins/{plain.id}/presets").json()["total"] == 1
+        assert get(server, f"/api/v1/plugins/{plain.id}").json()["plugin"]["name"] == "Plain"
+        assert get(server, f"/api/v1/plugins/{quoted[tagged.id]}").json()["plugin"]["name"] == "Tagged"
+        added = call(f"{server.url}/api/v1/plugins/{quoted[tagged.id]}/tags", "POST", {"add": ["bright"]})
+        assert added.status == 200 and added.json()["tags"] == ["bright"]
+        assert call(f"{server.url}/api/v1/plugins/{quoted[odd.id]}", "POST", {"add": ["x"]}).status == 404
 
 
 @pytest.mark.parametrize(

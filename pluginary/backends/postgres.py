@@ -112,8 +112,9 @@ _SELECT_RECORD = (
     "p.pk, p.product, p.id, p.format, p.name, p.vendor, p.path, p.is_instrument, p.is_effect, p.scanned_at, p.data"
 )
 _SELECT = f"{_SELECT_RECORD}, p.packed"
-#: `_SELECT` for a listing without parameters (`Query.parameters` off): they stay on the server.
-_SELECT_LIGHT = f"{_SELECT_RECORD}, NULL"
+#: `_SELECT` for a listing without parameters (`Query.parameters` off): they stay on the server, only
+#: their count comes.
+_SELECT_LIGHT = f"{_SELECT_RECORD}, p.param_count"
 _COLUMNS = (
     "host", "id", "format", "name", "vendor", "path", "version", "is_instrument", "is_effect", "scanned_at",
     "category", "categories", "category_keys", "param_count", "param_names", "param_keys", "base_search", "search",
@@ -857,7 +858,7 @@ class PostgresBackend:
         for _pk, product, *columns, data, packed in rows:
             plugin_id = columns[0]
             try:
-                unpacked = sqlite_schema.unpack_parameters(bytes(packed)) if parameters else None
+                unpacked = sqlite_schema.unpack_parameters(bytes(packed)) if parameters else packed
             except ValueError as exc:
                 raise CatalogError(
                     f"the catalogue is damaged (the parameters of plugin {plugin_id!r} are unreadable)",
@@ -953,7 +954,7 @@ class PostgresBackend:
         filtered, args = self._filtered(query)
         return int(self._conn.execute(f"SELECT count(*) FROM plugins p{filtered}", args).fetchone()[0])  # type: ignore[index]
 
-    def search(self, text: str, *, limit: int, raw: bool) -> list[Plugin]:
+    def search(self, text: str, *, limit: int, raw: bool, query: Query | None = None) -> list[Plugin]:
         """See `CatalogBackend.search`; `raw` text is PostgreSQL's tsquery syntax (`'pro':* & !eq`).
 
         One statement, labels included (one snapshot without a transaction: one round trip)."""
@@ -964,13 +965,20 @@ class PostgresBackend:
         expression = text if raw else tsquery(text)
         if not expression.strip():
             return []
-        # Raw text is found among this machine's rows without the index (its words could be anything).
-        found = "p.host = %s AND p.search @@ q" if raw else _THIS_MACHINE.format("p")
-        args = (self.host,) if raw else (self.host, host_tsquery(self._host_code, text))
+        query = query or Query()
+        filtered, args = self._filtered(query)
+        # One machine's rows are found through its own words (`host_search`); raw text, whose words
+        # could be anything, and every machine's rows are found without that index.
+        found = ["p.search @@ q"]
+        if not (raw or query.all_hosts):
+            found.insert(0, "p.host_search @@ CAST(%s AS tsquery)")
+            args.append(host_tsquery(schema.host_code(query.host or self.host), text))
+        where = f"{filtered} AND " if filtered else " WHERE "
+        select = _SELECT if query.parameters else _SELECT_LIGHT
         sql = (
-            f"SELECT {_SELECT}, {_INLINE_LABELS} FROM (SELECT *, ts_rank('{_RANK_WEIGHTS}', p.search, q, 0) AS rank"
-            f" FROM plugins p, CAST(%s AS tsquery) q WHERE {found} ORDER BY rank DESC, p.pk LIMIT %s) p"
-            " ORDER BY p.rank DESC, p.pk"
+            f"SELECT {select}, {_INLINE_LABELS} FROM (SELECT *, ts_rank('{_RANK_WEIGHTS}', p.search, q, 0) AS rank"
+            f" FROM plugins p, CAST(%s AS tsquery) q{where}{' AND '.join(found)} ORDER BY rank DESC, p.pk LIMIT %s)"
+            " p ORDER BY p.rank DESC, p.pk"
         )
         with self._errors_reported():
             try:
@@ -983,7 +991,7 @@ class PostgresBackend:
                     where=repr(text),
                     fix="leave out --raw to search for the text as typed",
                 ) from None
-        return self._hydrate([row[:-5] for row in rows], labels=_Labels.inline(rows))
+        return self._hydrate([row[:-5] for row in rows], labels=_Labels.inline(rows), parameters=query.parameters)
 
     @_guarded
     def get(self, plugin_id: str) -> Plugin | None:

@@ -118,12 +118,13 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 def _plugin(
     columns: Sequence[Any],
     data: str,
-    parameters: list[Parameter] | None,
+    parameters: list[Parameter] | int,
     tags: list[str],
     user_categories: list[Category],
 ) -> Plugin:
     """A plugin from its `_PLUGIN_SELECT` row (after the pk), its `data` and what the other tables hold;
-    with `parameters` None, without parameters or outputs (a listing that shows neither).
+    with `parameters` a count, without parameters or outputs, saying how many it has (a listing that
+    shows neither).
 
     Built directly rather than structured by cattrs (which took twice as long):
     `data` is `models.converter.unstructure` output written by `_insert_plugins`, so
@@ -149,8 +150,9 @@ def _plugin(
         categories=tuple(_user_first(user_categories, stored, _name)),
         io=IO(**record.pop("io")),
         host=Host(**record.pop("host")),
-        parameters=tuple(parameters or ()),
-        outputs=tuple(msgspec.convert(outputs, list[Parameter])) if parameters is not None else (),
+        parameters=() if isinstance(parameters, int) else tuple(parameters),
+        outputs=() if isinstance(parameters, int) else tuple(msgspec.convert(outputs, list[Parameter])),
+        unread_parameters=parameters if isinstance(parameters, int) else 0,
         tags=tuple(tags),
         **record,
     )
@@ -761,18 +763,22 @@ class SQLiteBackend:
         return int(count)
 
     @_guarded
-    def search(self, text: str, *, limit: int, raw: bool) -> list[Plugin]:
+    def search(self, text: str, *, limit: int, raw: bool, query: Query | None = None) -> list[Plugin]:
         expression = text if raw else fts_query(text)
         if not expression.strip():
             return []
-        # Rank and cut in the index first, so only the page's rows are read from `plugins`.
+        query = query or Query()
+        filtered, args = _filtered(query)
+        # Unfiltered, rank and cut in the index first, so only the page's rows are read from
+        # `plugins`; filtered, the cut comes after the filters.
+        cut = "" if filtered else " ORDER BY score, rowid LIMIT ?"
         sql = (
             f"SELECT {_PLUGIN_SELECT} FROM (SELECT rowid AS pk, {_RANK} AS score FROM plugins_fts"
-            " WHERE plugins_fts MATCH ? ORDER BY score, rowid LIMIT ?) AS hit JOIN plugins p USING (pk)"
-            " ORDER BY hit.score, hit.pk"
+            f" WHERE plugins_fts MATCH ?{cut}) AS hit JOIN plugins p USING (pk){filtered}"
+            " ORDER BY hit.score, hit.pk LIMIT ?"
         )
         try:
-            rows = self._conn.execute(sql, (expression, limit)).fetchall()
+            rows = self._conn.execute(sql, [expression, *([] if filtered else [limit]), *args, limit]).fetchall()
         except sqlite3.OperationalError as exc:
             if not raw:
                 raise
@@ -781,7 +787,7 @@ class SQLiteBackend:
                 where=repr(text),
                 fix="leave out --raw to search for the text as typed",
             ) from exc
-        return self._hydrate(rows, self._conn)
+        return self._hydrate(rows, self._conn, parameters=query.parameters)
 
     @_guarded
     def get(self, plugin_id: str) -> Plugin | None:
@@ -1012,9 +1018,10 @@ class SQLiteBackend:
         """Build plugins from `_PLUGIN_SELECT` rows, with a few queries per batch of them
         (on `conn`, in the transaction the rows were read in). Without `labels`: the
         record as scanned, without the user's tags and categories. Without `parameters`:
-        with none (decoding them is most of the cost of a plugin)."""
+        with none, only their count (decoding them is most of the cost of a plugin)."""
         plugins = []
-        column, joined = ("pp.packed", " JOIN plugin_parameters pp USING (pk)") if parameters else ("NULL", "")
+        joined = " JOIN plugin_parameters pp USING (pk)" if parameters else " JOIN plugins p USING (pk)"
+        column = "pp.packed" if parameters else "p.param_count"
         for batch, marks in _chunks(rows):
             records = {
                 pk: (data, packed)
@@ -1028,7 +1035,7 @@ class SQLiteBackend:
                 plugin_id = columns[0]
                 try:
                     data, stored = records[pk]
-                    read = schema.unpack_parameters(stored) if parameters else None
+                    read = schema.unpack_parameters(stored) if parameters else stored
                 except (KeyError, ValueError) as exc:
                     raise CatalogError(
                         f"the catalogue is damaged (the record of plugin {plugin_id!r} is missing or unreadable)",

@@ -89,27 +89,25 @@ def page_options(command: Callable[..., None]) -> Callable[..., None]:
     return command
 
 
-def register(group: click.Group) -> None:
-    """Add the catalogue commands to the `pluginary` group."""
-    for command in (list_plugins, search, info, stats, failures, tag, untag, db):
-        group.add_command(command)
+def filter_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The filters of a plugin listing, as `list` and `search` take them; `filters` reads them."""
+    for option in (
+        click.option(
+            "--all-hosts", is_flag=True, help="Every machine of a fleet catalogue (a plugin once per machine)."
+        ),
+        click.option("--has-param", help="Has a parameter with this name (any case)."),
+        click.option("--params", help="Parameter count: 10..50, >20, <10 or an exact number."),
+        click.option("--instrument/--effect", default=None, help="Only instruments, or only effects."),
+        click.option("--tag", help="A user tag."),
+        click.option("--category", help='A category and everything under it: "Effect" includes "Effect/Reverb".'),
+        click.option("--vendor", help="Vendor name (any case)."),
+        click.option("--format", "format_", metavar="FORMAT", help="vst3, clap, lv2 or au (any installed format)."),
+    ):
+        command = option(command)
+    return command
 
 
-@click.command("list", cls=Command)
-@click.option("--format", "format_", metavar="FORMAT", help="vst3, clap, lv2 or au (any installed format).")
-@click.option("--vendor", help="Vendor name (any case).")
-@click.option("--category", help='A category and everything under it: "Effect" includes "Effect/Reverb".')
-@click.option("--tag", help="A user tag.")
-@click.option("--instrument/--effect", default=None, help="Only instruments, or only effects.")
-@click.option("--params", help="Parameter count: 10..50, >20, <10 or an exact number.")
-@click.option("--has-param", help="Has a parameter with this name (any case).")
-@click.option("--sort", default="name", show_default=True, help="name, vendor, format, category, params or scanned.")
-@page_options
-@click.option("--all-hosts", is_flag=True, help="Every machine of a fleet catalogue (a plugin once per machine).")
-@click.option("--products", is_flag=True, help="One row per product (a plugin across its formats), with its formats.")
-@output_option
-@catalog_option
-def list_plugins(
+def filters(
     format_: str | None,
     vendor: str | None,
     category: str | None,
@@ -117,26 +115,16 @@ def list_plugins(
     instrument: bool | None,
     params: str | None,
     has_param: str | None,
-    sort: str,
-    reverse: bool,
-    limit: int | None,
-    offset: int,
     host: str | None,
     all_hosts: bool,
-    products: bool,
-    output: str | None,
-    catalog: Path | None,
-) -> None:
-    """List catalogued plugins, filtered and sorted; with --products, the products that have a
-    plugin the filters select, each with all its formats."""
+) -> dict[str, Any]:
+    """What `filter_options` (and `--host`) read, as `Catalog.plugins` takes it; an unknown format is
+    a usage error."""
     if format_ is not None:
         from pluginary.pipeline.loader import check_component
 
         check_component("format", format_.lower(), where="--format")
-    chosen = out.choose(output)
-    if limit is None and chosen is Output.TABLE:
-        limit = out.TABLE_LIMIT
-    filters: dict[str, Any] = {
+    return {
         "format": format_,
         "vendor": vendor,
         "category": category,
@@ -148,16 +136,49 @@ def list_plugins(
         "host": host,
         "all_hosts": all_hosts,
     }
+
+
+def register(group: click.Group) -> None:
+    """Add the catalogue commands to the `pluginary` group."""
+    for command in (list_plugins, search, info, stats, failures, tag, untag, db):
+        group.add_command(command)
+
+
+@click.command("list", cls=Command)
+@filter_options
+@click.option("--sort", default="name", show_default=True, help="name, vendor, format, category, params or scanned.")
+@page_options
+@click.option("--products", is_flag=True, help="One row per product (a plugin across its formats), with its formats.")
+@output_option
+@catalog_option
+def list_plugins(
+    sort: str,
+    reverse: bool,
+    limit: int | None,
+    offset: int,
+    products: bool,
+    output: str | None,
+    catalog: Path | None,
+    **options: Any,
+) -> None:
+    """List catalogued plugins, filtered and sorted; with --products, the products that have a
+    plugin the filters select, each with all its formats."""
+    selected = filters(**options)
+    chosen = out.choose(output)
+    if limit is None and chosen is Output.TABLE:
+        limit = out.TABLE_LIMIT
     with _open(catalog) as cat:
         if products:
-            every = cat.products(**filters, sort=sort, reverse=reverse)
+            every = cat.products(**selected, sort=sort, reverse=reverse)
             shown = out.write_products(every[offset : None if limit is None else offset + limit], chosen, sys.stdout)
             if chosen is Output.TABLE:
                 click.echo(out.showing(offset, shown, len(every)))
             return
-        plugins = cat.plugins(**filters, sort=sort, reverse=reverse, limit=limit, offset=offset)
+        plugins = cat.plugins(
+            **selected, sort=sort, reverse=reverse, limit=limit, offset=offset, parameters=chosen.whole_records
+        )
         if chosen is Output.TABLE:
-            total = cat.count(**filters)
+            total = cat.count(**selected)
             shown = out.write_plugins(plugins, chosen, sys.stdout)
             click.echo(out.showing(offset, shown, total))
         else:
@@ -166,16 +187,25 @@ def list_plugins(
 
 @click.command("search", cls=Command)
 @click.argument("words", nargs=-1, required=True)
-@click.option("--raw", is_flag=True, help="Take the text as an SQLite FTS5 query (plugins only).")
+@click.option("--raw", is_flag=True, help="Take the text as the catalogue's own query syntax (plugins only).")
+@filter_options
+@click.option("--host", help="A fleet catalogue's machine. [default: this one]")
 @click.option("--limit", type=int, default=50, show_default=True, help="At most this many of each, best first.")
 @click.option("--products", is_flag=True, help="The plugins found as products, one row each with its formats.")
 @output_option
 @catalog_option
 def search(
-    words: tuple[str, ...], raw: bool, limit: int, products: bool, output: str | None, catalog: Path | None
+    words: tuple[str, ...],
+    raw: bool,
+    limit: int,
+    products: bool,
+    output: str | None,
+    catalog: Path | None,
+    **options: Any,
 ) -> None:
     """Search names, vendors, categories, tags and parameter names for WORDS (or a name like Pro-Q 3),
-    and presets' names, banks, authors and tags (shown after the plugins, each with its plugin).
+    among the plugins the filters select (as `list` takes them), and presets' names, banks, authors
+    and tags (shown after the plugins, each with its plugin).
 
     When nothing matches, the closest names are suggested and the best one searched instead.
     Exits with 1 when nothing is found at all.
@@ -183,24 +213,26 @@ def search(
     from pluginary.core.query import check_count
 
     check_count("limit", limit, minimum=1)  # "at most 0" would find nothing, whatever matches
+    selected = filters(**options)
+    chosen = out.choose(output)
     text = " ".join(words)
     with _open(catalog) as cat:
-        found = cat.search(text, limit=limit, raw=raw)
-        presets = [] if raw else cat.search_presets(text, limit=limit)  # FTS5 syntax is the plugins' alone
+        found = cat.search(text, limit=limit, raw=raw, parameters=chosen.whole_records, **selected)
+        presets = [] if raw else cat.search_presets(text, limit=limit)  # the raw syntax is the plugins' alone
         if not found and not presets and not raw:
             close = cat.suggest(text)
             if close:
                 shown = safe(", ".join(close))
                 click.echo(f"no match for {text!r}; showing {safe(close[0])!r} (did you mean {shown}?)", err=True)
-                found = cat.search(close[0], limit=limit)
+                found = cat.search(close[0], limit=limit, parameters=chosen.whole_records, **selected)
                 presets = cat.search_presets(close[0], limit=limit)
         if not found and not presets:
             click.echo(f"no plugins match {text!r}, nor any preset", err=True)
             raise click.exceptions.Exit(1)
         if products:
-            out.write_products(cat.collapse(found), out.choose(output), sys.stdout)
+            out.write_products(cat.collapse(found), chosen, sys.stdout)
         else:
-            out.write_search(found, presets, plugin_names(cat), out.choose(output), sys.stdout)
+            out.write_search(found, presets, plugin_names(cat), chosen, sys.stdout)
 
 
 class CountOrAll(click.ParamType):

@@ -50,6 +50,12 @@ class Output(enum.StrEnum):
     CSV = "csv"
     YAML = "yaml"
 
+    @property
+    def whole_records(self) -> bool:
+        """Whether it writes each plugin's whole record (parameters included); a table and plain
+        lines show only how many parameters there are, which a record read without them still knows."""
+        return self in (Output.JSON, Output.CSV, Output.YAML)
+
 
 T = TypeVar("T")
 
@@ -180,7 +186,7 @@ def _yaml_list(records: Iterable[dict[str, Any]], stream: TextIO) -> None:
 
 
 def _plain_cells(plugin: Plugin) -> tuple[object, ...]:
-    return (plugin.id, plugin.name, plugin.vendor, plugin.format, _category(plugin), len(plugin.parameters),
+    return (plugin.id, plugin.name, plugin.vendor, plugin.format, _category(plugin), plugin.parameter_count,
             ",".join(plugin.tags))  # fmt: skip
 
 
@@ -573,7 +579,7 @@ def _plugin_table(plugins: list[Plugin]) -> Any:
     for plugin in plugins:
         _row(
             table, plugin.name, plugin.vendor, plugin.format, _category(plugin), _type(plugin),
-            len(plugin.parameters), ", ".join(plugin.tags), plugin.id,
+            plugin.parameter_count, ", ".join(plugin.tags), plugin.id,
         )  # fmt: skip
     return table
 

@@ -142,9 +142,11 @@ class CatalogBackend(Backend, Protocol):
         """How many plugins `query`'s filters select, ignoring its page."""
         ...
 
-    def search(self, text: str, *, limit: int, raw: bool) -> list[Plugin]:
-        """Full-text search, best first. `text` is taken literally unless `raw`, when it is
-        the backend's own query syntax; a syntax error there is a QueryError."""
+    def search(self, text: str, *, limit: int, raw: bool, query: Query | None = None) -> list[Plugin]:
+        """Full-text search, best first, at most `limit`. `text` is taken literally unless `raw`, when
+        it is the backend's own query syntax; a syntax error there is a QueryError. `query`'s filters
+        and machine narrow what is searched, and its `parameters` says whether the plugins come with
+        theirs (its order and page are not used)."""
         ...
 
     def get(self, plugin_id: str) -> Plugin | None: ...

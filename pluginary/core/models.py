@@ -155,6 +155,15 @@ class Plugin:
     reader: str = ""
     url: str = ""
     description: str = ""
+    #: How many parameters were left unread: a listing that shows none reads records without them
+    #: (`Query(parameters=False)`) and says how many there are here. Not part of the record: never
+    #: stored, exported or compared.
+    unread_parameters: int = attrs.field(default=0, eq=False)
+
+    @property
+    def parameter_count(self) -> int:
+        """How many parameters the plugin has, whether or not this record carries them."""
+        return len(self.parameters) + self.unread_parameters
 
 
 class PresetSource(enum.StrEnum):
@@ -231,6 +240,11 @@ def _make_converter() -> cattrs.Converter:
     # Paths travel as strings everywhere; tuples as JSON lists.
     conv.register_unstructure_hook(Path, str)
     conv.register_structure_hook(Path, lambda value, _: Path(value))
+    from cattrs.gen import make_dict_unstructure_fn, override
+
+    conv.register_unstructure_hook(
+        Plugin, make_dict_unstructure_fn(Plugin, conv, unread_parameters=override(omit=True))
+    )
     return conv
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import TypedDict
 
 import attrs
 
@@ -76,6 +77,21 @@ def _strings(values: Iterable[str]) -> tuple[str, ...]:
 
 def _param_range(value: str | tuple[int | None, int | None] | ParamRange | None) -> ParamRange | None:
     return None if value is None else ParamRange.parse(value)
+
+
+class Filters(TypedDict, total=False):
+    """The filters of a listing (`Query`'s fields that select plugins), as keyword arguments."""
+
+    format: str | None
+    vendor: str | None
+    category: str | None
+    tag: str | None
+    instrument: bool | None
+    effect: bool | None
+    params: str | tuple[int | None, int | None] | ParamRange | None
+    has_param: str | None
+    host: str | None
+    all_hosts: bool
 
 
 @attrs.frozen(kw_only=True)

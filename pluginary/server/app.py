@@ -30,6 +30,7 @@ import json
 import logging
 import tempfile
 import threading
+import urllib.parse
 import zipfile
 from collections.abc import AsyncIterator, Iterator, MutableMapping
 from contextlib import asynccontextmanager, contextmanager
@@ -53,7 +54,16 @@ from pluginary.core.query import PresetQuery, Query, QueryError
 from pluginary.exporters.common import plugin_data
 from pluginary.server import openapi
 from pluginary.server.cache import ASGIApp, ResponseCache, SQLiteVersion
-from pluginary.server.query import DEFAULT_LIMIT, MAX_LIMIT, MultiDict, bounded_int, parse_query, query_filters
+from pluginary.server.query import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    PAGE_FIELDS,
+    UNRANKED,
+    MultiDict,
+    bounded_int,
+    parse_query,
+    query_filters,
+)
 from pluginary.server.scans import ScanBusyError, Scans
 
 log = logging.getLogger(__name__)
@@ -192,7 +202,7 @@ def plugin_summary(plugin: Plugin) -> dict[str, Any]:
         "tags": list(plugin.tags),
         "is_instrument": plugin.is_instrument,
         "is_effect": plugin.is_effect,
-        "parameters": len(plugin.parameters),
+        "parameters": plugin.parameter_count,
         "host": plugin.host.name,
     }
 
@@ -252,29 +262,27 @@ def list_plugins(request: Request) -> Response:
     query, _ = parse_query(request.query_params, Query)
     filters = query_filters(query)
     with catalogs(request).reader() as catalog:
-        plugins = [plugin_summary(plugin) for plugin in catalog.plugins(**filters)]
+        plugins = [plugin_summary(plugin) for plugin in catalog.plugins(**filters, parameters=False)]
         total = catalog.count(**filters)
     return json_response(request, {"total": total, "offset": query.offset, "limit": query.limit, "plugins": plugins})
 
 
 def search(request: Request) -> Response:
-    """Search plugins and presets, and when no plugin matches the closest names, the best one
-    searched instead (as the CLI)."""
-    params = request.query_params
-    for name in params:
-        if name not in ("q", "limit"):
-            raise QueryError(f"unknown parameter {name!r}", where=name, fix="use q and limit")
-    text = params.get("q", "")
-    limit = bounded_int(params, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    """Search plugins (among those the filters of a listing select) and presets, and when no plugin
+    matches the closest names, the best one searched instead (as the CLI)."""
+    query, rest = parse_query(request.query_params, Query, extra=("q", "limit"), paged=False, without=UNRANKED)
+    filters = query_filters(query, without=(*PAGE_FIELDS, *UNRANKED))
+    text = rest.get("q", "")
+    limit = bounded_int(rest, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     with catalogs(request).reader() as catalog:
-        found = catalog.search(text, limit=limit) if text.strip() else []
+        found = catalog.search(text, limit=limit, parameters=False, **filters) if text.strip() else []
         suggestions: list[str] = []
         searched = text
         if not found and text.strip():
             suggestions = catalog.suggest(text)
             if suggestions:
                 searched = suggestions[0]
-                found = catalog.search(searched, limit=limit)
+                found = catalog.search(searched, limit=limit, parameters=False, **filters)
         data = {
             "query": text,
             "searched": searched,
@@ -312,9 +320,35 @@ def list_products(request: Request) -> Response:
     return json_response(request, {"total": len(everything), "offset": offset, "limit": limit, "products": products})
 
 
-def list_presets(request: Request) -> Response:
+def plugin_path(request: Request) -> tuple[str, str]:
+    """A /plugins/… URL's plugin id, and what of the plugin it asks for: "" (the plugin), "presets" or
+    "tags". Read from the raw path, where a slash inside an id comes as %2F (as a client encodes any
+    path segment): only a slash sent as it is starts "/presets", so an id ending in "/presets" (an
+    LV2 URI may) is still the plugin's. An id sent with bare slashes works too, unless it ends so."""
+    raw = request.scope.get("raw_path") or request.url.path.encode()
+    tail = raw.decode("latin-1").removeprefix(f"{API}/plugins/")
+    head, slash, last = tail.rpartition("/")
+    if slash and last in ("presets", "tags"):
+        return urllib.parse.unquote(head), last
+    return urllib.parse.unquote(tail), ""
+
+
+def plugin_resource(request: Request) -> Response:
+    """GET /plugins/{id} (the plugin) or /plugins/{id}/presets (its presets), told apart by `plugin_path`."""
+    plugin_id, part = plugin_path(request)
+    return list_presets(request, plugin_id) if part == "presets" else get_plugin(request, plugin_id)
+
+
+async def plugin_change(request: Request) -> Response:
+    """POST /plugins/{id}/tags; nothing else of a plugin is written."""
+    plugin_id, part = plugin_path(request)
+    if part != "tags":
+        raise NotFound("nothing to write here", where=request.url.path, fix="POST to /api/v1/plugins/{id}/tags")
+    return await edit_tags(request, plugin_id)
+
+
+def list_presets(request: Request, plugin_id: str | None = None) -> Response:
     """A page of presets: `PresetQuery`'s filters, sort and page; under a plugin's URL, its presets."""
-    plugin_id = request.path_params.get("plugin_id")
     given = {} if plugin_id is None else {"plugin_id": plugin_id}
     query, _ = parse_query(request.query_params, PresetQuery, given=given)
     filters = query_filters(query)
@@ -324,8 +358,7 @@ def list_presets(request: Request) -> Response:
     return json_response(request, {"total": total, "offset": query.offset, "limit": query.limit, "presets": presets})
 
 
-def get_plugin(request: Request) -> Response:
-    plugin_id = request.path_params["plugin_id"]
+def get_plugin(request: Request, plugin_id: str) -> Response:
     with catalogs(request).reader() as catalog:
         plugin = catalog.get(plugin_id)
         if plugin is None:
@@ -334,12 +367,11 @@ def get_plugin(request: Request) -> Response:
     return json_response(request, {"plugin": plugin_data(plugin, timestamps=True), "other_formats": others})
 
 
-async def edit_tags(request: Request) -> Response:
+async def edit_tags(request: Request, plugin_id: str) -> Response:
     body = await json_body(request)
     add, remove = _strings(body, "add"), _strings(body, "remove")
     if not add and not remove:
         raise ApiError("nothing to change", where="body", fix='send {"add": ["tag"]} or {"remove": ["tag"]}')
-    plugin_id = request.path_params["plugin_id"]
 
     def edit() -> tuple[str, ...]:
         with catalogs(request).writer() as catalog:
@@ -618,9 +650,8 @@ def create_app(settings: Settings) -> ASGIApp:
         Route(f"{API}/session", session),
         Route(f"{API}/openapi.json", openapi_document),
         Route(f"{API}/plugins", list_plugins),
-        Route(f"{API}/plugins/{{plugin_id:path}}/tags", edit_tags, methods=["POST"]),
-        Route(f"{API}/plugins/{{plugin_id:path}}/presets", list_presets),
-        Route(f"{API}/plugins/{{plugin_id:path}}", get_plugin),
+        Route(f"{API}/plugins/{{plugin_path:path}}", plugin_resource),
+        Route(f"{API}/plugins/{{plugin_path:path}}", plugin_change, methods=["POST"]),
         Route(f"{API}/presets", list_presets),
         Route(f"{API}/products", list_products),
         Route(f"{API}/search", search),

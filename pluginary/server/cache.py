@@ -103,9 +103,9 @@ class ResponseCache:
         self.version = version
         self.paths = paths
         self._version: Hashable | None = None
-        self._answers: dict[tuple[str, bytes], Answer] = {}
+        self._answers: dict[tuple[bytes, bytes], Answer] = {}
         self._size = 0
-        self._pending: dict[tuple[str, bytes], asyncio.Future[Answer | None]] = {}
+        self._pending: dict[tuple[bytes, bytes], asyncio.Future[Answer | None]] = {}
 
     async def __call__(self, scope: Scope, receive: Callable[[], Awaitable[Any]], send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET" or not scope["path"].startswith(self.paths):
@@ -118,7 +118,8 @@ class ResponseCache:
         if version != self._version:
             self._version, self._answers, self._size = version, {}, 0
             self._pending = {}  # answers being computed from the old version are not filed
-        key = (scope["path"], scope["query_string"])
+        # The raw path: a plugin id's %2F and a bare slash ask for different things (`app.plugin_path`).
+        key = (scope.get("raw_path") or scope["path"].encode(), scope["query_string"])
         answer = self._answers.get(key)
         if answer is None and key in self._pending:
             answer = await asyncio.shield(self._pending[key])
@@ -133,7 +134,7 @@ class ResponseCache:
         scope: Scope,
         receive: Callable[[], Awaitable[Any]],
         send: Send,
-        key: tuple[str, bytes],
+        key: tuple[bytes, bytes],
         version: Hashable,
     ) -> Answer | None:
         """Run the request (without If-None-Match: the whole answer is wanted) and keep a 200
@@ -169,7 +170,7 @@ class ResponseCache:
             self._keep(key, answer)
         return answer
 
-    def _keep(self, key: tuple[str, bytes], answer: Answer) -> None:
+    def _keep(self, key: tuple[bytes, bytes], answer: Answer) -> None:
         self._answers[key] = answer
         self._size += len(answer[1])
         while len(self._answers) > MAX_ENTRIES or self._size > MAX_BYTES:

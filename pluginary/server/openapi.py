@@ -12,7 +12,7 @@ import attrs
 
 from pluginary import __version__
 from pluginary.core.query import PRESET_SORT_KEYS, SORT_KEYS, PresetQuery, Query
-from pluginary.server.query import DEFAULT_LIMIT, MAX_LIMIT, field_kind, listing_fields
+from pluginary.server.query import DEFAULT_LIMIT, MAX_LIMIT, UNRANKED, field_kind, listing_fields
 
 #: One line per Query field, as `pluginary list --help` says it.
 FIELD_HELP = {
@@ -126,12 +126,13 @@ def schema() -> dict[str, Any]:
             },
             "/api/v1/search": {
                 "get": {
-                    "summary": "Search plugins (names, vendors, categories, tags, parameter names) and presets "
-                    "(names, banks, authors, tags); when no plugin matches, the closest names are suggested "
-                    "and the best one searched",
+                    "summary": "Search plugins (names, vendors, categories, tags, parameter names) among those "
+                    "the filters of /api/v1/plugins select, best first, and presets (names, banks, authors, tags); "
+                    "when no plugin matches, the closest names are suggested and the best one searched",
                     "parameters": [
                         {"name": "q", "in": "query", "required": True, "schema": {"type": "string"}},
                         {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": MAX_LIMIT}},
+                        *_query_parameters(Query, paged=False, without=UNRANKED),
                     ],
                     "responses": _ok("query, searched, suggestions, plugins, presets"),
                 }

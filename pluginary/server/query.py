@@ -25,8 +25,10 @@ L = TypeVar("L", Query, PresetQuery)
 #: preset listing (`PresetQuery`). Their fields are the query string's names.
 Listing = Query | PresetQuery
 PAGE_FIELDS = ("limit", "offset")
+#: A listing's order, which a search does not take: its order is best first.
+UNRANKED = ("sort", "reverse")
 #: Fields for Python callers only: how much of each record to read is the API's business, not the client's
-#: (a list page's records come whole, so parameter counts stay true).
+#: (a page of plugins comes without their parameters, with their count; one plugin comes whole).
 PYTHON_ONLY_FIELDS = ("parameters",)
 
 
@@ -54,12 +56,14 @@ def parse_query(
     extra: tuple[str, ...] = (),
     paged: bool = True,
     given: dict[str, Any] | None = None,
+    without: tuple[str, ...] = (),
 ) -> tuple[L, dict[str, str]]:
     """A listing (`cls`: Query or PresetQuery) from a query string, with exactly its names and
     checks (the `extra` names are returned apart; `given` fields are set by the URL's path and
-    so refused in the query string). Each value once; booleans are true/false."""
+    so refused in the query string, as are the fields `without` names). Each value once;
+    booleans are true/false."""
     values: dict[str, Any] = dict(given or {})
-    allowed = [*listing_fields(cls, paged=paged, without=tuple(values)), *extra]
+    allowed = [*listing_fields(cls, paged=paged, without=(*values, *without)), *extra]
     rest: dict[str, str] = {}
     for name in params:
         if name not in allowed:
@@ -97,10 +101,11 @@ def _value(cls: type[attrs.AttrsInstance], name: str, raw: str) -> Any:
     return raw
 
 
-def query_filters(query: Listing) -> dict[str, Any]:
-    """The listing as `Catalog.plugins` (or `Catalog.presets`) keyword arguments; Catalog rebuilds
-    and rechecks the same Query. `Catalog.presets` names its plugin `plugin` (an id or a name)."""
-    filters = {name: getattr(query, name) for name in listing_fields(type(query))}
+def query_filters(query: Listing, *, without: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The listing as `Catalog.plugins` (or `Catalog.presets`) keyword arguments, less the fields
+    `without` names; Catalog rebuilds and rechecks the same Query. `Catalog.presets` names its
+    plugin `plugin` (an id or a name)."""
+    filters = {name: getattr(query, name) for name in listing_fields(type(query), without=without)}
     if isinstance(query, PresetQuery):
         filters["plugin"] = filters.pop("plugin_id")
     return filters

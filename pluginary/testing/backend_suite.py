@@ -210,6 +210,44 @@ def failure_at(path: str, *, last_seen: str, kind: FailureKind = FailureKind.CRA
     return FileResult(PluginFile(path, "vst3", 1000, 2, "v2"), failure=failure)
 
 
+#: Filters of a listing, and the names of the sample plugins each selects.
+FILTER_CASES: list[tuple[dict[str, Any], set[str]]] = [
+    ({"format": "lv2"}, {"Dynamic Compressor", "Reverb", "Réverbération Étoile 😀"}),
+    ({"format": "AU"}, {"AUMatrixReverb", "DLSMusicDevice", "Vocoder", "Pro-Q 3"}),
+    ({"vendor": "fabfilter"}, {"Pro-Q 3", "Pro-R"}),
+    ({"category": "Instrument"}, {"Diva", "DLSMusicDevice"}),
+    ({"category": "effect/dynamics"}, {"Dynamic Compressor", "C4 Multiband"}),
+    (
+        {"category": "Effect/"},
+        {
+            "Pro-Q 3",
+            "Pro-R",
+            "VintageVerb",
+            "Dynamic Compressor",
+            "Reverb",
+            "AUMatrixReverb",
+            "Vocoder",
+            "C4 Multiband",
+            "H-Reverb",
+            "Réverbération Étoile 😀",
+        },
+    ),
+    ({"category": "Effects"}, {"Effects Rack"}),
+    ({"category": "Eff"}, set()),
+    ({"category": "Effect/Rev%"}, set()),
+    ({"instrument": True}, {"Diva", "DLSMusicDevice", "Vocoder"}),
+    ({"instrument": True, "effect": True}, {"Vocoder"}),
+    ({"effect": False}, {"Diva", "DLSMusicDevice"}),
+    ({"params": ">20"}, {"Diva"}),
+    ({"params": "4..5"}, {"Pro-Q 3", "VintageVerb"}),
+    ({"params": "<1"}, {"AUMatrixReverb"}),
+    ({"params": (None, 0)}, {"AUMatrixReverb"}),
+    ({"has_param": "decay"}, {"Pro-R", "VintageVerb", "Reverb", "H-Reverb"}),
+    ({"has_param": "Dec"}, set()),
+    ({"has_param": "mix", "format": "vst3", "params": "3.."}, {"Pro-Q 3", "VintageVerb"}),
+]
+
+
 class BackendSuite:
     """Subclass it and provide `backend_factory`; every test runs against that backend."""
 
@@ -501,44 +539,7 @@ class BackendSuite:
 
     # -- queries ---------------------------------------------------------------------
 
-    @pytest.mark.parametrize(
-        ("filters", "expected"),
-        [
-            ({"format": "lv2"}, {"Dynamic Compressor", "Reverb", "Réverbération Étoile 😀"}),
-            ({"format": "AU"}, {"AUMatrixReverb", "DLSMusicDevice", "Vocoder", "Pro-Q 3"}),
-            ({"vendor": "fabfilter"}, {"Pro-Q 3", "Pro-R"}),
-            ({"category": "Instrument"}, {"Diva", "DLSMusicDevice"}),
-            ({"category": "effect/dynamics"}, {"Dynamic Compressor", "C4 Multiband"}),
-            (
-                {"category": "Effect/"},
-                {
-                    "Pro-Q 3",
-                    "Pro-R",
-                    "VintageVerb",
-                    "Dynamic Compressor",
-                    "Reverb",
-                    "AUMatrixReverb",
-                    "Vocoder",
-                    "C4 Multiband",
-                    "H-Reverb",
-                    "Réverbération Étoile 😀",
-                },
-            ),
-            ({"category": "Effects"}, {"Effects Rack"}),
-            ({"category": "Eff"}, set()),
-            ({"category": "Effect/Rev%"}, set()),
-            ({"instrument": True}, {"Diva", "DLSMusicDevice", "Vocoder"}),
-            ({"instrument": True, "effect": True}, {"Vocoder"}),
-            ({"effect": False}, {"Diva", "DLSMusicDevice"}),
-            ({"params": ">20"}, {"Diva"}),
-            ({"params": "4..5"}, {"Pro-Q 3", "VintageVerb"}),
-            ({"params": "<1"}, {"AUMatrixReverb"}),
-            ({"params": (None, 0)}, {"AUMatrixReverb"}),
-            ({"has_param": "decay"}, {"Pro-R", "VintageVerb", "Reverb", "H-Reverb"}),
-            ({"has_param": "Dec"}, set()),
-            ({"has_param": "mix", "format": "vst3", "params": "3.."}, {"Pro-Q 3", "VintageVerb"}),
-        ],
-    )
+    @pytest.mark.parametrize(("filters", "expected"), FILTER_CASES)
     def test_filters(self, catalog: Catalog, filters: dict[str, Any], expected: set[str]) -> None:
         found = list(catalog.plugins(**filters))
         assert {p.name for p in found} == expected
@@ -621,6 +622,29 @@ class BackendSuite:
         if text in ("- reverb", "reverb -", "Pro-Q 3", "🎛️ reverb"):  # the words are there: found
             assert catalog.search(text)
 
+    @pytest.mark.parametrize(("filters", "expected"), FILTER_CASES)
+    def test_search_within_filters_finds_what_both_select_best_first(
+        self, catalog: Catalog, filters: dict[str, Any], expected: set[str]
+    ) -> None:
+        selected = {p.id for p in catalog.plugins(**filters)}
+        for text in ("reverb", "mix", "pro", "decay", "synth"):
+            ranked = [p.id for p in catalog.search(text, limit=100) if p.id in selected]
+            assert [p.id for p in catalog.search(text, limit=100, **filters)] == ranked
+            # The cut comes after the filters: the best plugin they select, however low it ranks overall.
+            assert [p.id for p in catalog.search(text, limit=1, **filters)] == ranked[:1]
+        assert {p.name for p in catalog.search("reverb mix", limit=100, **filters)} <= expected
+
+    def test_a_search_without_parameters_finds_the_same_without_them(
+        self, catalog: Catalog, plugins: list[Plugin]
+    ) -> None:
+        stored = {plugin.id: plugin for plugin in plugins}
+        light = catalog.search("effect", parameters=False, format="vst3")
+        assert [p.id for p in light] == [p.id for p in catalog.search("effect", format="vst3")]
+        assert len(light) == 6  # every vst3 effect, and "Effects Rack"
+        for plugin in light:
+            assert plugin == attrs.evolve(stored[plugin.id], parameters=(), outputs=())
+            assert plugin.parameter_count == len(stored[plugin.id].parameters)
+
     def test_raw_search_speaks_the_engines_syntax_and_reports_mistakes(self, catalog: Catalog) -> None:
         assert catalog.search("reverb AND", raw=False) == []  # literal: no plugin has the word "and"
         with pytest.raises(QueryError):
@@ -648,8 +672,10 @@ class BackendSuite:
         light = list(catalog.plugins(sort="params", reverse=True, parameters=False))
         assert [p.id for p in light] == [p.id for p in catalog.plugins(sort="params", reverse=True)]
         assert light[0].name == "Diva"  # sorted by its 31 parameters, which it comes without
+        assert light[0].parameter_count == 31
         for plugin in light:
             assert plugin == attrs.evolve(stored[plugin.id], parameters=(), outputs=())
+            assert plugin.parameter_count == len(stored[plugin.id].parameters)
 
     def test_stats(self, catalog: Catalog, plugins: list[Plugin]) -> None:
         catalog.backend.write([failure_at("/plugins/broken.vst3", last_seen="2025-01-01")])
