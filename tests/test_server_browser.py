@@ -35,6 +35,7 @@ from tests.test_server import (
     scan_env,
     server_env,
 )
+from tests.test_server_page import BREAKOUTS, breakout_catalog
 
 # Slow (a real Chromium against a real server): left out by `pytest -m "not slow"`, run by CI.
 pytestmark = pytest.mark.slow
@@ -121,6 +122,32 @@ def test_hostile_metadata_is_shown_as_text_and_runs_nothing(page: Any, server: S
     shoot(page, tmp_path, "hostile", full_page=True)
 
 
+def test_the_first_rows_facets_and_formats_come_inside_the_page(page: Any, server: Server) -> None:
+    """The list shows from the page's one response (its style, script and first reads inside it);
+    a filter then asks the API as ever."""
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(urllib.parse.urlsplit(request.url).path))
+    page.goto(server.url + "/")
+    expect(page.locator("#rows tr[data-id]")).to_have_count(15)
+    expect(page.locator("#export-format option[value=json]")).to_have_count(1)
+    assert page.locator("#facets .facet").count() == 4 and page.locator("#list-summary").inner_text() == "1–15 of 15"
+    embedded = {"/api/v1/plugins", "/api/v1/stats", "/api/v1/session", "/api/v1/exporters"}
+    assert not {*asked} & {*embedded, "/static/app.js", "/static/app.css"}, asked
+    page.locator(".facet", has_text="Format").get_by_role("button", name="lv2").click()
+    expect(page.locator("#list-summary")).to_have_text("1–3 of 3")
+    assert {"/api/v1/plugins", "/api/v1/stats"} <= {*asked}
+
+
+def test_a_name_that_would_close_the_data_block_stays_text(page: Any, tmp_path: Path) -> None:
+    with running(breakout_catalog(tmp_path / "breakout.sqlite"), env=server_env(tmp_path)) as server:
+        page.goto(server.url + "/")
+        page.wait_for_selector("#rows tr[data-id]")
+        names = page.eval_on_selector_all("#rows td.name > bdi", "cells => cells.map(cell => cell.textContent)")
+        assert set(BREAKOUTS) <= set(names)
+        # Only the page's own two scripts (the data block and its code); no image, no injected element.
+        assert page.locator("script").count() == 2 and page.locator("img, script[src]").count() == 0
+
+
 def test_search_as_you_type_filter_and_page(page: Any, server: Server, tmp_path: Path) -> None:
     page.goto(server.url + "/")
     page.wait_for_selector("#rows tr[data-id]")
@@ -140,6 +167,10 @@ def test_search_as_you_type_filter_and_page(page: Any, server: Server, tmp_path:
     expect(first).to_have_attribute("data-id", "lv2:ｓｏｎｉｃ.réverbération-étoile-😀")  # 1 parameter, fewest first
     assert page.locator("th[aria-sort='ascending']").inner_text() == "Params ▲"
     shoot(page, tmp_path, "filtered")
+    # A search keeps to the selected facet: the two LV2 reverbs, not the five others.
+    page.fill("#search", "reverb")
+    expect(page.locator("#list-summary")).to_have_text("2 matches, best first")
+    assert sorted(rows(page)) == ["lv2:calf studio gear.reverb", "lv2:ｓｏｎｉｃ.réverbération-étoile-😀"]
 
 
 def test_open_a_plugin_with_the_keyboard_and_tag_it(

@@ -49,6 +49,10 @@ function el(tag, attrs = {}, ...children) {
 // Plugin-provided text: isolated for bidi, control characters made visible.
 const text = (value) => el("bdi", {}, clean(value));
 
+// 12,345: the page's English grouping, without Intl (whose first use, loading ICU's locale data,
+// cost a fresh tab 35-100 ms before the first rows could show).
+const thousands = (number) => String(number).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+
 // -- the API ---------------------------------------------------------------------
 
 function token() {
@@ -63,7 +67,16 @@ class ApiError extends Error {
   }
 }
 
+// The answers to the page's first reads, sent inside it by the server (index.html's #first-data, keyed
+// by the path asked for): each used once, while the page starts, instead of a round trip.
+let firstData = JSON.parse(document.getElementById("first-data")?.textContent || "{}");
+
 async function api(path, { method = "GET", body, signal } = {}) {
+  if (method === "GET" && firstData && Object.hasOwn(firstData, path)) {
+    const data = firstData[path];
+    delete firstData[path];
+    return data;
+  }
   const headers = { Accept: "application/json" };
   if (method !== "GET") {
     headers["Content-Type"] = "application/json";
@@ -185,8 +198,8 @@ async function refreshList(focusRow = null) {
   try {
     let plugins;
     if (state.text) {
-      const data = await api(`/search?${new URLSearchParams({ q: state.text, limit: "200" })}`,
-        { signal: listRequest.signal });
+      // Within the selected facets, as the list is.
+      const data = await api(`/search?${queryString({ q: state.text, limit: 200 })}`, { signal: listRequest.signal });
       plugins = data.plugins;
       state.total = plugins.length;
       const hint = $("suggestion");
@@ -205,7 +218,7 @@ async function refreshList(focusRow = null) {
       $("suggestion").hidden = true;
       const first = data.total ? state.offset + 1 : 0;
       $("list-summary").textContent =
-        `${first.toLocaleString()}–${(state.offset + plugins.length).toLocaleString()} of ${data.total.toLocaleString()}`;
+        `${thousands(first)}–${thousands(state.offset + plugins.length)} of ${thousands(data.total)}`;
     }
     $("rows").replaceChildren(...plugins.map(pluginRow));
     if (!plugins.length) {
@@ -236,7 +249,7 @@ function renderPager() {
   const searching = Boolean(state.text);
   const pages = Math.max(1, Math.ceil(state.total / PAGE));
   const page = Math.floor(state.offset / PAGE) + 1;
-  $("page-info").textContent = searching ? "" : `page ${page.toLocaleString()} of ${pages.toLocaleString()}`;
+  $("page-info").textContent = searching ? "" : `page ${thousands(page)} of ${thousands(pages)}`;
   $("prev-page").disabled = $("first-page").disabled = searching || state.offset === 0;
   $("next-page").disabled = $("last-page").disabled = searching || state.offset + PAGE >= state.total;
 }
@@ -266,6 +279,14 @@ function facetGroup(title, key, counts, valueOf = (name) => name, indent = () =>
     })));
 }
 
+// Names in a reader's order: case aside, then lower case first, as localeCompare orders plain English
+// names, without its first call loading ICU's collation data (30-100 ms before a fresh tab's facets).
+function byName(a, b) {
+  const [x, y] = [a.toLowerCase(), b.toLowerCase()];
+  if (x !== y) return x < y ? -1 : 1;
+  return a === b ? 0 : a < b ? 1 : -1;
+}
+
 async function refreshFacets() {
   try {
     const stats = await api("/stats");
@@ -280,7 +301,7 @@ async function refreshFacets() {
       for (let depth = 1; depth < parts.length; depth++) categories[parts.slice(0, depth).join("/")] ??= "";
       categories[name] = stats.categories[name];
     }
-    const tree = Object.fromEntries(Object.entries(categories).sort(([a], [b]) => a.localeCompare(b)));
+    const tree = Object.fromEntries(Object.entries(categories).sort(([a], [b]) => byName(a, b)));
     const machines = {};
     if (state.session.fleet) {
       const { hosts } = await api("/hosts");
@@ -296,8 +317,8 @@ async function refreshFacets() {
     ];
     $("facet-groups").replaceChildren(...groups.filter(Boolean));
     $("failures-count").textContent = stats.failures ? String(stats.failures) : "";
-    const orphaned = stats.orphaned_presets ? `, ${stats.orphaned_presets.toLocaleString()} of plugins not installed` : "";
-    $("preset-count").textContent = stats.presets ? `${stats.presets.toLocaleString()} presets${orphaned}` : "";
+    const orphaned = stats.orphaned_presets ? `, ${thousands(stats.orphaned_presets)} of plugins not installed` : "";
+    $("preset-count").textContent = stats.presets ? `${thousands(stats.presets)} presets${orphaned}` : "";
   } catch (error) {
     report(error);
   }
@@ -396,7 +417,7 @@ const PRESETS_SHOWN = 200;
 
 function presetSection(listing) {
   const { presets, total } = listing;
-  const shown = total > presets.length ? ` (the first ${presets.length} of ${total.toLocaleString()})` : "";
+  const shown = total > presets.length ? ` (the first ${presets.length} of ${thousands(total)})` : "";
   const head = el("thead", {}, el("tr", {}, ["Name", "Bank", "Source", "Author", "Tags"]
     .map((label, i) => el("th", { scope: "col", class: i >= 3 ? "hide-narrow" : undefined }, label))));
   const rows = presets.map((p) => el("tr", {},
@@ -408,7 +429,7 @@ function presetSection(listing) {
   const table = el("div", { class: "tablewrap" },
     el("table", {}, el("caption", { class: "sr-only" }, "Presets"), head, el("tbody", {}, rows)));
   return el("section", { class: "card", id: "presets" },
-    el("h2", {}, `Presets (${total.toLocaleString()})${shown}`),
+    el("h2", {}, `Presets (${thousands(total)})${shown}`),
     presets.length ? table : el("p", { class: "muted" }, "None found."));
 }
 
@@ -681,6 +702,7 @@ async function start() {
   if (!listFirst) route();
   refreshFacets();
   loadExporters();
+  firstData = null; // whatever start-up did not ask for would be stale later
   try {
     const { scans } = await api("/scans");
     if (scans.length && scans[0].status === "running") watchScan(scans[0]);
