@@ -44,6 +44,8 @@ from tests.support import busy_cores
 
 REPO = Path(__file__).resolve().parents[1]
 DEADLINE = 2.0
+LEAK_MB = 128
+_LEAKED: list[bytes] = []  # what LeakFormat keeps, inside a worker
 
 
 def job(bundle: Path, *, fmt: str = "vst3", timeout: float = DEADLINE) -> ScanJob:
@@ -107,14 +109,16 @@ class _Crafted:
 
 
 class CrashOnceFormat(_Crafted):
-    """Segfaults the worker the first time it sees a bundle (leaves a marker), works after."""
+    """Segfaults the worker the first time it sees a bundle (leaves a marker), `wait` seconds in; works after."""
 
     name = "crash-once"
+    wait = 0.0
 
     def scan(self, bundle: Path, settings: ScanSettings) -> list[Plugin]:
         marker = bundle / "crashed-once"
         if not marker.exists():
             marker.touch()
+            time.sleep(self.wait)
             os.kill(os.getpid(), signal.SIGSEGV)
         return [self.plugin(bundle)]
 
@@ -152,6 +156,61 @@ class WarningFormat(_Crafted):
         if bundle.name.startswith("error"):
             raise OSError("cannot read it")
         return [self.plugin(bundle)]
+
+
+class SlowFormat(_Crafted):
+    """Takes a little longer than PIPELINE_BELOW to read a bundle, asleep: a slow load, never queued behind."""
+
+    name = "slow"
+
+    def scan(self, bundle: Path, settings: ScanSettings) -> list[Plugin]:
+        time.sleep(PIPELINE_BELOW + 0.02)
+        return [self.plugin(bundle)]
+
+
+class LeakFormat(_Crafted):
+    """Keeps LEAK_MB of memory for good when it reads a "leak…" bundle; reads the others at once."""
+
+    name = "leak"
+
+    def scan(self, bundle: Path, settings: ScanSettings) -> list[Plugin]:
+        if bundle.name.startswith("leak"):
+            _LEAKED.append(b"x" * (LEAK_MB << 20))  # written, so resident
+        return [self.plugin(bundle)]
+
+
+class WaitThenCrashOnceFormat(CrashOnceFormat):
+    """The first time, waits (no CPU) long past the pool's look at the load before it segfaults."""
+
+    name = "wait-then-crash-once"
+    wait = 2.5
+
+
+class WorkThenWaitFormat(_Crafted):
+    """Works 0.3 s of CPU time, then waits without end (a licence check on the network, say)."""
+
+    name = "work-then-wait"
+
+    def scan(self, bundle: Path, settings: ScanSettings) -> list[Plugin]:
+        end = time.process_time() + 0.3
+        while time.process_time() < end:
+            pass
+        time.sleep(600)
+        return []
+
+
+class CrashLeavingAChildFormat(_Crafted):
+    """Starts a helper process (as some plugins do), which inherits the worker's socket and outlives it, then
+    segfaults. The helper's pid is left in the bundle, for the test to end it."""
+
+    name = "crash-leaving-a-child"
+
+    def scan(self, bundle: Path, settings: ScanSettings) -> list[Plugin]:
+        if helper := os.fork():
+            (bundle / "helper.pid").write_text(str(helper))
+            os.kill(os.getpid(), signal.SIGSEGV)
+        time.sleep(60)
+        os._exit(0)
 
 
 def crafted_bundles(root: Path, count: int) -> list[Path]:
@@ -357,18 +416,20 @@ def test_an_idle_hang_is_retried_beside_the_pool_a_busy_one_in_it(make_vst3: Mak
 
 @pytest.mark.slow
 def test_jobs_queued_behind_a_dying_plugin_are_handed_out_again(make_vst3: MakeVst3) -> None:
-    """Quick loads get the next job queued behind them; a crash or hang is charged to the loading job only."""
+    """Quick loads get the next job queued behind them; a crash or hang is charged to the loading job only.
+    (The hang spins: one that waits would move beside the pool, and the jobs behind it go on at once.)"""
     quick = [make_vst3(PluginSpec(name=f"Quick {i}")) for i in range(16)]
     segv = make_vst3(PluginSpec(name="Segv", misbehaviour=Misbehaviour(crash="segv")))
-    hang = make_vst3(PluginSpec(name="Hang", misbehaviour=Misbehaviour(hang_stage="load")))
-    order = [*quick[:6], segv, *quick[6:11], hang, *quick[11:]]
+    hang = make_vst3(PluginSpec(name="Hang", misbehaviour=Misbehaviour(hang_stage="load", hang_busy=True)))
+    order = [*quick[:6], hang, *quick[6:11], segv, *quick[11:]]  # each with quick loads queued behind
     with WorkerPool(1, retries=0) as pool:
-        results = by_stem(pool.run(job(b, timeout=1.0) for b in order))
+        results = by_stem(pool.run(job(b, timeout=1.0 if b == hang else 5.0) for b in order))
         assert (pool.stats.crashes, pool.stats.timeouts) == (1, 1)
     assert len(results) == len(order)
     assert {name for name, r in results.items() if r.failure} == {"Segv", "Hang"}
     assert results["Segv"].failure.kind is FailureKind.CRASH  # type: ignore[union-attr]
-    assert results["Hang"].failure.kind is FailureKind.TIMEOUT  # type: ignore[union-attr]
+    hung = results["Hang"].failure
+    assert hung and hung.kind is FailureKind.TIMEOUT and "no answer within 1 s" in hung.message  # its own deadline
 
 
 @pytest.mark.slow  # a real process or plugin load: left out of the quick tier

@@ -14,12 +14,17 @@ from collections.abc import Iterator
 import pytest
 
 from pluginary.scanning.pool import (
+    DEMAND_WINDOW,
+    IDLE_CHECK,
     IDLE_HANG,
     MAX_QUEUE,
     NAP,
     PIPELINE_BELOW,
+    WorkerPool,
     _describe_exit,
+    _first_look,
     _Look,
+    _next_look,
     _process_cpu,
     _process_demand,
     _queue_depth,
@@ -45,12 +50,44 @@ def test_quick_loads_queue_enough_to_outlast_three_naps() -> None:
     assert depths == sorted(depths, reverse=True)  # never more jobs for slower loads
 
 
+def test_a_load_is_first_looked_at_a_quarter_into_its_deadline_at_most_idle_check_in() -> None:
+    assert _first_look(100.0, 2.0) == 100.5
+    assert _first_look(100.0, 4 * IDLE_CHECK) == _first_look(100.0, 60.0) == 100.0 + IDLE_CHECK
+
+
+def test_a_busy_load_is_looked_at_again_while_a_verdict_can_still_free_its_slot() -> None:
+    assert _next_look(100.0, 160.0) == _next_look(100.0, 100.0 + 2 * IDLE_CHECK) == 100.0 + IDLE_CHECK
+    assert _next_look(100.0, 100.0 + IDLE_CHECK) == 100.0 + IDLE_CHECK / 2  # halfway
+    assert _next_look(100.0, 100.0 + 2 * DEMAND_WINDOW + 0.1) == pytest.approx(100.0 + DEMAND_WINDOW + 0.05)
+    assert _next_look(100.0, 100.0 + 2 * DEMAND_WINDOW) is None  # a verdict could come too late
+    assert _next_look(100.0, 100.0) is None
+    assert _next_look(10.0, 30.0) == 10.0 + IDLE_CHECK  # times on any clock
+
+
 def test_a_look_counts_run_queue_time_as_wanting_the_cpu() -> None:
     earlier = _Look(when=10.0, cpu=1.0, demand=2.0)
     assert _Look(when=11.0, cpu=1.0, demand=2.0).waited_since(earlier)  # no demand at all: it waits
     assert _Look(when=11.0, cpu=1.0, demand=2.0 + IDLE_HANG * 0.99).waited_since(earlier)
     assert not _Look(when=11.0, cpu=1.0, demand=2.0 + IDLE_HANG).waited_since(earlier)  # at the share: wanted it
     assert not _Look(when=10.0, cpu=1.0, demand=2.0 + 1e-6).waited_since(earlier)  # same instant, some demand
+    assert _Look(when=10.0, cpu=1.0, demand=2.0).waited_since(earlier)  # same instant, no demand
+    with pytest.raises(AssertionError):  # no run-queue figures (no schedstat): nothing to compare
+        _Look(when=11.0, cpu=1.0, demand=None).waited_since(earlier)
+
+
+def test_a_pool_has_one_worker_per_core_unless_told() -> None:
+    for workers, size in ((None, os.cpu_count() or 1), (0, os.cpu_count() or 1), (3, 3)):
+        with WorkerPool(workers) as pool:  # starts no process before its first run
+            assert pool.size == size
+
+
+def test_a_look_counts_cpu_time_as_work() -> None:
+    earlier = _Look(when=10.0, cpu=1.0, demand=None)
+    assert _Look(when=11.0, cpu=1.0 + IDLE_HANG, demand=None).worked_since(earlier)  # a share of a core
+    assert not _Look(when=11.0, cpu=1.0 + IDLE_HANG * 0.99, demand=None).worked_since(earlier)
+    assert _Look(when=14.0, cpu=2.0, demand=None).worked_since(earlier)  # that share over four seconds
+    assert not _Look(when=14.5, cpu=2.0, demand=None).worked_since(earlier)
+    assert _Look(when=10.0, cpu=1.0 + 1e-6, demand=None).worked_since(earlier)  # same instant, some work
 
 
 @pytest.mark.parametrize(
@@ -72,6 +109,11 @@ def test_how_a_worker_ended_is_told_plainly(code: int | None, text: str) -> None
 
 BUSY = "import time\nprint(flush=True)\nend = time.monotonic() + 30\nwhile time.monotonic() < end: pass\n"
 SLEEPY = "import time\nprint(flush=True)\ntime.sleep(30)\n"
+#: Starts and ends one short-lived thread after another, as fast as it can.
+CHURNING = (
+    "import threading, time\nprint(flush=True)\nwhile True:\n"
+    "    t = threading.Thread(target=time.sleep, args=(0.0002,))\n    t.start(); t.join()\n"
+)
 
 
 def _child(code: str) -> Iterator[subprocess.Popen[bytes]]:
@@ -94,6 +136,11 @@ def busy() -> Iterator[subprocess.Popen[bytes]]:
 @pytest.fixture
 def sleepy() -> Iterator[subprocess.Popen[bytes]]:
     yield from _child(SLEEPY)
+
+
+@pytest.fixture
+def churning() -> Iterator[subprocess.Popen[bytes]]:
+    yield from _child(CHURNING)
 
 
 def _seen(pid: int, looks: int) -> Iterator[bool]:
@@ -148,3 +195,14 @@ def test_a_process_that_is_gone_reads_as_unknown() -> None:
     assert _process_cpu(pid) is None
     assert _process_demand(pid) is None
     assert _runnable(pid) is False
+
+
+@needs_proc
+@pytest.mark.slow
+def test_a_process_whose_threads_come_and_go_is_read_without_error(churning: subprocess.Popen[bytes]) -> None:
+    """A thread listed in /proc may be gone (or half gone) by the time its files are read."""
+    end = time.monotonic() + 0.5
+    while time.monotonic() < end:
+        _runnable(churning.pid)
+        demand = _process_demand(churning.pid)
+        assert demand is None or demand > 0

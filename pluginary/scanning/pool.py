@@ -41,6 +41,7 @@ worker knows when a queued job starts, the worker journals its own starts
 from __future__ import annotations
 
 import datetime
+import itertools
 import logging
 import os
 import secrets
@@ -150,7 +151,7 @@ class PoolStats:
 class _Attempt:
     job: ScanJob
     number: int  # 1 for the first try
-    id: int = 0  # of the message that sent it
+    id: int | None = None  # of the message that sent it
     beside: bool = False  # a retry of an idle hang, for an extra worker
 
 
@@ -186,7 +187,16 @@ class _Look:
     def waited_since(self, earlier: _Look) -> bool:
         """Whether the load, between the two looks, used or queued for less than IDLE_HANG of a core."""
         assert self.demand is not None and earlier.demand is not None
-        return self.demand - earlier.demand < IDLE_HANG * max(self.when - earlier.when, 1e-9)
+        return _little(self.demand - earlier.demand, self.when - earlier.when)
+
+    def worked_since(self, earlier: _Look) -> bool:
+        """Whether the load, between the two looks, used IDLE_HANG of a core or more."""
+        return not _little(self.cpu - earlier.cpu, self.when - earlier.when)
+
+
+def _little(used: float, seconds: float) -> bool:
+    """Whether `used` seconds (of CPU, or of CPU and run queue) are less than IDLE_HANG of a core over `seconds`."""
+    return used < IDLE_HANG * max(seconds, 1e-9)
 
 
 #: What a finished attempt produced: the worker's answer, or the failure the pool saw.
@@ -249,7 +259,7 @@ class WorkerPool:
         self._selector = selectors.DefaultSelector()
         self._slots: list[_Worker | None] = [None] * self.size
         self._beside: list[_Worker] = []
-        self._next_id = 0
+        self._ids = itertools.count()  # of the messages that send jobs
         self._startup_failures = 0
         self._running = False
 
@@ -308,7 +318,7 @@ class WorkerPool:
 
     def _dispatch(self, ahead: _Lookahead, again: deque[_Attempt], waiting: deque[_Attempt]) -> None:
         """Give workers jobs while they have room: retries first, each to a fresh worker."""
-        for attempt in [a for a in again if a.beside][: BESIDE_PER_WORKER * self.size - len(self._beside)]:
+        for attempt in [a for a in again if a.beside][: self._beside_room()]:
             again.remove(attempt)
             self._send(self._spawn(None), attempt)
         while (retry := next((a for a in again if not a.beside), None)) and (worker := self._fresh_worker()):
@@ -328,19 +338,17 @@ class WorkerPool:
     def _worker_with_room(self, pipeline: bool) -> _Worker | None:
         """An idle worker, else a new one in an empty slot, else (`pipeline`) one with room to queue a job."""
         workers = [w for w in self._slots if w is not None]
-        if idle := next((w for w in workers if not w.queue and self._room(w, False) > 0), None):
+        if idle := next((w for w in workers if not w.queue), None):  # an idle worker is never retiring: it is retired
             return idle
         if None in self._slots:
             return self._spawn(self._slots.index(None))
         return next((w for w in workers if self._room(w, pipeline) > 0), None)
 
     def _fresh_worker(self) -> _Worker | None:
-        """A worker that has been given nothing yet; an idle used one is replaced to make one."""
-        for slot, worker in enumerate(self._slots):
-            if worker is None:
-                return self._spawn(slot)
-            if worker.assigned == 0:
-                return worker
+        """A new worker: in an empty slot, else in place of an idle one (every worker in a slot has been
+        given a job as soon as it was started)."""
+        if None in self._slots:
+            return self._spawn(self._slots.index(None))
         for slot, worker in enumerate(self._slots):
             if worker is not None and not worker.queue:
                 self._retire(worker)
@@ -371,8 +379,7 @@ class WorkerPool:
         return worker
 
     def _send(self, worker: _Worker, attempt: _Attempt) -> None:
-        self._next_id += 1
-        attempt.id = self._next_id
+        attempt.id = next(self._ids)
         worker.queue.append(attempt)
         worker.assigned += 1
         self.stats.most_held = max(self.stats.most_held, len(worker.queue))
@@ -393,7 +400,7 @@ class WorkerPool:
         timeout = worker.queue[0].job.timeout
         worker.deadline = now + timeout + (0 if worker.ready else STARTUP_GRACE)
         worker.loading_since = now if worker.ready else None
-        worker.idle_check = now + min(timeout / 4, IDLE_CHECK) if worker.ready and not worker.beside else None
+        worker.idle_check = _first_look(now, timeout) if worker.ready and not worker.beside else None
         worker.last_look = None
 
     # ------------------------------------------------------------------ events
@@ -432,11 +439,11 @@ class WorkerPool:
         again every IDLE_CHECK seconds: one may work a while, then wait forever.
         """
         cpu = _process_cpu(worker.pid)
-        if cpu is None or worker.loading_since is None or len(self._beside) >= BESIDE_PER_WORKER * self.size:
+        if cpu is None or worker.loading_since is None or not self._beside_room():
             return
         look = _Look(now, cpu, _process_demand(worker.pid))
         last, worker.last_look = worker.last_look or _Look(worker.loading_since, worker.cpu, None), look
-        busy = look.cpu - last.cpu >= IDLE_HANG * (now - last.when)
+        busy = look.worked_since(last)
         if not busy and look.demand is not None:
             if last.demand is not None:
                 busy = not look.waited_since(last)
@@ -444,8 +451,7 @@ class WorkerPool:
                 worker.idle_check = now + DEMAND_WINDOW
                 return  # (a first look with every thread asleep: it waits, plainly)
         if busy:  # look again while a verdict can still free the slot before the deadline
-            left = (worker.deadline or now) - now
-            worker.idle_check = now + min(IDLE_CHECK, left / 2) if left > 2 * DEMAND_WINDOW else None
+            worker.idle_check = _next_look(now, worker.deadline or now)
             return
         log.info(
             "%s waits without using the CPU; its worker %s moves beside the pool",
@@ -596,7 +602,7 @@ class WorkerPool:
                 idle = (
                     kind is FailureKind.TIMEOUT
                     and ended is not None
-                    and (ended.cpu - worker.cpu < IDLE_HANG * loading.job.timeout)
+                    and _little(ended.cpu - worker.cpu, loading.job.timeout)  # over the whole attempt
                 )
             log.info("%s: %s; trying again in a fresh worker%s", path, message, " beside the pool" if idle else "")
             self.stats.retries += 1
@@ -638,8 +644,12 @@ class WorkerPool:
         """Every live worker: the slots' and those beside them."""
         return [w for w in self._slots if w is not None] + self._beside
 
+    def _beside_room(self) -> int:
+        """How many more workers may wait beside the pool: BESIDE_PER_WORKER per slot in all."""
+        return BESIDE_PER_WORKER * self.size - len(self._beside)
+
     def _alive(self, worker: _Worker) -> bool:
-        return any(w is worker for w in self._slots) or any(w is worker for w in self._beside)
+        return worker in self._slots or worker in self._beside  # a _Worker equals only itself (eq=False)
 
     def _retire(self, worker: _Worker, grace: float = 0.0) -> WorkerExit | None:
         """Forget a worker, SIGKILLing it unless it ends by itself within `grace`; return how it ended."""
@@ -704,6 +714,18 @@ def _queue_depth(last_load: float | None) -> int:
     if last_load is None or last_load >= PIPELINE_BELOW:
         return 1
     return min(MAX_QUEUE, 2 + int(3 * NAP / max(last_load, NAP / MAX_QUEUE)))
+
+
+def _first_look(now: float, timeout: float) -> float:
+    """When a load starting now is first looked at for waiting: a quarter into its deadline, at most IDLE_CHECK."""
+    return now + min(timeout / 4, IDLE_CHECK)
+
+
+def _next_look(now: float, deadline: float) -> float | None:
+    """When a busy load is looked at again: halfway to its deadline, at most IDLE_CHECK on; None when too
+    little time is left for a verdict (which may take DEMAND_WINDOW) to free its slot before the deadline."""
+    left = deadline - now
+    return now + min(IDLE_CHECK, left / 2) if left > 2 * DEMAND_WINDOW else None
 
 
 def _process_cpu(pid: int) -> float | None:
