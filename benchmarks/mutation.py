@@ -47,11 +47,13 @@ MODULES: dict[str, str] = {
     "pluginary/categorizers/native.py": "tests/test_categorize.py",
     "pluginary/categorizers/keywords.py": "tests/test_categorize.py",
     "pluginary/exporters/common.py": "tests/test_exporters.py",
-    "pluginary/exporters/reaper.py": "tests/test_exporters.py",
+    "pluginary/exporters/reaper.py": "tests/test_exporters.py tests/test_exporters_reaper.py",
     "pluginary/exporters/ardour.py": "tests/test_exporters.py tests/test_exporters_ardour.py",
-    "pluginary/exporters/logic.py": "tests/test_exporters.py",
+    "pluginary/exporters/logic.py": "tests/test_exporters.py tests/test_exporters_logic.py",
     "pluginary/exporters/csv.py": "tests/test_exporters.py",
-    "pluginary/exporters/writer.py": "tests/test_exporters.py",
+    "pluginary/exporters/writer.py": "tests/test_exporters.py tests/test_exporters_writer.py",
+    "pluginary/exporters/json.py": "tests/test_exporters.py",
+    "pluginary/exporters/yaml.py": "tests/test_exporters.py tests/test_exporters_yaml.py",
 }
 CONFIG = """[cosmic-ray]
 module-path = "{module}"

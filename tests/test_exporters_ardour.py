@@ -320,7 +320,50 @@ def test_untagged_plugins_keep_ardours_factory_tags_and_only_user_labels_are_use
         assert "urn:ardour:a-eq" not in {e.get("id") for e in found}
 
 
+def test_without_ardours_factory_tags_untagged_plugins_get_no_entry_and_the_user_is_told_why(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Any entry could replace tags Ardour's factory file has: without that file only labelled plugins get
+    one, and a warning counts the others (not one Ardour cannot know) and names the option that helps."""
+    untagged = Plugin(id="lv2:urn:zam:ZamEQ2", format="lv2", name="ZamEQ2", path="/x.lv2",
+                      categories=(Category("Effect/EQ"),))  # fmt: skip
+    unknown = Plugin(id="clap:org.x.y", format="clap", name="CLAP", path="/x.clap", categories=(Category("Effect/EQ"),))
+    folder = tmp_path / "plugin_metadata"  # in no ardourN folder: no factory file found by itself
+    with caplog.at_level(logging.WARNING):
+        read = ardour_tags(render(folder, [LV2, untagged, unknown])["plugin_tags"])
+    assert list(read) == [("LV2", "urn:zamaudio:ZamComp")]
+    assert [r.getMessage() for r in caplog.records] == [
+        "ardour: Ardour's factory plugin_tags not found: 1 plugin you did not tag left out (an entry could "
+        "replace Ardour's own tags for it); give its path as the option factory_tags"
+    ]
+    caplog.clear()
+    second = Plugin(id="lv2:urn:zam:ZamDelay", format="lv2", name="ZamDelay", path="/y.lv2")
+    with caplog.at_level(logging.WARNING):
+        render(folder, [LV2, untagged, second])
+    assert [r.getMessage() for r in caplog.records] == [
+        "ardour: Ardour's factory plugin_tags not found: 2 plugins you did not tag left out (an entry could "
+        "replace Ardour's own tags for it); give its path as the option factory_tags"
+    ]
+    factory = tmp_path / "factory_tags"
+    factory.write_bytes(b'<PluginTags><Plugin type="LV2" id="urn:ardour:a-eq" tags="eq" name="a-EQ"/></PluginTags>')
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        read = ardour_tags(render(folder, [LV2, untagged, unknown], factory_tags=str(factory))["plugin_tags"])
+    assert read[("LV2", "urn:zam:ZamEQ2")]["tags"] == "eq:parametric"  # no factory tags for it: ours
+    assert not caplog.records
+
+
 @pytest.mark.slow
+def test_a_processing_instruction_in_the_users_plugin_tags_is_kept(tmp_path: Path) -> None:
+    tmp_path.joinpath("plugin_tags").write_bytes(
+        b'<PluginTags version="1">\n  <?editor keep-me?>\n  <Plugin type="LV2" id="urn:mine" tags="x" name="M"/>\n'
+        b"</PluginTags>\n"
+    )
+    content = render(tmp_path, [LV2])["plugin_tags"]
+    assert b"<?editor keep-me?>" in content
+    assert set(ardour_tags(content)) == {("LV2", "urn:mine"), ("LV2", "urn:zamaudio:ZamComp")}
+
+
 def test_a_missing_factory_tags_file_is_one_line_exit_2(tmp_path: Path) -> None:
     from tests.support import need
 

@@ -73,9 +73,7 @@ def tagset_name(plugin: Plugin) -> str | None:
         return None
     try:
         raw = [code.encode("mac_roman") for code in codes]
-    except UnicodeEncodeError:
-        return None
-    if any(len(code) != 4 for code in raw):
+    except UnicodeEncodeError:  # an OSType is four Mac Roman bytes: this names no Audio Unit
         return None
     return "-".join(code.hex() for code in raw) + TAGSET_SUFFIX
 
