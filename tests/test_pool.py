@@ -343,15 +343,19 @@ def test_crashes_are_recorded_with_signal_or_exit_status(make_vst3: MakeVst3) ->
         make_vst3(PluginSpec(name="Segv", misbehaviour=Misbehaviour(crash="segv", crash_stage="factory"))),
         make_vst3(PluginSpec(name="Abort", misbehaviour=Misbehaviour(crash="abort", crash_stage="load"))),
         make_vst3(PluginSpec(name="Quit", misbehaviour=Misbehaviour(crash="exit", exit_code=7, crash_stage="dlopen"))),
+        # A plugin that calls exit(0) while loading (real ones do): a crash with status 0, not "signal 0".
+        make_vst3(PluginSpec(name="Done", misbehaviour=Misbehaviour(crash="exit", exit_code=0, crash_stage="load"))),
         make_vst3(PluginSpec(name="Fine")),
     ]
     with WorkerPool(2, retries=1) as pool:
         results = by_stem(pool.run(job(bundle) for bundle in bundles))
-        assert pool.stats.crashes == 6  # three plugins, two attempts each
+        assert pool.stats.crashes == 8  # four plugins, two attempts each
     segv, abort, quit_ = (results[name].failure for name in ("Segv", "Abort", "Quit"))
     assert segv and segv.kind is FailureKind.CRASH and segv.signal == signal.SIGSEGV and segv.attempts == 2
     assert abort and abort.kind is FailureKind.CRASH and abort.signal == signal.SIGABRT
     assert quit_ and quit_.kind is FailureKind.CRASH and quit_.exit_code == 7 and quit_.signal is None
+    done = results["Done"].failure
+    assert done and done.kind is FailureKind.CRASH and done.exit_code == 0 and done.signal is None
     assert segv.fingerprint == "fp:Segv.vst3" and "SIGSEGV" in segv.message
     assert results["Fine"].plugins[0].name == "Fine"
 

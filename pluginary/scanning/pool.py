@@ -362,7 +362,7 @@ class WorkerPool:
         if self.log_dir:
             self.log_dir.mkdir(parents=True, exist_ok=True)
             log_path = str(self.log_dir.absolute() / f"worker-{token}.log")
-        if self.stats.workers_started == 0:
+        if not self.stats.workers_started:
             self._selector.register(self._zygote, selectors.EVENT_READ, None)
         spawned_at = time.monotonic()
         pid, channel = self._zygote.spawn(
