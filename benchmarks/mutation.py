@@ -60,9 +60,17 @@ EQUIVALENT: dict[str, list[tuple[str, str, str]]] = {
         ("core/NumberReplacer", '0 else "-.inf"', "the value here is ±infinity: 1 or -1 splits it as 0 does"),
         ("core/ReplaceComparisonOperator_Eq_LtE", '== "plugins" and value',
          "the document's keys are schema, version, plugins and presets: none sorts before plugins"),
+        ("core/ReplaceComparisonOperator_Eq_Lt", '== "plugins" and value',
+         "only memory: the plugins written one at a time or whole give the same text"),
+    ],
+    "pluginary/exporters/writer.py": [
+        ("core/ReplaceComparisonOperator_NotEq_Gt", "!= len(new) and not",
+         "only speed: a longer new file is compared byte for byte instead, and differs"),
     ],
     "pluginary/exporters/ardour.py": [
         ("core/ReplaceComparisonOperator_Is_Eq", "is CategorySource.USER", "enum members are singletons"),
+        ("core/ReplaceComparisonOperator_Gt_NotEq", '> 1 else ""',
+         "each such warning is written only under `if count:`: the count is never 0"),
     ],
     "pluginary/categorizers/native.py": [
         ("core/ReplaceComparisonOperator_Gt_NotEq", "> 1 and not any(",
