@@ -314,7 +314,7 @@ def list_products(request: Request) -> Response:
     `Catalog.products` groups them, each with a summary of every format."""
     query, _ = parse_query(request.query_params, Query)
     filters = query_filters(query)
-    # Products come without their parameters (Catalog.products reads none): no count is shown.
+    # A product's formats are listed without a parameter count: the listing's shape since it began.
     limit, offset = filters.pop("limit"), filters.pop("offset")
     with catalogs(request).reader() as catalog:
         everything = catalog.products(**filters)  # grouped whole, so counted whole
